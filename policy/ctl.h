@@ -1,0 +1,20 @@
+/*
+ * upsxenctl's commands. Each takes argc/argv starting at its own name and
+ * returns the process exit status: 0 fine, 1 the answer is "no", 2 usage.
+ */
+#ifndef UPSXEN_CTL_H
+#define UPSXEN_CTL_H
+
+#include <stdio.h>
+
+struct policy;
+struct policy_host;
+struct report;
+
+int	ctl_check(int, char **);
+int	ctl_usage(const char *);
+void	ctl_print_report(const struct report *, int, FILE *);
+void	ctl_print_schedule(const struct policy *, const struct policy_host *,
+	    FILE *);
+
+#endif

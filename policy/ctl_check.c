@@ -1,0 +1,129 @@
+/*
+ * upsxenctl check: validate a policy like `nginx -t` and say, in words,
+ * what each host will do when its power fails.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "policy.h"
+
+void
+ctl_print_report(const struct report *rep, int errors_only, FILE *out)
+{
+	size_t	 i;
+
+	for (i = 0; i < rep->n; i++)
+		if (!errors_only || rep->items[i].severity == REPORT_ERROR)
+			fprintf(out, "%s: %s\n",
+			    rep->items[i].severity == REPORT_ERROR ? "error" :
+			    "warning", rep->items[i].msg);
+}
+
+static void
+print_feeds(const struct policy *p, const struct policy_host *h, FILE *out)
+{
+	size_t	 i;
+
+	for (i = 0; i < h->npowered_by; i++)
+		fprintf(out, "%s%s", i == 0 ? "" :
+		    i + 1 == h->npowered_by ? " and " : ", ",
+		    p->ups[h->powered_by[i]].name);
+}
+
+void
+ctl_print_schedule(const struct policy *p, const struct policy_host *h,
+    FILE *out)
+{
+	fprintf(out, "%s (%s, powered by ", h->name, p->pools[h->pool].name);
+	print_feeds(p, h, out);
+	fprintf(out, "): ");
+	if (h->has_maintenance && h->has_shutdown)
+		fprintf(out, "maintenance after %g s, shutdown after %g s",
+		    h->maintenance_after, h->shutdown_after);
+	else if (h->has_shutdown)
+		fprintf(out, "evacuate and shut down after %g s",
+		    h->shutdown_after);
+	else
+		fprintf(out, "maintenance after %g s, no shutdown (it goes "
+		    "down with its UPS)", h->maintenance_after);
+	if (h->npowered_by > 1)
+		fprintf(out, "; at risk only while all %zu feeds are on "
+		    "battery", h->npowered_by);
+	fprintf(out, "\n");
+}
+
+static void
+print_summary(const struct policy *p, FILE *out)
+{
+	const struct policy_ups	*u;
+	const struct policy_pool	*pl;
+	size_t			 i, j;
+
+	fprintf(out, "%s: OK: %zu UPS%s, %zu pool%s, %zu host%s; state in "
+	    "%s\n", p->path, p->nups, p->nups == 1 ? "" : "es", p->npools,
+	    p->npools == 1 ? "" : "s", p->nhosts, p->nhosts == 1 ? "" : "s",
+	    p->state_dir);
+	for (i = 0; i < p->nups; i++) {
+		u = &p->ups[i];
+		fprintf(out, "ups %s: ", u->name);
+		for (j = 0; j < u->naddrs; j++)
+			fprintf(out, "%s%s", j ? ", " : "", u->addrs[j].text);
+		if (u->has_warning_period)
+			fprintf(out, ", warning period %g s",
+			    u->warning_period);
+		if (u->snmp.version != POLICY_SNMP_NONE)
+			fprintf(out, ", polled every %g s%s",
+			    u->snmp.poll_interval,
+			    u->confirm ? ", confirms before shutdown" : "");
+		fprintf(out, "\n");
+	}
+	for (i = 0; i < p->npools; i++) {
+		pl = &p->pools[i];
+		fprintf(out, "pool %s: %s as %s, on restore: %s\n", pl->name,
+		    pl->url, pl->username, pl->on_restore ==
+		    POLICY_RESTORE_VMS ? "restore VMs" : "skip");
+		for (j = 0; j < pl->nhosts; j++) {
+			fprintf(out, "  ");
+			ctl_print_schedule(p, &p->hosts[pl->first_host + j],
+			    out);
+		}
+	}
+}
+
+int
+ctl_check(int argc, char **argv)
+{
+	struct report	 rep;
+	struct policy	*p;
+	int		 quiet = 0, i;
+	const char	*path = NULL;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--quiet") == 0 ||
+		    strcmp(argv[i], "-q") == 0)
+			quiet = 1;
+		else if (argv[i][0] == '-' || path != NULL)
+			return ctl_usage("check: unexpected argument");
+		else
+			path = argv[i];
+	}
+	if (path == NULL)
+		return ctl_usage("check: which policy?");
+
+	report_init(&rep);
+	p = policy_load(path, &rep);
+	ctl_print_report(&rep, quiet, stderr);
+	if (p == NULL) {
+		if (!quiet)
+			fprintf(stderr, "%s: %zu error%s\n", path,
+			    rep.nerrors, rep.nerrors == 1 ? "" : "s");
+		report_free(&rep);
+		return 1;
+	}
+	if (!quiet)
+		print_summary(p, stdout);
+	policy_free(p);
+	report_free(&rep);
+	return 0;
+}

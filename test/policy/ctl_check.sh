@@ -1,0 +1,41 @@
+#!/bin/sh
+# upsxenctl check: exit status and output contract (0 valid, 1 invalid,
+# 2 usage; errors on stderr; --quiet prints errors only).
+set -u
+ctl=$1 examples=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+for f in "$examples"/*.json; do
+	"$ctl" check "$f" >"$tmp/out" 2>"$tmp/err" || fail "$f rejected: $(cat "$tmp/err")"
+done
+
+"$ctl" check "$examples/seed3-three-hosts.json" >"$tmp/out" 2>/dev/null
+grep -qx '  xenserver-2 (pool1, powered by ups2): maintenance after 60 s, shutdown after 120 s' "$tmp/out" ||
+	fail "schedule line missing: $(cat "$tmp/out")"
+
+cat >"$tmp/bad.json" <<'JSON'
+{"ups": {"ups2": {"address": "10.0.0.12", "warning_period": 180}},
+ "pools": {"pool1": {"url": "https://10.0.0.21", "username": "root",
+   "password_file": "/dev/null",
+   "hosts": {"xenserver-2": {"powered_by": ["ups2"], "shutdown_after": 200},
+             "xenserver-3": {"powered_by": ["ups3"], "shutdown_after": 100}}}}}
+JSON
+"$ctl" check "$tmp/bad.json" >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 1 ] || fail "invalid policy: exit status is not 1"
+[ -s "$tmp/out" ] && fail "invalid policy printed a summary"
+grep -qx 'error: pools.pool1.hosts.xenserver-2.shutdown_after: 200 is not shorter than ups.ups2.warning_period (180)' "$tmp/err" ||
+	fail "warning-period error missing: $(cat "$tmp/err")"
+grep -qx 'error: pools.pool1.hosts.xenserver-3.powered_by\[0\]: "ups3" is not a UPS of this policy' "$tmp/err" ||
+	fail "second error missing: $(cat "$tmp/err")"
+
+"$ctl" check --quiet "$examples/seed1-two-hosts.json" >"$tmp/out" 2>"$tmp/err" || fail "--quiet rejected a valid policy"
+[ -s "$tmp/out" ] || [ -s "$tmp/err" ] && fail "--quiet printed on a valid policy"
+
+"$ctl" check >/dev/null 2>&1; [ $? -eq 2 ] || fail "missing argument: exit status is not 2"
+"$ctl" check --bogus x >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad option: exit status is not 2"
+"$ctl" frobnicate >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown command: exit status is not 2"
+"$ctl" check "$tmp/missing.json" 2>"$tmp/err"; [ $? -eq 1 ] || fail "missing file: exit status is not 1"
+grep -q "missing.json: No such file or directory" "$tmp/err" || fail "missing file: no reason given"
+echo "ctl_check: ok"
