@@ -8,9 +8,18 @@
 
 static const char usage_text[] =
     "usage: upsxenctl check [--quiet] POLICY\n"
+    "       upsxenctl plan POLICY --event UPS:EVENT@SECONDS ... [--json]\n"
+    "                 [--master HOST] [--vms N] [--pinned HOST:N]\n"
+    "                 [--evacuate-takes S] [--action-takes S] "
+    "[--vm-stop-takes S]\n"
+    "                 [--boot-takes S] [--until S]\n"
     "\n"
     "  check   validate POLICY, print each host's schedule (exit 1 on "
-    "errors)\n";
+    "errors)\n"
+    "  plan    dry run: what the engine does, against a simulated pool, "
+    "when\n"
+    "          these UPS events happen (exit 1 if a VM would crash or a "
+    "host fail)\n";
 
 int
 ctl_usage(const char *why)
@@ -28,6 +37,8 @@ main(int argc, char **argv)
 		return ctl_usage(NULL);
 	if (strcmp(argv[1], "check") == 0)
 		return ctl_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "plan") == 0)
+		return ctl_plan(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(usage_text, stdout);
 		return 0;

@@ -1,0 +1,165 @@
+/*
+ * The engine: a pure, deterministic state machine that turns UPS events,
+ * pool facts and action results into XenAPI actions (DESIGN.md §1, §8).
+ *
+ * It never reads a clock, sleeps, logs or touches the network: every call
+ * takes `now` (seconds, any monotonic origin) and everything it wants done
+ * comes out of engine_take_actions(). The caller runs the actions and
+ * reports each outcome with engine_on_result(), or engine_on_pool_facts()
+ * for refreshes.
+ *
+ * The engine is a reconciler: for every host it derives a goal (normal,
+ * maintenance, down) from the power state of its feeds and the time, and
+ * issues the next step from what is done towards that goal. Repeating an
+ * action is therefore always safe.
+ */
+#ifndef UPSXEN_ENGINE_H
+#define UPSXEN_ENGINE_H
+
+#include <stddef.h>
+
+#include "event.h"
+
+struct policy;
+struct engine;
+
+enum action_op {
+	ACT_REFRESH,		/* fetch pool facts; answered by on_pool_facts */
+	ACT_DESIGNATE_MASTER,	/* pool.designate_new_master(target) */
+	ACT_DISABLE,		/* host.disable */
+	ACT_MARK,		/* MAINTENANCE_MODE=true, record resident VMs */
+	ACT_EVACUATE,		/* move every VM off; BLOCKED if some cannot */
+	ACT_STOP_VMS,		/* clean (or hard) shutdown of VMs on the host */
+	ACT_SHUTDOWN,		/* host.shutdown; BLOCKED if VMs still run */
+	ACT_WATCH,		/* is the host back? OK yes, BLOCKED not yet */
+	ACT_EXIT_MAINTENANCE,	/* clear the marks, host.enable */
+	ACT_RESTORE_VMS,	/* migrate the recorded VMs back */
+	ACT_OP_COUNT
+};
+
+enum stop_scope {
+	STOP_BLOCKERS,		/* the VMs that prevent evacuation */
+	STOP_ALL		/* every VM still resident (not dom0) */
+};
+
+struct action {
+	unsigned long	 id;
+	enum action_op	 op;
+	size_t		 pool;
+	long		 host;		/* policy host index, -1 for pool ops */
+	const char	*target;	/* DESIGNATE_MASTER: member name_label */
+	enum stop_scope	 scope;		/* STOP_VMS */
+	int		 hard;		/* STOP_VMS: hard_shutdown */
+	const char	*reason;	/* why now: a static word */
+	double		 due;		/* when it became due */
+};
+
+enum action_outcome {
+	OUTCOME_OK,
+	OUTCOME_BLOCKED,	/* see the op: VMs in the way, host not back */
+	OUTCOME_TRANSIENT,	/* retried with backoff */
+	OUTCOME_PERMANENT	/* the host is failed with this reason */
+};
+
+struct action_result {
+	enum action_outcome	 outcome;
+	const char		*error;		/* XenAPI code or text */
+	int			 count;		/* BLOCKED: how many VMs */
+};
+
+/* What XenAPI says about one member of a pool. */
+struct member_facts {
+	const char	*name;		/* name_label */
+	int		 live;		/* host_metrics.live */
+	int		 enabled;
+	int		 master;
+	int		 marked;	/* other_config MAINTENANCE_MODE=true */
+	int		 nvms;		/* running VMs resident, not dom0 */
+};
+
+struct pool_facts {
+	int			 ha_enabled;
+	size_t			 nmembers;
+	const struct member_facts *members;
+};
+
+enum ups_power {
+	UPS_UNKNOWN,
+	UPS_ONLINE,
+	UPS_ON_BATTERY,
+	UPS_LOW_BATTERY
+};
+
+enum host_stage {
+	STAGE_NORMAL,
+	STAGE_PENDING,		/* every feed on battery, timers armed */
+	STAGE_DISABLING,
+	STAGE_EVACUATING,
+	STAGE_MAINTENANCE,
+	STAGE_STOPPING_VMS,
+	STAGE_SHUTTING_DOWN,
+	STAGE_DOWN,
+	STAGE_RETURNING,	/* leaving maintenance, restoring VMs */
+	STAGE_FAILED
+};
+
+struct ups_status {
+	enum ups_power	 power;
+	double		 since;
+	int		 comms_lost;
+};
+
+struct host_status {
+	enum host_stage	 stage;
+	const char	*reason;	/* why it is in that stage */
+	double		 next_deadline;	/* INFINITY if none */
+	enum action_op	 last_op;
+	int		 has_last;
+	enum action_outcome last_outcome;
+	const char	*error;		/* last error or failure reason */
+};
+
+/* Timing knobs; engine_new fills the defaults. */
+struct engine_tuning {
+	double	 retry_base;		/* first backoff, doubled each time */
+	double	 retry_max;
+	int	 max_attempts;		/* transient failures before giving up */
+	double	 watch_interval;	/* re-check a host that is booting */
+};
+
+struct engine	*engine_new(const struct policy *);
+void		 engine_free(struct engine *);
+struct engine_tuning *engine_tuning(struct engine *);
+
+/* Returns -1 for an index that is not a UPS of the policy. */
+int		 engine_on_ups_event(struct engine *, size_t, enum ups_event,
+		    double);
+void		 engine_on_pool_facts(struct engine *, size_t,
+		    const struct pool_facts *, double);
+/* Returns -1 for an id the engine no longer waits for (it is ignored). */
+int		 engine_on_result(struct engine *, unsigned long,
+		    const struct action_result *, double);
+
+/* Earliest time engine_take_actions has something to do; INFINITY if none. */
+double		 engine_next_deadline(const struct engine *);
+/*
+ * Fill out[] with up to max actions due at `now`; returns how many. Call
+ * again while it returns max. Strings in actions stay valid until the
+ * engine is freed.
+ */
+size_t		 engine_take_actions(struct engine *, double, struct action *,
+		    size_t);
+
+void		 engine_ups_status(const struct engine *, size_t,
+		    struct ups_status *);
+void		 engine_host_status(const struct engine *, size_t,
+		    struct host_status *);
+/* Actions handed out and not yet answered. */
+size_t		 engine_inflight(const struct engine *);
+
+const char	*action_op_name(enum action_op);
+const char	*action_outcome_name(enum action_outcome);
+const char	*host_stage_name(enum host_stage);
+const char	*ups_power_name(enum ups_power);
+
+#endif

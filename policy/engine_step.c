@@ -1,0 +1,432 @@
+/*
+ * Deciding what a pool does next. Each step derives every host's goal from
+ * its feeds and the time, then issues at most one action per host towards
+ * it, under the pool-wide rules of DESIGN.md §8: every due host is
+ * disabled before any evacuation starts, one evacuation at a time in
+ * deadline order, the master hands its role over or goes last.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+
+struct step {
+	struct engine	*e;
+	struct epool	*pl;
+	size_t		 pool;
+	double		 now;
+	double		 next;		/* the pool's next deadline */
+	int		 all_due_disabled;
+	long		 evac_next;	/* who gets the slot when it frees */
+};
+
+static void
+step_later(struct step *s, double t)
+{
+	if (t > s->now && t < s->next)
+		s->next = t;
+}
+
+enum goal
+engine_host_goal(const struct engine *e, struct ehost *h, double now,
+    double *next)
+{
+	const struct policy_host	*c = h->cfg;
+	double				 m_at, s_at;
+
+	(void)e;
+	*next = INFINITY;
+	h->why = NULL;
+	if (!h->at_risk)
+		return GOAL_NONE;
+	m_at = h->risk_since + c->maintenance_after;
+	s_at = h->risk_since + c->shutdown_after;
+	h->due = c->has_maintenance ? m_at : s_at;
+	if (h->final) {
+		if (h->final_since < h->due)
+			h->due = h->final_since;
+		h->why = h->final_why;
+		return c->has_shutdown ? GOAL_DOWN : GOAL_MAINT;
+	}
+	if (c->has_shutdown && now >= s_at) {
+		h->why = "shutdown_after";
+		return GOAL_DOWN;
+	}
+	if (c->has_shutdown)
+		*next = s_at;
+	if (c->has_maintenance && now >= m_at) {
+		h->why = "maintenance_after";
+		return GOAL_MAINT;
+	}
+	if (c->has_maintenance && m_at < *next)
+		*next = m_at;
+	return GOAL_NONE;
+}
+
+static int
+emit(struct step *s, long hi, enum action_op op, const char *reason,
+    double due)
+{
+	struct engine	*e = s->e;
+	struct action	 a = { 0 };
+	struct ehost	*h = hi >= 0 ? &e->hosts[hi] : NULL;
+	unsigned long	 slot;
+
+	slot = h ? (unsigned long)hi : ENGINE_POOL_SLOT | s->pool;
+	a.id = engine_new_id(e, slot);
+	a.op = op;
+	a.pool = s->pool;
+	a.host = hi;
+	a.reason = reason;
+	a.due = due < s->now ? due : s->now;
+	if (h && h->attempts > 0) {
+		a.reason = "retry";
+		a.due = h->retry_at;
+	}
+	if (engine_queue(e, &a) == -1) {
+		/* Out of memory: decide again in a second. */
+		e->ninflight--;
+		step_later(s, s->now + 1);
+		return -1;
+	}
+	if (h) {
+		h->inflight = a.id;
+		h->inflight_op = op;
+		h->inflight_at = s->now;
+		h->inflight_hard = 0;
+	}
+	return 0;
+}
+
+/*
+ * When a clean VM shutdown turns hard: after vm_shutdown_timeout, or when
+ * the host is due to shut down if that comes first. The battery does not
+ * wait for a slow guest.
+ */
+static double
+stop_hard_at(const struct step *s, const struct ehost *h)
+{
+	const struct policy_host	*c = h->cfg;
+	double				 t, down_at;
+
+	t = h->inflight_at + s->pl->cfg->vm_shutdown_timeout;
+	down_at = h->risk_since + c->shutdown_after;
+	if (c->has_shutdown && !h->final && down_at > h->inflight_at &&
+	    down_at < t)
+		t = down_at;
+	return t;
+}
+
+static void
+emit_stop(struct step *s, long hi, enum stop_scope scope, int hard,
+    const char *reason)
+{
+	struct ehost	*h = &s->e->hosts[hi];
+
+	if (emit(s, hi, ACT_STOP_VMS, reason, s->now) == -1)
+		return;
+	s->e->queue[s->e->qlen - 1].scope = scope;
+	s->e->queue[s->e->qlen - 1].hard = hard;
+	h->inflight_hard = hard;
+	if (!hard)
+		step_later(s, stop_hard_at(s, h));
+}
+
+static int
+host_on_good_power(const struct ehost *h)
+{
+	return h->known && h->live && h->enabled && !h->disabled &&
+	    !h->down && !h->failed && h->goal == GOAL_NONE;
+}
+
+/* A member VMs can go to: live, enabled, and not about to leave. */
+static int
+pool_has_safe_member(const struct step *s, long except)
+{
+	const struct policy_pool	*c = s->pl->cfg;
+	size_t				 i;
+
+	if (s->pl->spare != NULL)
+		return 1;
+	for (i = c->first_host; i < c->first_host + c->nhosts; i++)
+		if ((long)i != except && host_on_good_power(&s->e->hosts[i]))
+			return 1;
+	return 0;
+}
+
+static int
+pool_other_live(const struct step *s, long except)
+{
+	const struct policy_pool	*c = s->pl->cfg;
+	size_t				 i;
+
+	if (s->pl->nother_live > 0)
+		return 1;
+	for (i = c->first_host; i < c->first_host + c->nhosts; i++)
+		if ((long)i != except && s->e->hosts[i].known &&
+		    s->e->hosts[i].live && !s->e->hosts[i].down)
+			return 1;
+	return 0;
+}
+
+/* The member the master role goes to: a managed host on good power
+ * first (we know its feeds are fine), else any live enabled member. */
+static const char *
+handover_target(const struct step *s)
+{
+	const struct policy_pool	*c = s->pl->cfg;
+	const struct ehost		*h;
+	size_t				 i;
+
+	for (i = c->first_host; i < c->first_host + c->nhosts; i++) {
+		h = &s->e->hosts[i];
+		if ((long)i != s->pl->master && !h->at_risk &&
+		    host_on_good_power(h))
+			return h->cfg->name;
+	}
+	return s->pl->spare;
+}
+
+static int
+host_needs_evacuation(const struct ehost *h)
+{
+	return h->goal != GOAL_NONE && !h->failed && !h->down &&
+	    h->known && !h->evacuated;
+}
+
+static void
+step_survey(struct step *s)
+{
+	const struct policy_pool	*c = s->pl->cfg;
+	struct ehost			*h, *best = NULL;
+	size_t				 i;
+
+	s->all_due_disabled = 1;
+	s->evac_next = -1;
+	for (i = c->first_host; i < c->first_host + c->nhosts; i++) {
+		h = &s->e->hosts[i];
+		if (!host_needs_evacuation(h))
+			continue;
+		if (!h->disabled) {
+			s->all_due_disabled = 0;
+			continue;
+		}
+		if (!h->marked || h->inflight || h->retry_at > s->now)
+			continue;
+		if (best == NULL || h->due < best->due)
+			best = h;
+	}
+	if (best)
+		s->evac_next = best - s->e->hosts;
+}
+
+/* Returns 1 while the master's role is being handed over. */
+static int
+step_handover(struct step *s)
+{
+	struct epool	*pl = s->pl;
+	struct ehost	*m;
+	const char	*target;
+
+	if (pl->master < 0)
+		return 0;
+	m = &s->e->hosts[pl->master];
+	if (m->goal == GOAL_NONE || m->failed || m->down || m->disabled ||
+	    pl->ha || pl->designate_failed)
+		return 0;
+	if (pl->designate_inflight)
+		return 1;
+	if ((target = handover_target(s)) == NULL)
+		return 0;
+	if (s->now < pl->designate_at) {
+		step_later(s, pl->designate_at);
+		return 1;
+	}
+	free(pl->designate_target);
+	if ((pl->designate_target = strdup(target)) == NULL)
+		return 1;
+	if (emit(s, -1, ACT_DESIGNATE_MASTER, "master_handover", m->due) == 0) {
+		pl->designate_inflight = s->e->queue[s->e->qlen - 1].id;
+		s->e->queue[s->e->qlen - 1].target = pl->designate_target;
+		/* A pool action, shown against the master it moves from. */
+		s->e->queue[s->e->qlen - 1].host = pl->master;
+	}
+	return 1;
+}
+
+static void
+step_returning(struct step *s, long hi)
+{
+	struct ehost	*h = &s->e->hosts[hi];
+
+	if (s->pl->evac_holder == hi)
+		s->pl->evac_holder = -1;
+	if (h->down) {
+		if (s->now >= h->watch_at)
+			emit(s, hi, ACT_WATCH, "power_restored", h->watch_at);
+		else
+			step_later(s, h->watch_at);
+	} else if (h->disabled || h->marked)
+		emit(s, hi, ACT_EXIT_MAINTENANCE, "power_restored", s->now);
+	else if (h->restore_pending)
+		emit(s, hi, ACT_RESTORE_VMS, "power_restored", s->now);
+}
+
+/* Returns 1 when the host is still on its way into maintenance. */
+static int
+step_evacuation(struct step *s, long hi)
+{
+	struct ehost	*h = &s->e->hosts[hi];
+	struct epool	*pl = s->pl;
+
+	if (h->evacuated)
+		return 0;
+	if (pl->master == hi && !pool_has_safe_member(s, hi)) {
+		/* Nowhere to go: the VMs are stopped before shutdown. */
+		h->evacuated = 1;
+		h->vms_clear = 0;
+		return 0;
+	}
+	if (h->blocked) {
+		emit_stop(s, hi, STOP_BLOCKERS, 0, "evacuation_blocked");
+		return 1;
+	}
+	if (pl->evac_holder == -1 && s->all_due_disabled && s->evac_next == hi)
+		pl->evac_holder = hi;
+	if (pl->evac_holder != hi) {
+		h->wait_why = s->all_due_disabled ?
+		    "waiting for the pool's evacuation slot" :
+		    "waiting until every due host is disabled";
+		return 1;
+	}
+	emit(s, hi, ACT_EVACUATE, h->why, h->due);
+	return 1;
+}
+
+static void
+step_leaving(struct step *s, long hi)
+{
+	struct ehost	*h = &s->e->hosts[hi];
+
+	if (h->down)
+		return;
+	if (!h->disabled) {
+		h->touched = 1;
+		emit(s, hi, ACT_DISABLE, h->why, h->due);
+		return;
+	}
+	if (!h->marked) {
+		emit(s, hi, ACT_MARK, h->why, h->due);
+		return;
+	}
+	if (step_evacuation(s, hi) || h->goal != GOAL_DOWN)
+		return;
+	if (s->pl->master == hi && pool_other_live(s, hi)) {
+		h->wait_why = "the master goes last: other members are live";
+		return;
+	}
+	if (!h->vms_clear) {
+		emit_stop(s, hi, STOP_ALL, 0, h->why);
+		return;
+	}
+	emit(s, hi, ACT_SHUTDOWN, h->why, h->due);
+}
+
+/* A clean VM shutdown that runs too long turns hard (stop_hard_at). */
+static void
+step_inflight(struct step *s, long hi)
+{
+	struct ehost	*h = &s->e->hosts[hi];
+	double		 t;
+
+	if (h->inflight_op != ACT_STOP_VMS || h->inflight_hard ||
+	    h->goal == GOAL_NONE)
+		return;
+	t = stop_hard_at(s, h);
+	if (s->now < t) {
+		step_later(s, t);
+		return;
+	}
+	/* The clean shutdown's answer is no longer waited for. */
+	h->inflight = 0;
+	s->e->ninflight--;
+	emit_stop(s, hi, h->blocked ? STOP_BLOCKERS : STOP_ALL, 1,
+	    "vm_shutdown_timeout");
+}
+
+static void
+step_host(struct step *s, long hi, int master_busy)
+{
+	struct ehost	*h = &s->e->hosts[hi];
+
+	if (h->inflight) {
+		step_inflight(s, hi);
+		return;
+	}
+	if (h->retry_at > s->now) {
+		step_later(s, h->retry_at);
+		return;
+	}
+	if (h->failed)
+		return;
+	if (!h->known) {
+		if (h->goal != GOAL_NONE)
+			h->wait_why = "not a member of the pool";
+		return;
+	}
+	if (h->goal == GOAL_NONE)
+		step_returning(s, hi);
+	else if (!(master_busy && s->pl->master == hi))
+		step_leaving(s, hi);
+}
+
+static double
+step_refresh(struct step *s)
+{
+	struct epool	*pl = s->pl;
+
+	if (!pl->refresh_wanted || pl->refresh_inflight)
+		return INFINITY;
+	if (s->now < pl->refresh_at)
+		return pl->refresh_at;
+	pl->refresh_wanted = 0;
+	if (emit(s, -1, ACT_REFRESH, pl->facts_known ? "outage" : "facts",
+	    s->now) == 0)
+		pl->refresh_inflight = s->e->queue[s->e->qlen - 1].id;
+	return INFINITY;
+}
+
+void
+engine_pool_step(struct engine *e, size_t pool, double now)
+{
+	struct step			 s;
+	const struct policy_pool	*c = e->pools[pool].cfg;
+	struct ehost			*h;
+	double				 t;
+	size_t				 i;
+	int				 master_busy;
+
+	s.e = e;
+	s.pl = &e->pools[pool];
+	s.pool = pool;
+	s.now = now;
+	s.next = INFINITY;
+	for (i = c->first_host; i < c->first_host + c->nhosts; i++) {
+		h = &e->hosts[i];
+		h->goal = engine_host_goal(e, h, now, &t);
+		h->wait_why = NULL;
+		step_later(&s, t);
+	}
+	t = step_refresh(&s);
+	if (!s.pl->facts_known) {
+		s.pl->deadline = t;
+		return;
+	}
+	step_later(&s, t);
+	step_survey(&s);
+	master_busy = step_handover(&s);
+	for (i = c->first_host; i < c->first_host + c->nhosts; i++)
+		step_host(&s, (long)i, master_busy);
+	s.pl->deadline = s.next;
+}

@@ -1,0 +1,676 @@
+/*
+ * The simulated pool. Time only moves when nothing is left to do at the
+ * present instant: UPS events, battery deaths, boots and action
+ * completions are processed in time order, and the engine is asked for
+ * actions after each of them.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+#include "sim.h"
+
+struct shost {
+	int	 live;
+	int	 enabled;
+	int	 master;
+	int	 marked;
+	int	 vms;
+	int	 pinned;
+	int	 blockers;	/* found by the last evacuation attempt */
+	int	 recorded;	/* VMs recorded when marked */
+	int	 crashed;
+	int	 stopped;
+	int	 shutdowns;
+	int	 evacuations;
+	int	 stuck;
+	double	 evacuate_takes;
+	double	 boot_at;
+};
+
+struct sups {
+	int	 on_battery;
+	int	 dead;
+	double	 dies_at;
+};
+
+struct sevent {
+	double		 t;
+	size_t		 ups;
+	enum ups_event	 ev;
+};
+
+struct pending {
+	struct action		 a;
+	struct action_result	 r;
+	double			 done_at;
+};
+
+struct inject {
+	size_t			 host;
+	enum action_op		 op;
+	enum action_outcome	 outcome;
+	const char		*error;
+	int			 times;
+};
+
+struct sim {
+	const struct policy	*p;
+	struct sim_opts		 o;
+	struct engine		*e;
+	struct shost		*hosts;
+	struct sups		*ups;
+	int			*ha;
+	struct sevent		*events;
+	size_t			 nevents;
+	size_t			 next_event;
+	struct pending		*pend;
+	size_t			 npend;
+	size_t			 cappend;
+	struct inject		*inj;
+	size_t			 ninj;
+	struct member_facts	*members;
+	double			 now;
+	double			 internal_at;	/* next death or boot */
+	int			 internal_dirty;
+	sim_cb			*cb;
+	void			*arg;
+};
+
+struct sim *
+sim_new(const struct policy *p, const struct sim_opts *o)
+{
+	struct sim	*s;
+	size_t		 i;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->p = p;
+	s->o = *o;
+	s->e = engine_new(p);
+	s->hosts = calloc(p->nhosts, sizeof(*s->hosts));
+	s->ups = calloc(p->nups, sizeof(*s->ups));
+	s->ha = calloc(p->npools, sizeof(*s->ha));
+	s->members = calloc(p->nhosts, sizeof(*s->members));
+	if (s->e == NULL || s->hosts == NULL || s->ups == NULL ||
+	    s->ha == NULL || s->members == NULL) {
+		sim_free(s);
+		return NULL;
+	}
+	for (i = 0; i < p->nhosts; i++) {
+		s->hosts[i].live = s->hosts[i].enabled = 1;
+		s->hosts[i].vms = o->vms_per_host;
+		s->hosts[i].boot_at = INFINITY;
+		s->hosts[i].evacuate_takes = o->evacuate_takes;
+	}
+	for (i = 0; i < p->nups; i++)
+		s->ups[i].dies_at = INFINITY;
+	s->internal_dirty = 1;
+	for (i = 0; i < p->npools; i++)
+		s->hosts[p->pools[i].first_host].master = 1;
+	return s;
+}
+
+void
+sim_free(struct sim *s)
+{
+	if (s == NULL)
+		return;
+	engine_free(s->e);
+	free(s->hosts);
+	free(s->ups);
+	free(s->ha);
+	free(s->events);
+	free(s->pend);
+	free(s->inj);
+	free(s->members);
+	free(s);
+}
+
+struct engine *
+sim_engine(struct sim *s)
+{
+	return s->e;
+}
+
+int
+sim_add_event(struct sim *s, double t, size_t ups, enum ups_event ev)
+{
+	struct sevent	*ne;
+	size_t		 i;
+
+	ne = realloc(s->events, (s->nevents + 1) * sizeof(*ne));
+	if (ne == NULL)
+		return -1;
+	s->events = ne;
+	/* Keep them sorted by time, stable for equal times. */
+	for (i = s->nevents; i > s->next_event && ne[i - 1].t > t; i--)
+		ne[i] = ne[i - 1];
+	ne[i].t = t;
+	ne[i].ups = ups;
+	ne[i].ev = ev;
+	s->nevents++;
+	return 0;
+}
+
+int
+sim_set_master(struct sim *s, size_t host)
+{
+	const struct policy_pool	*pl;
+	size_t				 i;
+
+	if (host >= s->p->nhosts)
+		return -1;
+	pl = &s->p->pools[s->p->hosts[host].pool];
+	for (i = pl->first_host; i < pl->first_host + pl->nhosts; i++)
+		s->hosts[i].master = i == host;
+	return 0;
+}
+
+void
+sim_set_ha(struct sim *s, size_t pool, int on)
+{
+	if (pool < s->p->npools)
+		s->ha[pool] = on;
+}
+
+void
+sim_set_pinned(struct sim *s, size_t host, int n)
+{
+	if (host < s->p->nhosts)
+		s->hosts[host].pinned = n;
+}
+
+void
+sim_set_evacuate_takes(struct sim *s, size_t host, double t)
+{
+	if (host < s->p->nhosts)
+		s->hosts[host].evacuate_takes = t;
+}
+
+void
+sim_set_stuck_vms(struct sim *s, size_t host, int on)
+{
+	if (host < s->p->nhosts)
+		s->hosts[host].stuck = on;
+}
+
+void
+sim_inject(struct sim *s, size_t host, enum action_op op,
+    enum action_outcome outcome, const char *error, int times)
+{
+	struct inject	*ni;
+
+	ni = realloc(s->inj, (s->ninj + 1) * sizeof(*ni));
+	if (ni == NULL)
+		return;
+	s->inj = ni;
+	ni[s->ninj].host = host;
+	ni[s->ninj].op = op;
+	ni[s->ninj].outcome = outcome;
+	ni[s->ninj].error = error;
+	ni[s->ninj].times = times;
+	s->ninj++;
+}
+
+static const struct inject *
+take_injection(struct sim *s, const struct action *a)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->ninj; i++)
+		if (s->inj[i].times > 0 && s->inj[i].op == a->op &&
+		    (long)s->inj[i].host == a->host) {
+			s->inj[i].times--;
+			return &s->inj[i];
+		}
+	return NULL;
+}
+
+static void
+emit_line(struct sim *s, enum sim_line_kind kind, const struct action *a,
+    const struct action_result *r)
+{
+	struct sim_line	 l = { 0 };
+
+	if (s->cb == NULL)
+		return;
+	l.kind = kind;
+	l.t = s->now;
+	l.action = a;
+	l.result = r;
+	s->cb(&l, s->arg);
+}
+
+/* Hosts VMs can be evacuated to: live, enabled, same pool, not h. */
+static int
+count_targets(const struct sim *s, size_t h)
+{
+	const struct policy_pool	*pl = &s->p->pools[s->p->hosts[h].pool];
+	size_t				 i;
+	int				 n = 0;
+
+	for (i = pl->first_host; i < pl->first_host + pl->nhosts; i++)
+		if (i != h && s->hosts[i].live && s->hosts[i].enabled)
+			n++;
+	return n;
+}
+
+static void
+spread_vms(struct sim *s, size_t h, int n)
+{
+	const struct policy_pool	*pl = &s->p->pools[s->p->hosts[h].pool];
+	size_t				 i;
+
+	while (n > 0)
+		for (i = pl->first_host; n > 0 &&
+		    i < pl->first_host + pl->nhosts; i++)
+			if (i != h && s->hosts[i].live &&
+			    s->hosts[i].enabled) {
+				s->hosts[i].vms++;
+				n--;
+			}
+}
+
+static void
+set_result(struct action_result *r, enum action_outcome o, const char *err,
+    int count)
+{
+	r->outcome = o;
+	r->error = err;
+	r->count = count;
+}
+
+/* Decide an action's outcome and duration when it starts. */
+static double
+start_action(struct sim *s, struct pending *pd)
+{
+	const struct action	*a = &pd->a;
+	struct action_result	*r = &pd->r;
+	struct shost		*h = a->host >= 0 ? &s->hosts[a->host] : NULL;
+	const struct inject	*in;
+
+	set_result(r, OUTCOME_OK, NULL, 0);
+	if ((in = take_injection(s, a)) != NULL) {
+		set_result(r, in->outcome, in->error, 0);
+		return s->o.action_takes;
+	}
+	if (h && !h->live && a->op != ACT_WATCH) {
+		set_result(r, OUTCOME_TRANSIENT, "HOST_OFFLINE", 0);
+		return s->o.action_takes;
+	}
+	switch (a->op) {
+	case ACT_EVACUATE:
+		h->blockers = h->pinned;
+		if (count_targets(s, (size_t)a->host) == 0)
+			h->blockers = h->vms;
+		if (h->blockers > 0) {
+			set_result(r, OUTCOME_BLOCKED, "VM_CANNOT_MOVE",
+			    h->blockers);
+			return s->o.action_takes;
+		}
+		return h->vms > 0 ? h->evacuate_takes : s->o.action_takes;
+	case ACT_STOP_VMS:
+		if (!a->hard && h->stuck)
+			return INFINITY;
+		return a->hard ? s->o.action_takes : s->o.vm_stop_takes;
+	case ACT_SHUTDOWN:
+		if (h->enabled)
+			set_result(r, OUTCOME_PERMANENT, "HOST_NOT_DISABLED", 0);
+		else if (h->vms > 0)
+			set_result(r, OUTCOME_BLOCKED, "VMS_RESIDENT", h->vms);
+		return s->o.action_takes;
+	case ACT_WATCH:
+		if (!h->live)
+			set_result(r, OUTCOME_BLOCKED, "HOST_OFFLINE", 0);
+		return s->o.action_takes;
+	default:
+		return s->o.action_takes;
+	}
+}
+
+static void
+designate(struct sim *s, const struct action *a)
+{
+	const struct policy_pool	*pl = &s->p->pools[a->pool];
+	size_t				 i;
+
+	for (i = pl->first_host; i < pl->first_host + pl->nhosts; i++)
+		s->hosts[i].master = strcmp(s->p->hosts[i].name,
+		    a->target) == 0;
+}
+
+static void
+host_loses_power(struct shost *h)
+{
+	h->crashed += h->vms;
+	h->vms = 0;
+	h->live = 0;
+	h->boot_at = INFINITY;
+}
+
+/* Apply an action's effect on the pool when it finishes. */
+static void
+finish_action(struct sim *s, struct pending *pd)
+{
+	const struct action	*a = &pd->a;
+	struct shost		*h = a->host >= 0 ? &s->hosts[a->host] : NULL;
+	int			 n;
+
+	if (pd->r.outcome != OUTCOME_OK)
+		return;
+	switch (a->op) {
+	case ACT_DESIGNATE_MASTER:
+		designate(s, a);
+		break;
+	case ACT_DISABLE:
+		h->enabled = 0;
+		break;
+	case ACT_MARK:
+		h->marked = 1;
+		h->recorded = h->vms;
+		break;
+	case ACT_EVACUATE:
+		spread_vms(s, (size_t)a->host, h->vms);
+		h->vms = 0;
+		h->evacuations++;
+		break;
+	case ACT_STOP_VMS:
+		n = a->scope == STOP_BLOCKERS ? h->blockers : h->vms;
+		if (n > h->vms)
+			n = h->vms;
+		h->vms -= n;
+		h->stopped += n;
+		if (a->scope == STOP_BLOCKERS)
+			h->pinned = h->blockers = 0;
+		break;
+	case ACT_SHUTDOWN:
+		h->shutdowns++;
+		host_loses_power(h);
+		s->internal_dirty = 1;
+		break;
+	case ACT_EXIT_MAINTENANCE:
+		h->marked = 0;
+		h->enabled = 1;
+		break;
+	case ACT_RESTORE_VMS:
+		h->vms += h->recorded;
+		h->recorded = 0;
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+deliver_facts(struct sim *s, size_t pool)
+{
+	const struct policy_pool	*pl = &s->p->pools[pool];
+	struct pool_facts		 f;
+	size_t				 i, n = 0;
+
+	for (i = pl->first_host; i < pl->first_host + pl->nhosts; i++) {
+		s->members[n].name = s->p->hosts[i].name;
+		s->members[n].live = s->hosts[i].live;
+		s->members[n].enabled = s->hosts[i].enabled;
+		s->members[n].master = s->hosts[i].master;
+		s->members[n].marked = s->hosts[i].marked;
+		s->members[n].nvms = s->hosts[i].vms;
+		n++;
+	}
+	f.ha_enabled = s->ha[pool];
+	f.nmembers = n;
+	f.members = s->members;
+	engine_on_pool_facts(s->e, pool, &f, s->now);
+}
+
+static int
+add_pending(struct sim *s, const struct action *a)
+{
+	struct pending	*np;
+	size_t		 cap;
+
+	if (s->npend == s->cappend) {
+		cap = s->cappend ? s->cappend * 2 : 64;
+		if ((np = realloc(s->pend, cap * sizeof(*np))) == NULL)
+			return -1;
+		s->pend = np;
+		s->cappend = cap;
+	}
+	np = &s->pend[s->npend];
+	np->a = *a;
+	np->done_at = s->now + start_action(s, np);
+	s->npend++;
+	return 0;
+}
+
+static int
+take_all(struct sim *s)
+{
+	struct action	 acts[64];
+	size_t		 n, i;
+
+	do {
+		n = engine_take_actions(s->e, s->now, acts, 64);
+		for (i = 0; i < n; i++) {
+			emit_line(s, SIM_ACTION, &acts[i], NULL);
+			if (add_pending(s, &acts[i]) == -1)
+				return -1;
+		}
+	} while (n == 64);
+	return 0;
+}
+
+static void
+complete(struct sim *s, size_t i)
+{
+	struct pending	 pd = s->pend[i];
+
+	memmove(&s->pend[i], &s->pend[i + 1],
+	    (s->npend - i - 1) * sizeof(*s->pend));
+	s->npend--;
+	finish_action(s, &pd);
+	emit_line(s, SIM_RESULT, &pd.a, &pd.r);
+	if (pd.a.op == ACT_REFRESH && pd.r.outcome == OUTCOME_OK)
+		deliver_facts(s, pd.a.pool);
+	else
+		engine_on_result(s->e, pd.a.id, &pd.r, s->now);
+}
+
+static double
+next_completion(const struct sim *s, size_t *which)
+{
+	double	 t = INFINITY;
+	size_t	 i;
+
+	for (i = 0; i < s->npend; i++)
+		if (s->pend[i].done_at < t) {
+			t = s->pend[i].done_at;
+			*which = i;
+		}
+	return t;
+}
+
+static int
+host_powered(const struct sim *s, size_t h)
+{
+	const struct policy_host	*c = &s->p->hosts[h];
+	size_t				 i;
+
+	for (i = 0; i < c->npowered_by; i++)
+		if (!s->ups[c->powered_by[i]].dead)
+			return 1;
+	return 0;
+}
+
+/* A host whose every feed is dead loses power, VMs and all. */
+static void
+update_host_power(struct sim *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->p->nhosts; i++)
+		if (s->hosts[i].live && !host_powered(s, i))
+			host_loses_power(&s->hosts[i]);
+}
+
+/*
+ * Mains is back on a UPS: the hosts it feeds that are off boot (servers
+ * are set to power on when AC returns; a host shut down while its UPS
+ * still ran stays off until then).
+ */
+static void
+boot_hosts_of(struct sim *s, size_t ups)
+{
+	const struct policy_host	*c;
+	size_t				 i, j;
+
+	for (i = 0; i < s->p->nhosts; i++) {
+		c = &s->p->hosts[i];
+		for (j = 0; j < c->npowered_by; j++)
+			if (c->powered_by[j] == ups && !s->hosts[i].live &&
+			    s->hosts[i].boot_at == INFINITY)
+				s->hosts[i].boot_at = s->now + s->o.boot_takes;
+	}
+}
+
+static void
+apply_event(struct sim *s, const struct sevent *ev)
+{
+	struct sups			*u = &s->ups[ev->ups];
+	const struct policy_ups		*c = &s->p->ups[ev->ups];
+	struct sim_line			 l = { 0 };
+
+	if (ev->ev == UPS_EV_ON_BATTERY && !u->on_battery) {
+		u->on_battery = 1;
+		/* The card turns the UPS off after its warning period. */
+		if (c->has_warning_period)
+			u->dies_at = s->now + c->warning_period;
+	} else if (ev->ev == UPS_EV_POWER_RESTORED) {
+		u->on_battery = u->dead = 0;
+		u->dies_at = INFINITY;
+		boot_hosts_of(s, ev->ups);
+	}
+	s->internal_dirty = 1;
+	engine_on_ups_event(s->e, ev->ups, ev->ev, s->now);
+	if (s->cb) {
+		l.kind = SIM_EVENT;
+		l.t = s->now;
+		l.ups = ev->ups;
+		l.event = ev->ev;
+		s->cb(&l, s->arg);
+	}
+}
+
+/* Battery deaths and boots are rare: their next time is cached. */
+static double
+next_internal(struct sim *s)
+{
+	size_t	 i;
+
+	if (!s->internal_dirty)
+		return s->internal_at;
+	s->internal_dirty = 0;
+	s->internal_at = INFINITY;
+	for (i = 0; i < s->p->nups; i++)
+		if (s->ups[i].dies_at < s->internal_at)
+			s->internal_at = s->ups[i].dies_at;
+	for (i = 0; i < s->p->nhosts; i++)
+		if (s->hosts[i].boot_at < s->internal_at)
+			s->internal_at = s->hosts[i].boot_at;
+	return s->internal_at;
+}
+
+static void
+run_internal(struct sim *s)
+{
+	size_t	 i;
+
+	s->internal_dirty = 1;
+	for (i = 0; i < s->p->nups; i++)
+		if (s->ups[i].dies_at <= s->now) {
+			s->ups[i].dies_at = INFINITY;
+			s->ups[i].dead = 1;
+		}
+	update_host_power(s);
+	for (i = 0; i < s->p->nhosts; i++)
+		if (s->hosts[i].boot_at <= s->now) {
+			/* xapi re-enables a booted host, marks and all. */
+			s->hosts[i].boot_at = INFINITY;
+			s->hosts[i].live = 1;
+			s->hosts[i].enabled = 1;
+		}
+}
+
+static double
+min4(double a, double b, double c, double d)
+{
+	double	 m = a;
+
+	if (b < m)
+		m = b;
+	if (c < m)
+		m = c;
+	if (d < m)
+		m = d;
+	return m;
+}
+
+int
+sim_run(struct sim *s, double until, sim_cb *cb, void *arg)
+{
+	double		 t, tev, tdone;
+	size_t		 which = 0;
+	unsigned long	 guard;
+
+	s->cb = cb;
+	s->arg = arg;
+	for (guard = 0; guard < 50000000UL; guard++) {
+		if (take_all(s) == -1)
+			return -1;
+		tev = s->next_event < s->nevents ?
+		    s->events[s->next_event].t : INFINITY;
+		tdone = next_completion(s, &which);
+		t = min4(tev, tdone, engine_next_deadline(s->e),
+		    next_internal(s));
+		if (t == INFINITY || t > until)
+			return 0;
+		if (t > s->now)
+			s->now = t;
+		if (next_internal(s) <= s->now)
+			run_internal(s);
+		else if (tev <= s->now)
+			apply_event(s, &s->events[s->next_event++]);
+		else if (tdone <= s->now)
+			complete(s, which);
+	}
+	return -1;
+}
+
+void
+sim_host_state(const struct sim *s, size_t h, struct sim_host_state *st)
+{
+	const struct shost	*sh = &s->hosts[h];
+
+	st->live = sh->live;
+	st->enabled = sh->enabled;
+	st->master = sh->master;
+	st->marked = sh->marked;
+	st->vms = sh->vms;
+	st->crashed = sh->crashed;
+	st->stopped = sh->stopped;
+	st->shutdowns = sh->shutdowns;
+	st->evacuations = sh->evacuations;
+}
+
+int
+sim_crashed_total(const struct sim *s)
+{
+	size_t	 i;
+	int	 n = 0;
+
+	for (i = 0; i < s->p->nhosts; i++)
+		n += s->hosts[i].crashed;
+	return n;
+}

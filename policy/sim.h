@@ -1,0 +1,82 @@
+/*
+ * A simulated pool on a virtual clock, to drive the real engine without
+ * XenAPI: `upsxenctl plan`, the engine's tests and benchmarks.
+ *
+ * It is honest in the ways that matter to the schedule: actions take the
+ * time they are given, evacuation places VMs only on live enabled hosts,
+ * VMs pinned to a host block its evacuation, a shutdown with VMs still
+ * resident is refused (as the plugin's worker refuses it) and a host that
+ * loses power with VMs on it records them as crashed.
+ */
+#ifndef UPSXEN_SIM_H
+#define UPSXEN_SIM_H
+
+#include <stddef.h>
+
+#include "engine.h"
+
+struct policy;
+struct sim;
+
+struct sim_opts {
+	double	 action_takes;		/* any XenAPI call */
+	double	 evacuate_takes;	/* a whole host evacuation */
+	double	 vm_stop_takes;		/* a clean VM shutdown */
+	double	 boot_takes;		/* power back to host live */
+	int	 vms_per_host;
+};
+
+enum sim_line_kind {
+	SIM_EVENT,		/* a UPS event was fed to the engine */
+	SIM_ACTION,		/* the engine asked for an action */
+	SIM_RESULT		/* an action finished */
+};
+
+struct sim_line {
+	enum sim_line_kind	 kind;
+	double			 t;
+	const struct action	*action;	/* ACTION, RESULT */
+	const struct action_result *result;	/* RESULT */
+	size_t			 ups;		/* EVENT */
+	enum ups_event		 event;		/* EVENT */
+};
+
+typedef void	 sim_cb(const struct sim_line *, void *);
+
+struct sim	*sim_new(const struct policy *, const struct sim_opts *);
+void		 sim_free(struct sim *);
+struct engine	*sim_engine(struct sim *);
+
+int		 sim_add_event(struct sim *, double, size_t, enum ups_event);
+/* The master of a pool; by default the first host of each pool. */
+int		 sim_set_master(struct sim *, size_t);
+void		 sim_set_ha(struct sim *, size_t, int);
+/* VMs on a host that cannot be evacuated (PCI, local storage ...). */
+void		 sim_set_pinned(struct sim *, size_t, int);
+/* The next `times` runs of op on host end with this outcome. */
+void		 sim_inject(struct sim *, size_t, enum action_op,
+		    enum action_outcome, const char *, int);
+void		 sim_set_evacuate_takes(struct sim *, size_t, double);
+/* A clean VM shutdown on this host never finishes. */
+void		 sim_set_stuck_vms(struct sim *, size_t, int);
+
+/* Run until nothing is left to do or `until`; -1 if it did not settle. */
+int		 sim_run(struct sim *, double, sim_cb *, void *);
+
+struct sim_host_state {
+	int	 live;
+	int	 enabled;
+	int	 master;
+	int	 marked;
+	int	 vms;
+	int	 crashed;	/* VMs that died with the host */
+	int	 stopped;	/* VMs shut down on purpose */
+	int	 shutdowns;
+	int	 evacuations;
+};
+
+void		 sim_host_state(const struct sim *, size_t,
+		    struct sim_host_state *);
+int		 sim_crashed_total(const struct sim *);
+
+#endif

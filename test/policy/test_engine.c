@@ -1,0 +1,781 @@
+/*
+ * The engine's rules (issue 3), each on a virtual clock. Scenarios run the
+ * real engine against the simulated pool and assert on the timeline of
+ * actions it asked for; a few drive the engine by hand to pin down exact
+ * deadlines. Nothing here sleeps.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "engine.h"
+#include "policy.h"
+#include "sim.h"
+
+#define TL_MAX	256
+
+/* The timeline: "T HOST ACTION REASON" per action, refreshes left out. */
+struct timeline {
+	const struct policy	*p;
+	char			 line[TL_MAX][128];
+	double			 t[TL_MAX];
+	size_t			 n;
+};
+
+struct fixture {
+	struct policy	*p;
+	struct sim	*s;
+	struct timeline	 tl;
+};
+
+static struct policy *
+load(const char *squoted)
+{
+	struct report	 rep;
+	struct policy	*p;
+	char		*json, *c;
+
+	json = strdup(squoted);
+	assert_non_null(json);
+	for (c = json; *c; c++)
+		if (*c == '\'')
+			*c = '"';
+	report_init(&rep);
+	p = policy_parse(json, strlen(json), "test.json", &rep);
+	if (p == NULL)
+		print_message("policy: %s\n", report_first(&rep, REPORT_ERROR));
+	assert_non_null(p);
+	report_free(&rep);
+	free(json);
+	return p;
+}
+
+#define POOL_HEAD "'url':'https://10.0.0.21','username':'root'," \
+	"'password_file':'/dev/null'"
+
+static const char seed1[] = "{'ups':{"
+    "'ups1':{'address':'10.0.0.11','warning_period':180},"
+    "'ups2':{'address':'10.0.0.12','warning_period':180}},"
+    "'pools':{'pool1':{" POOL_HEAD ",'hosts':{"
+    "'xenserver-1':{'powered_by':['ups1'],'maintenance_after':60,"
+    "'shutdown_after':120},"
+    "'xenserver-2':{'powered_by':['ups2'],'maintenance_after':60,"
+    "'shutdown_after':120}}}}}";
+
+static const char seed3[] = "{'ups':{"
+    "'ups1':{'address':'10.0.0.11','warning_period':180},"
+    "'ups2':{'address':'10.0.0.12','warning_period':180},"
+    "'ups3':{'address':'10.0.0.13','warning_period':180}},"
+    "'pools':{'pool1':{" POOL_HEAD ",'hosts':{"
+    "'xenserver-1':{'powered_by':['ups1'],'maintenance_after':60,"
+    "'shutdown_after':120},"
+    "'xenserver-2':{'powered_by':['ups2'],'maintenance_after':60,"
+    "'shutdown_after':120},"
+    "'xenserver-3':{'powered_by':['ups3'],'maintenance_after':60,"
+    "'shutdown_after':120}}}}}";
+
+static void
+record(const struct sim_line *l, void *arg)
+{
+	struct timeline		*tl = arg;
+	const struct action	*a = l->action;
+
+	if (l->kind != SIM_ACTION || a->op == ACT_REFRESH ||
+	    a->op == ACT_WATCH || tl->n == TL_MAX)
+		return;
+	snprintf(tl->line[tl->n], sizeof(tl->line[0]), "%g %s %s%s %s",
+	    l->t, a->host >= 0 ? tl->p->hosts[a->host].name : "-",
+	    action_op_name(a->op), a->hard ? "_hard" : "", a->reason);
+	tl->t[tl->n] = l->t;
+	tl->n++;
+}
+
+static void
+setup(struct fixture *f, const char *policy)
+{
+	struct sim_opts	 o = { .action_takes = 0.5, .evacuate_takes = 10,
+	    .vm_stop_takes = 5, .boot_takes = 60, .vms_per_host = 3 };
+
+	memset(f, 0, sizeof(*f));
+	f->p = load(policy);
+	f->s = sim_new(f->p, &o);
+	assert_non_null(f->s);
+	f->tl.p = f->p;
+}
+
+static void
+teardown_fixture(struct fixture *f)
+{
+	sim_free(f->s);
+	policy_free(f->p);
+}
+
+static void
+event(struct fixture *f, const char *ups, enum ups_event ev, double t)
+{
+	long	 u = policy_ups_index(f->p, ups);
+
+	assert_true(u >= 0);
+	assert_int_equal(sim_add_event(f->s, t, (size_t)u, ev), 0);
+}
+
+static size_t
+host(struct fixture *f, const char *name)
+{
+	long	 h = policy_host_index(f->p, name);
+
+	assert_true(h >= 0);
+	return (size_t)h;
+}
+
+static void
+run(struct fixture *f)
+{
+	assert_int_equal(sim_run(f->s, 86400, record, &f->tl), 0);
+}
+
+static void
+dump(const struct timeline *tl)
+{
+	size_t	 i;
+
+	for (i = 0; i < tl->n; i++)
+		print_message("  %s\n", tl->line[i]);
+}
+
+/* The whole timeline, line by line. */
+static void
+expect_timeline(const struct timeline *tl, const char *const *want)
+{
+	size_t	 i;
+
+	for (i = 0; want[i] != NULL; i++) {
+		if (i >= tl->n || strcmp(tl->line[i], want[i]) != 0) {
+			print_message("line %zu: want \"%s\", timeline:\n", i,
+			    want[i]);
+			dump(tl);
+			fail();
+		}
+	}
+	if (tl->n != i) {
+		print_message("timeline has %zu lines, want %zu:\n", tl->n, i);
+		dump(tl);
+		fail();
+	}
+}
+
+/* Index of the first line containing all of a and b, or -1. */
+static long
+find(const struct timeline *tl, const char *a, const char *b)
+{
+	size_t	 i;
+
+	for (i = 0; i < tl->n; i++)
+		if (strstr(tl->line[i], a) && (b == NULL ||
+		    strstr(tl->line[i], b)))
+			return (long)i;
+	return -1;
+}
+
+static size_t
+count(const struct timeline *tl, const char *a, const char *b)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < tl->n; i++)
+		if (strstr(tl->line[i], a) && (b == NULL ||
+		    strstr(tl->line[i], b)))
+			n++;
+	return n;
+}
+
+static void
+test_seed1_outage_and_return(void **state)
+{
+	struct fixture		 f;
+	struct sim_host_state	 st;
+	static const char *const want[] = {
+		"60 xenserver-1 disable maintenance_after",
+		"60.5 xenserver-1 mark_maintenance maintenance_after",
+		"61 xenserver-1 evacuate maintenance_after",
+		"120 xenserver-1 shutdown shutdown_after",
+		"261 xenserver-1 exit_maintenance power_restored",
+		NULL
+	};
+
+	(void)state;
+	setup(&f, seed1);
+	sim_set_master(f.s, host(&f, "xenserver-2"));
+	event(&f, "ups1", UPS_EV_ON_BATTERY, 0);
+	event(&f, "ups1", UPS_EV_POWER_RESTORED, 200);
+	run(&f);
+	/* Boots at 260; watched at 200, 205.5 ... 260.5: back at 261. */
+	expect_timeline(&f.tl, want);
+	sim_host_state(f.s, host(&f, "xenserver-1"), &st);
+	assert_true(st.live && st.enabled && !st.marked);
+	assert_int_equal(st.vms, 0);	/* Skip: VMs stay where they went */
+	assert_int_equal(st.shutdowns, 1);
+	sim_host_state(f.s, host(&f, "xenserver-2"), &st);
+	assert_int_equal(st.vms, 6);
+	assert_int_equal(sim_crashed_total(f.s), 0);
+	teardown_fixture(&f);
+}
+
+static void
+test_seed2_restored_during_evacuation(void **state)
+{
+	struct fixture		 f;
+	struct sim_host_state	 st;
+	static const char *const want[] = {
+		"60 xenserver-1 disable maintenance_after",
+		"60.5 xenserver-1 mark_maintenance maintenance_after",
+		"61 xenserver-1 evacuate maintenance_after",
+		"71 xenserver-1 exit_maintenance power_restored",
+		NULL
+	};
+
+	(void)state;
+	setup(&f, seed1);
+	sim_set_master(f.s, host(&f, "xenserver-2"));
+	event(&f, "ups1", UPS_EV_ON_BATTERY, 0);
+	event(&f, "ups1", UPS_EV_POWER_RESTORED, 65);
+	run(&f);
+	/* The evacuation (61..71) completes, then maintenance ends at once. */
+	expect_timeline(&f.tl, want);
+	sim_host_state(f.s, host(&f, "xenserver-1"), &st);
+	assert_true(st.live && st.enabled && !st.marked);
+	assert_int_equal(st.evacuations, 1);
+	assert_int_equal(st.shutdowns, 0);
+	teardown_fixture(&f);
+}
+
+static void
+test_seed3_two_hosts_one_after_another(void **state)
+{
+	struct fixture		 f;
+	struct sim_host_state	 st;
+	static const char *const want[] = {
+		"60 xenserver-2 disable maintenance_after",
+		"60 xenserver-3 disable maintenance_after",
+		"60.5 xenserver-2 mark_maintenance maintenance_after",
+		"60.5 xenserver-3 mark_maintenance maintenance_after",
+		"61 xenserver-2 evacuate maintenance_after",
+		"71 xenserver-3 evacuate maintenance_after",
+		"120 xenserver-2 shutdown shutdown_after",
+		"120 xenserver-3 shutdown shutdown_after",
+		"301 xenserver-2 exit_maintenance power_restored",
+		"301 xenserver-3 exit_maintenance power_restored",
+		NULL
+	};
+
+	(void)state;
+	setup(&f, seed3);
+	event(&f, "ups2", UPS_EV_ON_BATTERY, 0);
+	event(&f, "ups3", UPS_EV_ON_BATTERY, 0);
+	event(&f, "ups2", UPS_EV_POWER_RESTORED, 240);
+	event(&f, "ups3", UPS_EV_POWER_RESTORED, 240);
+	run(&f);
+	expect_timeline(&f.tl, want);
+	assert_int_equal(find(&f.tl, "xenserver-1", NULL), -1);
+	sim_host_state(f.s, host(&f, "xenserver-1"), &st);
+	assert_true(st.master && st.live && st.enabled);
+	assert_int_equal(st.vms, 9);
+	assert_int_equal(sim_crashed_total(f.s), 0);
+	teardown_fixture(&f);
+}
+
+static void
+test_restored_before_timers_does_nothing(void **state)
+{
+	struct fixture	 f;
+
+	(void)state;
+	setup(&f, seed3);
+	event(&f, "ups2", UPS_EV_ON_BATTERY, 0);
+	event(&f, "ups2", UPS_EV_POWER_RESTORED, 59.9);
+	run(&f);
+	assert_int_equal(f.tl.n, 0);
+	teardown_fixture(&f);
+}
+
+static void
+test_repeated_on_battery_keeps_deadlines(void **state)
+{
+	struct fixture	 f;
+	int		 t;
+
+	(void)state;
+	setup(&f, seed3);
+	for (t = 0; t <= 150; t++)
+		event(&f, "ups2", UPS_EV_ON_BATTERY, t);
+	run(&f);
+	assert_string_equal(f.tl.line[0],
+	    "60 xenserver-2 disable maintenance_after");
+	assert_int_equal(find(&f.tl, "120 xenserver-2 shutdown", NULL),
+	    (long)f.tl.n - 1);
+	assert_int_equal(count(&f.tl, "xenserver-2 disable", NULL), 1);
+	assert_int_equal(count(&f.tl, "xenserver-2 evacuate", NULL), 1);
+	teardown_fixture(&f);
+}
+
+static const char redundant[] = "{'ups':{"
+    "'a':{'address':'10.0.0.11','warning_period':180},"
+    "'b':{'address':'10.0.0.12','warning_period':180},"
+    "'c':{'address':'10.0.0.13'}},"
+    "'pools':{'pool1':{" POOL_HEAD ",'hosts':{"
+    "'xs1':{'powered_by':['c'],'maintenance_after':60},"
+    "'xs2':{'powered_by':['a','b'],'maintenance_after':60,"
+    "'shutdown_after':120}}}}}";
+
+static void
+test_redundant_feeds(void **state)
+{
+	struct fixture		 f;
+	struct sim_host_state	 st;
+	static const char *const want[] = {
+		"90 xs2 disable maintenance_after",
+		"90.5 xs2 mark_maintenance maintenance_after",
+		"91 xs2 evacuate maintenance_after",
+		"101 xs2 exit_maintenance power_restored",
+		NULL
+	};
+
+	(void)state;
+	setup(&f, redundant);
+	/* a alone: the host still has b. b at 30: timers count from 30. */
+	event(&f, "a", UPS_EV_ON_BATTERY, 0);
+	event(&f, "b", UPS_EV_ON_BATTERY, 30);
+	event(&f, "a", UPS_EV_POWER_RESTORED, 95);
+	run(&f);
+	/* a returns mid-evacuation: the shutdown at 150 never comes. */
+	expect_timeline(&f.tl, want);
+	sim_host_state(f.s, host(&f, "xs2"), &st);
+	assert_true(st.live && st.enabled && !st.marked);
+	teardown_fixture(&f);
+}
+
+static void
+test_redundant_one_feed_is_nothing(void **state)
+{
+	struct fixture	 f;
+
+	(void)state;
+	setup(&f, redundant);
+	event(&f, "a", UPS_EV_ON_BATTERY, 0);
+	event(&f, "a", UPS_EV_LOW_BATTERY, 100);
+	run(&f);
+	assert_int_equal(f.tl.n, 0);
+	teardown_fixture(&f);
+}
+
+static void
+test_low_battery_goes_to_final_stage(void **state)
+{
+	struct fixture	 f;
+	static const char *const want[] = {
+		"10 xenserver-2 disable low_battery",
+		"10.5 xenserver-2 mark_maintenance low_battery",
+		"11 xenserver-2 evacuate low_battery",
+		"21 xenserver-2 shutdown low_battery",
+		NULL
+	};
+
+	(void)state;
+	setup(&f, seed3);
+	event(&f, "ups2", UPS_EV_ON_BATTERY, 0);
+	event(&f, "ups2", UPS_EV_LOW_BATTERY, 10);
+	run(&f);
+	expect_timeline(&f.tl, want);
+	teardown_fixture(&f);
+}
+
+static void
+test_shutdown_imminent_maintenance_only_host(void **state)
+{
+	struct fixture	 f;
+
+	(void)state;
+	setup(&f, redundant);
+	sim_set_master(f.s, host(&f, "xs2"));
+	/* The trap that was lost is implied: imminent means on battery. */
+	event(&f, "c", UPS_EV_SHUTDOWN_IMMINENT, 5);
+	run(&f);
+	assert_string_equal(f.tl.line[0],
+	    "5 xs1 disable shutdown_imminent");
+	assert_true(find(&f.tl, "xs1 evacuate", NULL) >= 0);
+	assert_int_equal(find(&f.tl, "shutdown ", NULL), -1);
+	teardown_fixture(&f);
+}
+
+static void
+test_master_hands_over_first(void **state)
+{
+	struct fixture		 f;
+	struct sim_host_state	 st;
+	static const char *const want[] = {
+		"60 xenserver-1 designate_master master_handover",
+		"61 xenserver-1 disable maintenance_after",
+		"61.5 xenserver-1 mark_maintenance maintenance_after",
+		"62 xenserver-1 evacuate maintenance_after",
+		"120 xenserver-1 shutdown shutdown_after",
+		NULL
+	};
+
+	(void)state;
+	setup(&f, seed1);	/* xenserver-1, the first host, is master */
+	event(&f, "ups1", UPS_EV_ON_BATTERY, 0);
+	run(&f);
+	expect_timeline(&f.tl, want);
+	sim_host_state(f.s, host(&f, "xenserver-2"), &st);
+	assert_true(st.master);
+	assert_int_equal(st.vms, 6);
+	assert_int_equal(sim_crashed_total(f.s), 0);
+	teardown_fixture(&f);
+}
+
+static void
+test_master_never_handed_over_under_ha(void **state)
+{
+	struct fixture		 f;
+	struct sim_host_state	 st;
+
+	(void)state;
+	setup(&f, seed1);
+	sim_set_ha(f.s, 0, 1);
+	event(&f, "ups1", UPS_EV_ON_BATTERY, 0);
+	run(&f);
+	assert_int_equal(find(&f.tl, "designate_master", NULL), -1);
+	/* Its VMs still go to the member on good power... */
+	assert_string_equal(f.tl.line[2],
+	    "61 xenserver-1 evacuate maintenance_after");
+	/*
+	 * ...but it is never shut down while a member is live: it stays
+	 * master, empty, until its UPS gives out (at 180 s here).
+	 */
+	assert_int_equal(find(&f.tl, "shutdown", NULL), -1);
+	sim_host_state(f.s, host(&f, "xenserver-1"), &st);
+	assert_true(st.master);
+	assert_int_equal(st.vms, 0);
+	assert_int_equal(sim_crashed_total(f.s), 0);
+	teardown_fixture(&f);
+}
+
+static void
+test_whole_pool_down_master_last(void **state)
+{
+	struct fixture		 f;
+	struct sim_host_state	 st;
+	long			 m_stop, m_down, d2, d3;
+
+	(void)state;
+	setup(&f, seed3);
+	event(&f, "ups1", UPS_EV_ON_BATTERY, 0);
+	event(&f, "ups2", UPS_EV_ON_BATTERY, 0);
+	event(&f, "ups3", UPS_EV_ON_BATTERY, 0);
+	run(&f);
+	assert_int_equal(find(&f.tl, "designate_master", NULL), -1);
+	d2 = find(&f.tl, "xenserver-2 shutdown", NULL);
+	d3 = find(&f.tl, "xenserver-3 shutdown", NULL);
+	m_stop = find(&f.tl, "xenserver-1 stop_vms", NULL);
+	m_down = find(&f.tl, "xenserver-1 shutdown", NULL);
+	assert_true(d2 >= 0 && d3 >= 0 && m_stop >= 0 && m_down >= 0);
+	assert_true(m_stop > d2 && m_stop > d3 && m_down > m_stop);
+	sim_host_state(f.s, host(&f, "xenserver-1"), &st);
+	assert_int_equal(st.shutdowns, 1);
+	assert_int_equal(st.stopped, 3);
+	assert_int_equal(sim_crashed_total(f.s), 0);
+	teardown_fixture(&f);
+}
+
+static void
+test_blocked_evacuation_stops_blockers(void **state)
+{
+	struct fixture		 f;
+	struct sim_host_state	 st;
+	static const char *const want[] = {
+		"60 xenserver-2 disable maintenance_after",
+		"60.5 xenserver-2 mark_maintenance maintenance_after",
+		"61 xenserver-2 evacuate maintenance_after",
+		"61.5 xenserver-2 stop_vms evacuation_blocked",
+		"66.5 xenserver-2 evacuate maintenance_after",
+		"120 xenserver-2 shutdown shutdown_after",
+		NULL
+	};
+
+	(void)state;
+	setup(&f, seed3);
+	sim_set_pinned(f.s, host(&f, "xenserver-2"), 2);
+	event(&f, "ups2", UPS_EV_ON_BATTERY, 0);
+	run(&f);
+	expect_timeline(&f.tl, want);
+	sim_host_state(f.s, host(&f, "xenserver-2"), &st);
+	assert_int_equal(st.stopped, 2);	/* the pinned ones only */
+	assert_int_equal(st.shutdowns, 1);
+	assert_int_equal(sim_crashed_total(f.s), 0);
+	teardown_fixture(&f);
+}
+
+static const char seed3_vmt30[] = "{'ups':{"
+    "'ups1':{'address':'10.0.0.11','warning_period':180},"
+    "'ups2':{'address':'10.0.0.12','warning_period':180}},"
+    "'pools':{'pool1':{" POOL_HEAD ",'vm_shutdown_timeout':30,'hosts':{"
+    "'xenserver-1':{'powered_by':['ups1'],'maintenance_after':60,"
+    "'shutdown_after':120},"
+    "'xenserver-2':{'powered_by':['ups2'],'maintenance_after':60,"
+    "'shutdown_after':120}}}}}";
+
+/* Returns the delay from the clean VM shutdown to the hard one. */
+static double
+stuck_vm_delay(const char *policy)
+{
+	struct fixture		 f;
+	struct sim_host_state	 st;
+	long			 clean, hard;
+	double			 d;
+
+	setup(&f, policy);
+	sim_set_pinned(f.s, host(&f, "xenserver-2"), 1);
+	sim_set_stuck_vms(f.s, host(&f, "xenserver-2"), 1);
+	event(&f, "ups2", UPS_EV_ON_BATTERY, 0);
+	run(&f);
+	clean = find(&f.tl, "xenserver-2 stop_vms evacuation_blocked", NULL);
+	hard = find(&f.tl, "xenserver-2 stop_vms_hard vm_shutdown_timeout",
+	    NULL);
+	if (clean < 0 || hard <= clean)
+		dump(&f.tl);
+	assert_true(clean >= 0 && hard > clean);
+	d = f.tl.t[hard] - f.tl.t[clean];
+	sim_host_state(f.s, host(&f, "xenserver-2"), &st);
+	assert_int_equal(st.shutdowns, 1);
+	assert_int_equal(sim_crashed_total(f.s), 0);
+	teardown_fixture(&f);
+	return d;
+}
+
+static void
+test_stuck_vm_shutdown_turns_hard(void **state)
+{
+	(void)state;
+	/* Clean at 61.5: hard exactly vm_shutdown_timeout (30 s) later. */
+	assert_true(fabs(stuck_vm_delay(seed3_vmt30) - 30) < 1e-9);
+	/* The default 120 s would pass the host's shutdown at 120 s: the
+	 * hard shutdown comes at that deadline instead. */
+	assert_true(fabs(stuck_vm_delay(seed3) - (120 - 61.5)) < 1e-9);
+}
+
+static void
+test_transient_failure_retried_with_backoff(void **state)
+{
+	struct fixture	 f;
+	static const char *const want[] = {
+		"60 xenserver-2 disable maintenance_after",
+		"61.5 xenserver-2 disable retry",
+		"64 xenserver-2 disable retry",
+		"64.5 xenserver-2 mark_maintenance maintenance_after",
+		"65 xenserver-2 evacuate maintenance_after",
+		"120 xenserver-2 shutdown shutdown_after",
+		NULL
+	};
+
+	(void)state;
+	setup(&f, seed3);
+	sim_inject(f.s, host(&f, "xenserver-2"), ACT_DISABLE,
+	    OUTCOME_TRANSIENT, "OTHER_OPERATION_IN_PROGRESS", 2);
+	event(&f, "ups2", UPS_EV_ON_BATTERY, 0);
+	run(&f);
+	/* Failed at 60.5: retry 1 s later; failed at 62: retry 2 s later. */
+	expect_timeline(&f.tl, want);
+	teardown_fixture(&f);
+}
+
+static void
+test_permanent_failure_fails_one_host(void **state)
+{
+	struct fixture		 f;
+	struct host_status	 hs;
+	struct sim_host_state	 st;
+
+	(void)state;
+	setup(&f, seed3);
+	sim_inject(f.s, host(&f, "xenserver-2"), ACT_EVACUATE,
+	    OUTCOME_PERMANENT, "HOST_NOT_ENOUGH_FREE_MEMORY", 1);
+	event(&f, "ups2", UPS_EV_ON_BATTERY, 0);
+	event(&f, "ups3", UPS_EV_ON_BATTERY, 0);
+	run(&f);
+	engine_host_status(sim_engine(f.s), host(&f, "xenserver-2"), &hs);
+	assert_int_equal(hs.stage, STAGE_FAILED);
+	assert_string_equal(hs.reason, "HOST_NOT_ENOUGH_FREE_MEMORY");
+	/* A failed host is not shut down with its VMs on it... */
+	assert_int_equal(find(&f.tl, "xenserver-2 shutdown", NULL), -1);
+	/* ...and the other host carries on, on time. */
+	assert_true(find(&f.tl, "120 xenserver-3 shutdown", NULL) >= 0);
+	sim_host_state(f.s, host(&f, "xenserver-3"), &st);
+	assert_int_equal(st.shutdowns, 1);
+	teardown_fixture(&f);
+}
+
+static void
+test_ignored_events(void **state)
+{
+	struct fixture	 f;
+
+	(void)state;
+	setup(&f, seed3);
+	event(&f, "ups2", UPS_EV_POWER_RESTORED, 0);
+	event(&f, "ups2", UPS_EV_BATTERY_OK, 1);
+	event(&f, "ups3", UPS_EV_COMMS_LOST, 2);
+	run(&f);
+	assert_int_equal(f.tl.n, 0);
+	assert_int_equal(engine_on_ups_event(sim_engine(f.s), 99,
+	    UPS_EV_ON_BATTERY, 3), -1);
+	teardown_fixture(&f);
+}
+
+static const char two_pools[] = "{'ups':{"
+    "'ua':{'address':'10.0.0.11'},'ub':{'address':'10.0.0.12'}},"
+    "'pools':{"
+    "'pa':{" POOL_HEAD ",'hosts':{'a1':{'powered_by':['ua'],"
+    "'maintenance_after':10,'shutdown_after':100},'a2':{'powered_by':"
+    "['ua'],'maintenance_after':10,'shutdown_after':100},"
+    "'a0':{'powered_by':['ub'],'shutdown_after':100}}},"
+    "'pb':{'url':'https://10.0.0.31','username':'root','password_file':"
+    "'/dev/null','hosts':{'b1':{'powered_by':['ua'],'maintenance_after':"
+    "10,'shutdown_after':100},'b0':{'powered_by':['ub'],"
+    "'shutdown_after':100}}}}}";
+
+static void
+test_pools_are_independent(void **state)
+{
+	struct fixture	 f;
+
+	(void)state;
+	setup(&f, two_pools);
+	sim_set_master(f.s, host(&f, "a0"));
+	sim_set_master(f.s, host(&f, "b0"));
+	sim_set_evacuate_takes(f.s, host(&f, "a1"), 80);
+	event(&f, "ua", UPS_EV_ON_BATTERY, 0);
+	run(&f);
+	/* pa's slow evacuation holds a2 back, never pb's b1. */
+	assert_true(find(&f.tl, "11 b1 evacuate", NULL) >= 0);
+	assert_true(find(&f.tl, "11 a1 evacuate", NULL) >= 0);
+	assert_true(find(&f.tl, "91 a2 evacuate", NULL) >= 0);
+	assert_true(find(&f.tl, "100 b1 shutdown", NULL) >= 0);
+	teardown_fixture(&f);
+}
+
+static void
+test_exact_deadline_by_hand(void **state)
+{
+	struct policy		*p;
+	struct engine		*e;
+	struct action		 a[8];
+	struct member_facts	 m[3] = {
+		{ "xenserver-1", 1, 1, 1, 0, 2 },
+		{ "xenserver-2", 1, 1, 0, 0, 2 },
+		{ "xenserver-3", 1, 1, 0, 0, 2 },
+	};
+	struct pool_facts	 pf = { 0, 3, m };
+	struct action_result	 ok = { OUTCOME_OK, NULL, 0 };
+	size_t			 n;
+
+	(void)state;
+	p = load(seed3);
+	e = engine_new(p);
+	assert_int_equal(engine_take_actions(e, 0, a, 8), 1);
+	assert_int_equal(a[0].op, ACT_REFRESH);
+	engine_on_pool_facts(e, 0, &pf, 0);
+	assert_int_equal(engine_take_actions(e, 0, a, 8), 0);
+	assert_true(isinf(engine_next_deadline(e)));
+
+	engine_on_ups_event(e, 1, UPS_EV_ON_BATTERY, 1000.25);
+	n = engine_take_actions(e, 1000.25, a, 8);
+	assert_int_equal(n, 1);		/* a refresh for the outage */
+	assert_int_equal(a[0].op, ACT_REFRESH);
+	assert_int_equal(engine_on_result(e, a[0].id, &ok, 1000.3), 0);
+	engine_on_pool_facts(e, 0, &pf, 1000.3);
+	assert_int_equal(engine_take_actions(e, 1000.3, a, 8), 0);
+	assert_true(engine_next_deadline(e) == 1060.25);
+	assert_int_equal(engine_take_actions(e, 1060.2499, a, 8), 0);
+	n = engine_take_actions(e, 1060.25, a, 8);
+	assert_int_equal(n, 1);
+	assert_int_equal(a[0].op, ACT_DISABLE);
+	assert_int_equal(a[0].host, 1);
+	assert_true(a[0].due == 1060.25);
+	assert_int_equal(engine_inflight(e), 1);
+	/* A stale or unknown id is refused, not applied. */
+	assert_int_equal(engine_on_result(e, a[0].id + (1UL << 24), &ok,
+	    1061), -1);
+	assert_int_equal(engine_on_result(e, a[0].id, &ok, 1061), 0);
+	assert_int_equal(engine_on_result(e, a[0].id, &ok, 1061), -1);
+	assert_int_equal(engine_inflight(e), 0);
+	engine_free(e);
+	policy_free(p);
+}
+
+static void
+test_status_reports_stage_and_deadline(void **state)
+{
+	struct policy		*p;
+	struct engine		*e;
+	struct action		 a[8];
+	struct member_facts	 m[1] = { { "xenserver-1", 1, 1, 1, 0, 0 } };
+	struct pool_facts	 pf = { 0, 1, m };
+	struct host_status	 hs;
+	struct ups_status	 us;
+
+	(void)state;
+	p = load(seed3);
+	e = engine_new(p);
+	engine_take_actions(e, 0, a, 8);
+	engine_on_pool_facts(e, 0, &pf, 0);
+	engine_on_ups_event(e, 2, UPS_EV_ON_BATTERY, 5);
+	engine_take_actions(e, 5, a, 8);
+	engine_ups_status(e, 2, &us);
+	assert_int_equal(us.power, UPS_ON_BATTERY);
+	assert_true(us.since == 5);
+	engine_host_status(e, 2, &hs);
+	assert_int_equal(hs.stage, STAGE_PENDING);
+	assert_true(hs.next_deadline == 65);
+	/* xenserver-3 is not in the facts: it is not acted on blindly. */
+	engine_take_actions(e, 65, a, 8);
+	engine_host_status(e, 2, &hs);
+	assert_string_equal(hs.reason, "not a member of the pool");
+	engine_free(e);
+	policy_free(p);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_seed1_outage_and_return),
+		cmocka_unit_test(test_seed2_restored_during_evacuation),
+		cmocka_unit_test(test_seed3_two_hosts_one_after_another),
+		cmocka_unit_test(test_restored_before_timers_does_nothing),
+		cmocka_unit_test(test_repeated_on_battery_keeps_deadlines),
+		cmocka_unit_test(test_redundant_feeds),
+		cmocka_unit_test(test_redundant_one_feed_is_nothing),
+		cmocka_unit_test(test_low_battery_goes_to_final_stage),
+		cmocka_unit_test(test_shutdown_imminent_maintenance_only_host),
+		cmocka_unit_test(test_master_hands_over_first),
+		cmocka_unit_test(test_master_never_handed_over_under_ha),
+		cmocka_unit_test(test_whole_pool_down_master_last),
+		cmocka_unit_test(test_blocked_evacuation_stops_blockers),
+		cmocka_unit_test(test_stuck_vm_shutdown_turns_hard),
+		cmocka_unit_test(test_transient_failure_retried_with_backoff),
+		cmocka_unit_test(test_permanent_failure_fails_one_host),
+		cmocka_unit_test(test_ignored_events),
+		cmocka_unit_test(test_pools_are_independent),
+		cmocka_unit_test(test_exact_deadline_by_hand),
+		cmocka_unit_test(test_status_reports_stage_and_deadline),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
