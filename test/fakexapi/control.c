@@ -1,0 +1,189 @@
+/*
+ * fake.* methods: how tests inject faults into the simulated pool and read
+ * its state. They need no session and answer on every member, hung or not.
+ *
+ *   fake.state()                          JSON text of hosts, VMs, crashes
+ *   fake.fail_next(method, n, code, p...)  the next n calls fail so
+ *   fake.delay(method | "*", ms)           every call waits ms first
+ *   fake.hang(host, bool)                  the member stops answering
+ *   fake.power(host, bool)                 power lost / power back (boots)
+ *   fake.invalidate_sessions()             every session becomes invalid
+ *   fake.set_ha(bool)
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fake.h"
+
+static xmlrpc_value *
+control_ok(xmlrpc_env *env)
+{
+	return xmlrpc_string_new(env, "OK");
+}
+
+static xmlrpc_value *
+c_state(xmlrpc_env *env, struct fake *f)
+{
+	json_t		*st = fake_state_json(f);
+	char		*s = json_dumps(st, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	xmlrpc_value	*v;
+
+	json_decref(st);
+	v = xmlrpc_string_new(env, s ? s : "{}");
+	free(s);
+	return v;
+}
+
+static xmlrpc_value *
+c_fail_next(xmlrpc_env *env, struct fake *f, xmlrpc_value *params)
+{
+	struct ffault	*ft;
+	xmlrpc_value	*item;
+	const char	*s;
+	int		 n, i, count;
+
+	n = xmlrpc_array_size(env, params);
+	if (n < 3 || f->nfaults == (int)(sizeof(f->faults) /
+	    sizeof(f->faults[0]))) {
+		xmlrpc_faultf(env, "fake.fail_next(method, count, code, ...)");
+		return NULL;
+	}
+	ft = &f->faults[f->nfaults];
+	ft->desc = json_array();
+	for (i = 0; i < n && !env->fault_occurred; i++) {
+		xmlrpc_array_read_item(env, params, i, &item);
+		if (env->fault_occurred)
+			break;
+		if (i == 1)
+			xmlrpc_read_int(env, item, &count);
+		else {
+			xmlrpc_read_string(env, item, &s);
+			if (!env->fault_occurred && i == 0)
+				snprintf(ft->method, sizeof(ft->method), "%s", s);
+			else if (!env->fault_occurred)
+				json_array_append_new(ft->desc, json_string(s));
+			if (!env->fault_occurred)
+				free((void *)s);
+		}
+		xmlrpc_DECREF(item);
+	}
+	if (env->fault_occurred) {
+		json_decref(ft->desc);
+		return NULL;
+	}
+	ft->count = count;
+	f->nfaults++;
+	return control_ok(env);
+}
+
+static xmlrpc_value *
+c_delay(xmlrpc_env *env, struct fake *f, xmlrpc_value *params)
+{
+	const char	*method;
+	int		 ms, i;
+
+	xmlrpc_decompose_value(env, params, "(si)", &method, &ms);
+	if (env->fault_occurred)
+		return NULL;
+	for (i = 0; i < f->ndelays; i++)
+		if (strcmp(f->delays[i].method, method) == 0)
+			break;
+	if (i == f->ndelays && f->ndelays < (int)(sizeof(f->delays) /
+	    sizeof(f->delays[0])))
+		f->ndelays++;
+	if (i < f->ndelays) {
+		snprintf(f->delays[i].method, sizeof(f->delays[i].method), "%s",
+		    method);
+		f->delays[i].ms = ms;
+	}
+	free((void *)method);
+	return control_ok(env);
+}
+
+static int
+host_arg(xmlrpc_env *env, struct fake *f, xmlrpc_value *params, int *on)
+{
+	const char	*name;
+	xmlrpc_bool	 b;
+	int		 h;
+
+	xmlrpc_decompose_value(env, params, "(sb)", &name, &b);
+	if (env->fault_occurred)
+		return -1;
+	h = fake_host_by_name(f, name);
+	if (h == -1)
+		xmlrpc_faultf(env, "no host \"%s\"", name);
+	free((void *)name);
+	*on = b;
+	return h;
+}
+
+static xmlrpc_value *
+c_hang(xmlrpc_env *env, struct fake *f, xmlrpc_value *params)
+{
+	int	 h, on;
+
+	if ((h = host_arg(env, f, params, &on)) == -1)
+		return NULL;
+	f->hosts[h].hung = on;
+	return control_ok(env);
+}
+
+static xmlrpc_value *
+c_power(xmlrpc_env *env, struct fake *f, xmlrpc_value *params)
+{
+	int	 h, on;
+
+	if ((h = host_arg(env, f, params, &on)) == -1)
+		return NULL;
+	if (!on)
+		fake_power_off(f, h);
+	else if (!f->hosts[h].live)
+		f->hosts[h].boot_at = fake_now(f) + f->boot_ms / 1000.0;
+	return control_ok(env);
+}
+
+static xmlrpc_value *
+c_invalidate(xmlrpc_env *env, struct fake *f)
+{
+	int	 i;
+
+	for (i = 0; i < f->nsessions; i++)
+		free(f->sessions[i]);
+	f->nsessions = 0;
+	return control_ok(env);
+}
+
+static xmlrpc_value *
+c_set_ha(xmlrpc_env *env, struct fake *f, xmlrpc_value *params)
+{
+	xmlrpc_bool	 b;
+
+	xmlrpc_decompose_value(env, params, "(b)", &b);
+	if (env->fault_occurred)
+		return NULL;
+	f->ha = b;
+	return control_ok(env);
+}
+
+xmlrpc_value *
+fake_control(xmlrpc_env *env, struct fake *f, const char *method,
+    xmlrpc_value *params)
+{
+	if (strcmp(method, "fake.state") == 0)
+		return c_state(env, f);
+	if (strcmp(method, "fake.fail_next") == 0)
+		return c_fail_next(env, f, params);
+	if (strcmp(method, "fake.delay") == 0)
+		return c_delay(env, f, params);
+	if (strcmp(method, "fake.hang") == 0)
+		return c_hang(env, f, params);
+	if (strcmp(method, "fake.power") == 0)
+		return c_power(env, f, params);
+	if (strcmp(method, "fake.invalidate_sessions") == 0)
+		return c_invalidate(env, f);
+	if (strcmp(method, "fake.set_ha") == 0)
+		return c_set_ha(env, f, params);
+	xmlrpc_faultf(env, "unknown control method %s", method);
+	return NULL;
+}
