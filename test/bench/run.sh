@@ -12,3 +12,4 @@ trap 'rm -rf "$tmp"' EXIT
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 ./build/bench_policy "$tmp/policy.json" 20
 ./build/bench_engine "$tmp/policy.json" 5
+./build/bench_xenapi 20000

@@ -552,6 +552,17 @@ m_vm_record(struct call *c)
 }
 
 static xmlrpc_value *
+m_vm_by_uuid(struct call *c)
+{
+	int	 i;
+
+	for (i = 0; i < c->f->nvms; i++)
+		if (strcmp(c->f->vms[i].uuid, c->a[1]) == 0)
+			return ok_string(c, c->f->vms[i].ref);
+	return fake_failure_v(c->env, "UUID_INVALID", "VM", c->a[1], NULL);
+}
+
+static xmlrpc_value *
 m_vm_shutdown(struct call *c)
 {
 	xmlrpc_value	*fail = NULL;
@@ -684,6 +695,7 @@ static const struct method {
 	{ "host.shutdown", 2, m_host_shutdown },
 	{ "VM.get_all_records", 1, m_vm_records },
 	{ "VM.get_record", 2, m_vm_record },
+	{ "VM.get_by_uuid", 2, m_vm_by_uuid },
 	{ "VM.clean_shutdown", 2, m_vm_shutdown },
 	{ "Async.VM.clean_shutdown", 2, m_vm_shutdown },
 	{ "VM.hard_shutdown", 2, m_vm_shutdown },

@@ -9,6 +9,7 @@
  *   fake.power(host, bool)                 power lost / power back (boots)
  *   fake.invalidate_sessions()             every session becomes invalid
  *   fake.set_ha(bool)
+ *   fake.set_master(host)                  emergency transition to master
  */
 #include <stdlib.h>
 #include <string.h>
@@ -166,6 +167,26 @@ c_set_ha(xmlrpc_env *env, struct fake *f, xmlrpc_value *params)
 	return control_ok(env);
 }
 
+static xmlrpc_value *
+c_set_master(xmlrpc_env *env, struct fake *f, xmlrpc_value *params)
+{
+	const char	*name;
+	int		 h, i;
+
+	xmlrpc_decompose_value(env, params, "(s)", &name);
+	if (env->fault_occurred)
+		return NULL;
+	h = fake_host_by_name(f, name);
+	free((void *)name);
+	if (h == -1) {
+		xmlrpc_faultf(env, "no such host");
+		return NULL;
+	}
+	for (i = 0; i < f->nhosts; i++)
+		f->hosts[i].master = i == h;
+	return control_ok(env);
+}
+
 xmlrpc_value *
 fake_control(xmlrpc_env *env, struct fake *f, const char *method,
     xmlrpc_value *params)
@@ -182,6 +203,8 @@ fake_control(xmlrpc_env *env, struct fake *f, const char *method,
 		return c_power(env, f, params);
 	if (strcmp(method, "fake.invalidate_sessions") == 0)
 		return c_invalidate(env, f);
+	if (strcmp(method, "fake.set_master") == 0)
+		return c_set_master(env, f, params);
 	if (strcmp(method, "fake.set_ha") == 0)
 		return c_set_ha(env, f, params);
 	xmlrpc_faultf(env, "unknown control method %s", method);

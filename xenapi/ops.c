@@ -1,0 +1,642 @@
+/*
+ * The typed XenAPI calls upsxen makes, each a thin layer over
+ * session_call() that turns xapi's records into plain C.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "xenapi_int.h"
+
+/* A call whose arguments after the session are strings (NULL ends). */
+static int
+call_strings(struct xenapi *x, const char *method, xmlrpc_value **value,
+    struct xenapi_error *err, const char *a, const char *b, const char *c)
+{
+	xmlrpc_env	 env;
+	xmlrpc_value	*args;
+	int		 rc;
+
+	xmlrpc_env_init(&env);
+	if (a == NULL)
+		args = xmlrpc_build_value(&env, "()");
+	else if (b == NULL)
+		args = xmlrpc_build_value(&env, "(s)", a);
+	else if (c == NULL)
+		args = xmlrpc_build_value(&env, "(ss)", a, b);
+	else
+		args = xmlrpc_build_value(&env, "(sss)", a, b, c);
+	if (env.fault_occurred) {
+		xerr(err, XENAPI_ERR_PROTOCOL, "%s: cannot encode", method);
+		xmlrpc_env_clean(&env);
+		return -1;
+	}
+	rc = session_call(x, method, args, value, err);
+	xmlrpc_DECREF(args);
+	xmlrpc_env_clean(&env);
+	return rc;
+}
+
+/* A call whose answer does not matter beyond success. */
+static int
+call_void(struct xenapi *x, const char *method, struct xenapi_error *err,
+    const char *a, const char *b, const char *c)
+{
+	xmlrpc_value	*v = NULL;
+	int		 rc;
+
+	rc = call_strings(x, method, &v, err, a, b, c);
+	if (v)
+		xmlrpc_DECREF(v);
+	return rc;
+}
+
+/* A call that answers a ref (a task, a host). */
+static int
+call_ref(struct xenapi *x, const char *method, char *ref,
+    struct xenapi_error *err, const char *a, const char *b, const char *c)
+{
+	xmlrpc_value	*v = NULL;
+	int		 rc;
+
+	rc = call_strings(x, method, &v, err, a, b, c);
+	if (rc == 0 && rpc_string_value(v, ref, XENAPI_REF_LEN) == -1) {
+		xerr(err, XENAPI_ERR_PROTOCOL, "%s: answer is not a ref",
+		    method);
+		rc = -1;
+	}
+	if (v)
+		xmlrpc_DECREF(v);
+	return rc;
+}
+
+typedef void	 record_fn(void *, const char *, xmlrpc_value *);
+
+/* Walk a {ref: record} map as get_all_records answers it. */
+static int
+each_record(xmlrpc_value *map, record_fn *fn, void *arg,
+    struct xenapi_error *err)
+{
+	xmlrpc_env	 env;
+	xmlrpc_value	*k, *rec;
+	char		 ref[XENAPI_REF_LEN];
+	int		 i, n;
+
+	if (xmlrpc_value_type(map) != XMLRPC_TYPE_STRUCT) {
+		xerr(err, XENAPI_ERR_PROTOCOL, "records are not a map");
+		return -1;
+	}
+	xmlrpc_env_init(&env);
+	n = xmlrpc_struct_size(&env, map);
+	for (i = 0; i < n && !env.fault_occurred; i++) {
+		xmlrpc_struct_read_member(&env, map, (unsigned)i, &k, &rec);
+		if (env.fault_occurred)
+			break;
+		if (rpc_string_value(k, ref, sizeof(ref)) == 0 &&
+		    xmlrpc_value_type(rec) == XMLRPC_TYPE_STRUCT)
+			fn(arg, ref, rec);
+		xmlrpc_DECREF(k);
+		xmlrpc_DECREF(rec);
+	}
+	xmlrpc_env_clean(&env);
+	return 0;
+}
+
+static int
+all_records(struct xenapi *x, const char *cls, record_fn *fn, void *arg,
+    struct xenapi_error *err)
+{
+	xmlrpc_value	*v = NULL;
+	char		 method[64];
+	int		 rc;
+
+	snprintf(method, sizeof(method), "%s.get_all_records", cls);
+	if ((rc = call_strings(x, method, &v, err, NULL, NULL, NULL)) == 0)
+		rc = each_record(v, fn, arg, err);
+	if (v)
+		xmlrpc_DECREF(v);
+	return rc;
+}
+
+struct pool_walk {
+	struct xenapi_pool	*pool;
+	char			 master[XENAPI_REF_LEN];
+	char			(*metrics)[XENAPI_REF_LEN];
+	size_t			 cap;
+};
+
+static void
+pool_record(void *arg, const char *ref, xmlrpc_value *rec)
+{
+	struct pool_walk	*w = arg;
+
+	(void)ref;
+	rpc_read_string(rec, "master", w->master, sizeof(w->master));
+	w->pool->ha_enabled = rpc_read_bool(rec, "ha_enabled");
+}
+
+static int
+maintenance_marked(xmlrpc_value *rec)
+{
+	xmlrpc_env	 env;
+	xmlrpc_value	*oc = NULL;
+	char		 val[16] = "";
+
+	xmlrpc_env_init(&env);
+	xmlrpc_struct_find_value(&env, rec, "other_config", &oc);
+	xmlrpc_env_clean(&env);
+	if (oc == NULL)
+		return 0;
+	if (xmlrpc_value_type(oc) == XMLRPC_TYPE_STRUCT)
+		rpc_read_string(oc, "MAINTENANCE_MODE", val, sizeof(val));
+	xmlrpc_DECREF(oc);
+	return strcmp(val, "true") == 0;
+}
+
+static void
+host_record(void *arg, const char *ref, xmlrpc_value *rec)
+{
+	struct pool_walk	*w = arg;
+	struct xenapi_host	*h, *nh;
+	size_t			 cap;
+
+	if (w->pool->nhosts == w->cap) {
+		cap = w->cap ? w->cap * 2 : 16;
+		nh = realloc(w->pool->hosts, cap * sizeof(*nh));
+		if (nh == NULL)
+			return;
+		w->pool->hosts = nh;
+		if ((w->metrics = realloc(w->metrics, cap *
+		    sizeof(*w->metrics))) == NULL)
+			return;
+		w->cap = cap;
+	}
+	h = &w->pool->hosts[w->pool->nhosts];
+	memset(h, 0, sizeof(*h));
+	snprintf(h->ref, sizeof(h->ref), "%s", ref);
+	rpc_read_string(rec, "name_label", h->name, sizeof(h->name));
+	rpc_read_string(rec, "address", h->address, sizeof(h->address));
+	rpc_read_string(rec, "metrics", w->metrics[w->pool->nhosts],
+	    sizeof(w->metrics[0]));
+	h->enabled = rpc_read_bool(rec, "enabled");
+	h->maintenance = maintenance_marked(rec);
+	h->master = strcmp(ref, w->master) == 0;
+	w->pool->nhosts++;
+}
+
+static void
+metrics_record(void *arg, const char *ref, xmlrpc_value *rec)
+{
+	struct pool_walk	*w = arg;
+	size_t			 i;
+
+	for (i = 0; i < w->pool->nhosts; i++)
+		if (strcmp(w->metrics[i], ref) == 0)
+			w->pool->hosts[i].live = rpc_read_bool(rec, "live");
+}
+
+static int
+vm_counts(const char *ref, xmlrpc_value *rec, char *resident, size_t len)
+{
+	char	 state[16];
+
+	(void)ref;
+	if (rpc_read_bool(rec, "is_control_domain"))
+		return 0;
+	rpc_read_string(rec, "power_state", state, sizeof(state));
+	if (strcmp(state, "Running") != 0)
+		return 0;
+	rpc_read_string(rec, "resident_on", resident, len);
+	return 1;
+}
+
+static void
+vm_record_count(void *arg, const char *ref, xmlrpc_value *rec)
+{
+	struct pool_walk	*w = arg;
+	char			 on[XENAPI_REF_LEN];
+	size_t			 i;
+
+	if (!vm_counts(ref, rec, on, sizeof(on)))
+		return;
+	for (i = 0; i < w->pool->nhosts; i++)
+		if (strcmp(w->pool->hosts[i].ref, on) == 0)
+			w->pool->hosts[i].nvms++;
+}
+
+int
+xenapi_pool_get(struct xenapi *x, struct xenapi_pool *pool,
+    struct xenapi_error *err)
+{
+	struct pool_walk	 w;
+	int			 rc;
+
+	memset(pool, 0, sizeof(*pool));
+	memset(&w, 0, sizeof(w));
+	w.pool = pool;
+	rc = all_records(x, "pool", pool_record, &w, err);
+	if (rc == 0)
+		rc = all_records(x, "host", host_record, &w, err);
+	if (rc == 0)
+		rc = all_records(x, "host_metrics", metrics_record, &w, err);
+	if (rc == 0)
+		rc = all_records(x, "VM", vm_record_count, &w, err);
+	free(w.metrics);
+	if (rc == -1)
+		xenapi_pool_clear(pool);
+	return rc;
+}
+
+void
+xenapi_pool_clear(struct xenapi_pool *pool)
+{
+	free(pool->hosts);
+	memset(pool, 0, sizeof(*pool));
+}
+
+static int
+find_one(struct xenapi *x, const char *method, const char *what,
+    const char *key, char *ref, struct xenapi_error *err)
+{
+	xmlrpc_env	 env;
+	xmlrpc_value	*v = NULL, *item;
+	int		 n, rc;
+
+	if ((rc = call_strings(x, method, &v, err, key, NULL, NULL)) == -1)
+		return -1;
+	xmlrpc_env_init(&env);
+	n = xmlrpc_value_type(v) == XMLRPC_TYPE_ARRAY ?
+	    xmlrpc_array_size(&env, v) : -1;
+	if (n != 1) {
+		xerr(err, XENAPI_ERR_FAILURE, "%s \"%s\": %s", what, key,
+		    n == 0 ? "no such name in the pool" : "name is ambiguous");
+		snprintf(err->code, sizeof(err->code), "%s",
+		    n == 0 ? "UPSXEN_NO_SUCH_NAME" : "UPSXEN_AMBIGUOUS_NAME");
+		rc = -1;
+	} else {
+		xmlrpc_array_read_item(&env, v, 0, &item);
+		if (env.fault_occurred ||
+		    rpc_string_value(item, ref, XENAPI_REF_LEN) == -1)
+			rc = -1;
+		if (!env.fault_occurred)
+			xmlrpc_DECREF(item);
+	}
+	xmlrpc_DECREF(v);
+	xmlrpc_env_clean(&env);
+	return rc;
+}
+
+int
+xenapi_host_find(struct xenapi *x, const char *name, char *ref,
+    struct xenapi_error *err)
+{
+	return find_one(x, "host.get_by_name_label", "host", name, ref, err);
+}
+
+int
+xenapi_vm_find(struct xenapi *x, const char *uuid, char *ref,
+    struct xenapi_error *err)
+{
+	return call_ref(x, "VM.get_by_uuid", ref, err, uuid, NULL, NULL);
+}
+
+int
+xenapi_host_disable(struct xenapi *x, const char *host,
+    struct xenapi_error *err)
+{
+	return call_void(x, "host.disable", err, host, NULL, NULL);
+}
+
+int
+xenapi_host_enable(struct xenapi *x, const char *host,
+    struct xenapi_error *err)
+{
+	return call_void(x, "host.enable", err, host, NULL, NULL);
+}
+
+int
+xenapi_host_remove_other_config(struct xenapi *x, const char *host,
+    const char *key, struct xenapi_error *err)
+{
+	return call_void(x, "host.remove_from_other_config", err, host, key,
+	    NULL);
+}
+
+int
+xenapi_host_set_other_config(struct xenapi *x, const char *host,
+    const char *key, const char *value, struct xenapi_error *err)
+{
+	xmlrpc_env	 env;
+	xmlrpc_value	*args, *v = NULL;
+	int		 rc;
+
+	/* add_to_other_config fails with MAP_DUPLICATE_KEY: remove first. */
+	if (xenapi_host_remove_other_config(x, host, key, err) == -1)
+		return -1;
+	xmlrpc_env_init(&env);
+	args = xmlrpc_build_value(&env, "(sss)", host, key, value);
+	if (env.fault_occurred) {
+		xerr(err, XENAPI_ERR_PROTOCOL, "cannot encode");
+		xmlrpc_env_clean(&env);
+		return -1;
+	}
+	rc = session_call(x, "host.add_to_other_config", args, &v, err);
+	xmlrpc_DECREF(args);
+	if (v)
+		xmlrpc_DECREF(v);
+	xmlrpc_env_clean(&env);
+	return rc;
+}
+
+int
+xenapi_host_get_other_config(struct xenapi *x, const char *host,
+    const char *key, char *buf, size_t len, struct xenapi_error *err)
+{
+	xmlrpc_value	*v = NULL;
+	int		 rc;
+
+	buf[0] = '\0';
+	rc = call_strings(x, "host.get_other_config", &v, err, host, NULL,
+	    NULL);
+	if (rc == 0 && xmlrpc_value_type(v) == XMLRPC_TYPE_STRUCT)
+		rpc_read_string(v, key, buf, len);
+	if (v)
+		xmlrpc_DECREF(v);
+	return rc;
+}
+
+struct vm_walk {
+	const char		*host;
+	struct xenapi_vm	*vms;
+	size_t			 n;
+	size_t			 cap;
+};
+
+static struct xenapi_vm *
+vm_push(struct vm_walk *w)
+{
+	struct xenapi_vm	*nv;
+	size_t			 cap;
+
+	if (w->n == w->cap) {
+		cap = w->cap ? w->cap * 2 : 16;
+		if ((nv = realloc(w->vms, cap * sizeof(*nv))) == NULL)
+			return NULL;
+		w->vms = nv;
+		w->cap = cap;
+	}
+	memset(&w->vms[w->n], 0, sizeof(w->vms[0]));
+	return &w->vms[w->n++];
+}
+
+static void
+vm_record_on(void *arg, const char *ref, xmlrpc_value *rec)
+{
+	struct vm_walk		*w = arg;
+	struct xenapi_vm	*vm;
+	char			 on[XENAPI_REF_LEN];
+
+	if (!vm_counts(ref, rec, on, sizeof(on)) || strcmp(on, w->host) != 0)
+		return;
+	if ((vm = vm_push(w)) == NULL)
+		return;
+	snprintf(vm->ref, sizeof(vm->ref), "%s", ref);
+	rpc_read_string(rec, "uuid", vm->uuid, sizeof(vm->uuid));
+	rpc_read_string(rec, "name_label", vm->name, sizeof(vm->name));
+}
+
+int
+xenapi_host_vms(struct xenapi *x, const char *host, struct xenapi_vm **vms,
+    size_t *n, struct xenapi_error *err)
+{
+	struct vm_walk	 w = { host, NULL, 0, 0 };
+
+	if (all_records(x, "VM", vm_record_on, &w, err) == -1) {
+		free(w.vms);
+		return -1;
+	}
+	*vms = w.vms;
+	*n = w.n;
+	return 0;
+}
+
+int
+xenapi_host_blockers(struct xenapi *x, const char *host,
+    struct xenapi_vm **vms, size_t *n, struct xenapi_error *err)
+{
+	struct vm_walk		 w = { host, NULL, 0, 0 };
+	struct xenapi_vm	*vm;
+	xmlrpc_env		 env;
+	xmlrpc_value		*v = NULL, *k, *desc, *code;
+	int			 i, count;
+
+	if (call_strings(x, "host.get_vms_which_prevent_evacuation", &v, err,
+	    host, NULL, NULL) == -1)
+		return -1;
+	xmlrpc_env_init(&env);
+	count = xmlrpc_value_type(v) == XMLRPC_TYPE_STRUCT ?
+	    xmlrpc_struct_size(&env, v) : 0;
+	for (i = 0; i < count && !env.fault_occurred; i++) {
+		xmlrpc_struct_read_member(&env, v, (unsigned)i, &k, &desc);
+		if (env.fault_occurred)
+			break;
+		if ((vm = vm_push(&w)) != NULL) {
+			rpc_string_value(k, vm->ref, sizeof(vm->ref));
+			if (xmlrpc_value_type(desc) == XMLRPC_TYPE_ARRAY &&
+			    xmlrpc_array_size(&env, desc) > 0) {
+				xmlrpc_array_read_item(&env, desc, 0, &code);
+				rpc_string_value(code, vm->reason,
+				    sizeof(vm->reason));
+				xmlrpc_DECREF(code);
+			}
+		}
+		xmlrpc_DECREF(k);
+		xmlrpc_DECREF(desc);
+	}
+	xmlrpc_env_clean(&env);
+	xmlrpc_DECREF(v);
+	*vms = w.vms;
+	*n = w.n;
+	return 0;
+}
+
+int
+xenapi_host_evacuate_async(struct xenapi *x, const char *host, char *task,
+    struct xenapi_error *err)
+{
+	return call_ref(x, "Async.host.evacuate", task, err, host, NULL, NULL);
+}
+
+int
+xenapi_host_shutdown(struct xenapi *x, const char *host,
+    struct xenapi_error *err)
+{
+	return call_void(x, "host.shutdown", err, host, NULL, NULL);
+}
+
+int
+xenapi_vm_shutdown_async(struct xenapi *x, const char *vm, int hard,
+    char *task, struct xenapi_error *err)
+{
+	return call_ref(x, hard ? "Async.VM.hard_shutdown" :
+	    "Async.VM.clean_shutdown", task, err, vm, NULL, NULL);
+}
+
+int
+xenapi_vm_migrate_async(struct xenapi *x, const char *vm, const char *host,
+    char *task, struct xenapi_error *err)
+{
+	xmlrpc_env	 env;
+	xmlrpc_value	*args, *v = NULL;
+	int		 rc;
+
+	xmlrpc_env_init(&env);
+	args = xmlrpc_build_value(&env, "(ss{s:s})", vm, host, "live", "true");
+	if (env.fault_occurred) {
+		xerr(err, XENAPI_ERR_PROTOCOL, "cannot encode");
+		xmlrpc_env_clean(&env);
+		return -1;
+	}
+	rc = session_call(x, "Async.VM.pool_migrate", args, &v, err);
+	if (rc == 0 && rpc_string_value(v, task, XENAPI_REF_LEN) == -1) {
+		xerr(err, XENAPI_ERR_PROTOCOL, "pool_migrate: no task");
+		rc = -1;
+	}
+	xmlrpc_DECREF(args);
+	if (v)
+		xmlrpc_DECREF(v);
+	xmlrpc_env_clean(&env);
+	return rc;
+}
+
+int
+xenapi_pool_designate_new_master(struct xenapi *x, const char *host,
+    struct xenapi_error *err)
+{
+	return call_void(x, "pool.designate_new_master", err, host, NULL,
+	    NULL);
+}
+
+static void
+task_failure(xmlrpc_value *rec, const char *task, struct xenapi_error *err)
+{
+	xmlrpc_env	 env;
+	xmlrpc_value	*info = NULL, *item;
+	char		 buf[128];
+	size_t		 off;
+	int		 i, n;
+
+	xerr(err, XENAPI_ERR_FAILURE, "%s", "");
+	xmlrpc_env_init(&env);
+	xmlrpc_struct_find_value(&env, rec, "error_info", &info);
+	n = info && xmlrpc_value_type(info) == XMLRPC_TYPE_ARRAY ?
+	    xmlrpc_array_size(&env, info) : 0;
+	for (i = 0; i < n && !env.fault_occurred; i++) {
+		xmlrpc_array_read_item(&env, info, i, &item);
+		if (env.fault_occurred)
+			break;
+		if (rpc_string_value(item, buf, sizeof(buf)) == 0) {
+			if (i == 0)
+				snprintf(err->code, sizeof(err->code), "%s",
+				    buf);
+			else if (err->nparams < XENAPI_MAX_PARAMS)
+				snprintf(err->params[err->nparams++],
+				    sizeof(err->params[0]), "%s", buf);
+		}
+		xmlrpc_DECREF(item);
+	}
+	if (info)
+		xmlrpc_DECREF(info);
+	xmlrpc_env_clean(&env);
+	if (err->code[0] == '\0')
+		snprintf(err->code, sizeof(err->code), "TASK_FAILED");
+	off = (size_t)snprintf(err->msg, sizeof(err->msg), "task %s: %s",
+	    task, err->code);
+	for (i = 0; i < err->nparams && off < sizeof(err->msg); i++)
+		off += (size_t)snprintf(err->msg + off, sizeof(err->msg) - off,
+		    " %s", err->params[i]);
+}
+
+int
+xenapi_task_poll(struct xenapi *x, const char *task,
+    enum xenapi_task_status *st, struct xenapi_error *err)
+{
+	xmlrpc_value	*v = NULL;
+	char		 status[16];
+
+	if (call_strings(x, "task.get_record", &v, err, task, NULL, NULL) ==
+	    -1)
+		return -1;
+	rpc_read_string(v, "status", status, sizeof(status));
+	if (strcmp(status, "pending") == 0 ||
+	    strcmp(status, "cancelling") == 0)
+		*st = XENAPI_TASK_PENDING;
+	else if (strcmp(status, "success") == 0)
+		*st = XENAPI_TASK_SUCCESS;
+	else if (strcmp(status, "cancelled") == 0) {
+		*st = XENAPI_TASK_CANCELLED;
+		task_failure(v, task, err);
+	} else {
+		*st = XENAPI_TASK_FAILURE;
+		task_failure(v, task, err);
+	}
+	xmlrpc_DECREF(v);
+	return 0;
+}
+
+int
+xenapi_task_cancel(struct xenapi *x, const char *task,
+    struct xenapi_error *err)
+{
+	return call_void(x, "task.cancel", err, task, NULL, NULL);
+}
+
+int
+xenapi_task_destroy(struct xenapi *x, const char *task,
+    struct xenapi_error *err)
+{
+	return call_void(x, "task.destroy", err, task, NULL, NULL);
+}
+
+static double
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+int
+xenapi_task_wait(struct xenapi *x, const char *task, long timeout_ms,
+    struct xenapi_error *err)
+{
+	struct xenapi_error	 e2;
+	enum xenapi_task_status	 st = XENAPI_TASK_PENDING;
+	struct timespec		 ts;
+	double			 end = mono_ms() + (double)timeout_ms;
+	long			 nap = 5;
+
+	for (;;) {
+		if (xenapi_task_poll(x, task, &st, err) == -1)
+			return -1;
+		if (st != XENAPI_TASK_PENDING)
+			break;
+		if (mono_ms() >= end) {
+			xenapi_task_cancel(x, task, &e2);
+			xenapi_task_destroy(x, task, &e2);
+			xerr(err, XENAPI_ERR_TIMEOUT, "task %s still pending "
+			    "after %ld ms (cancelled)", task, timeout_ms);
+			return -1;
+		}
+		/* Poll fast at first (most tasks are short), then back off. */
+		ts.tv_sec = nap / 1000;
+		ts.tv_nsec = (nap % 1000) * 1000000L;
+		nanosleep(&ts, NULL);
+		if (nap < 200)
+			nap *= 2;
+	}
+	xenapi_task_destroy(x, task, &e2);
+	return st == XENAPI_TASK_SUCCESS ? 0 : -1;
+}

@@ -1,0 +1,192 @@
+/*
+ * One XML-RPC exchange: encode with xmlrpc-c, send with http.c, decode
+ * xapi's {Status, Value | ErrorDescription} envelope into a value or a
+ * typed error.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xenapi_int.h"
+
+void
+xerr(struct xenapi_error *err, enum xenapi_err_kind kind, const char *fmt,
+    ...)
+{
+	va_list	 ap;
+
+	memset(err, 0, sizeof(*err));
+	err->kind = kind;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+}
+
+int
+rpc_string_value(xmlrpc_value *v, char *buf, size_t len)
+{
+	xmlrpc_env	 env;
+	const char	*s;
+
+	if (v == NULL || xmlrpc_value_type(v) != XMLRPC_TYPE_STRING)
+		return -1;
+	xmlrpc_env_init(&env);
+	xmlrpc_read_string(&env, v, &s);
+	if (env.fault_occurred) {
+		xmlrpc_env_clean(&env);
+		return -1;
+	}
+	snprintf(buf, len, "%s", s);
+	free((void *)s);
+	return 0;
+}
+
+/* A string member of a struct; "" when absent or not a string. */
+int
+rpc_read_string(xmlrpc_value *st, const char *key, char *buf, size_t len)
+{
+	xmlrpc_env	 env;
+	xmlrpc_value	*v = NULL;
+	int		 rc;
+
+	buf[0] = '\0';
+	xmlrpc_env_init(&env);
+	xmlrpc_struct_find_value(&env, st, key, &v);
+	xmlrpc_env_clean(&env);
+	rc = rpc_string_value(v, buf, len);
+	if (v)
+		xmlrpc_DECREF(v);
+	return rc;
+}
+
+int
+rpc_read_bool(xmlrpc_value *st, const char *key)
+{
+	xmlrpc_env	 env;
+	xmlrpc_value	*v = NULL;
+	xmlrpc_bool	 b = 0;
+
+	xmlrpc_env_init(&env);
+	xmlrpc_struct_find_value(&env, st, key, &v);
+	if (v && xmlrpc_value_type(v) == XMLRPC_TYPE_BOOL)
+		xmlrpc_read_bool(&env, v, &b);
+	if (v)
+		xmlrpc_DECREF(v);
+	xmlrpc_env_clean(&env);
+	return b;
+}
+
+static void
+failure_to_error(xmlrpc_value *desc, struct xenapi_error *err)
+{
+	xmlrpc_env	 env;
+	xmlrpc_value	*item;
+	char		 buf[128];
+	size_t		 off;
+	int		 i, n;
+
+	xerr(err, XENAPI_ERR_FAILURE, "%s", "");
+	xmlrpc_env_init(&env);
+	n = desc && xmlrpc_value_type(desc) == XMLRPC_TYPE_ARRAY ?
+	    xmlrpc_array_size(&env, desc) : 0;
+	for (i = 0; i < n; i++) {
+		xmlrpc_array_read_item(&env, desc, i, &item);
+		if (env.fault_occurred)
+			break;
+		if (rpc_string_value(item, buf, sizeof(buf)) == -1)
+			snprintf(buf, sizeof(buf), "?");
+		xmlrpc_DECREF(item);
+		if (i == 0)
+			snprintf(err->code, sizeof(err->code), "%s", buf);
+		else if (err->nparams < XENAPI_MAX_PARAMS)
+			snprintf(err->params[err->nparams++],
+			    sizeof(err->params[0]), "%s", buf);
+	}
+	xmlrpc_env_clean(&env);
+	if (err->code[0] == '\0')
+		snprintf(err->code, sizeof(err->code), "UNKNOWN_FAILURE");
+	off = (size_t)snprintf(err->msg, sizeof(err->msg), "%s", err->code);
+	for (i = 0; i < err->nparams && off < sizeof(err->msg); i++)
+		off += (size_t)snprintf(err->msg + off, sizeof(err->msg) - off,
+		    " %s", err->params[i]);
+}
+
+static int
+decode_envelope(xmlrpc_value *result, xmlrpc_value **value,
+    struct xenapi_error *err)
+{
+	xmlrpc_env	 env;
+	xmlrpc_value	*desc = NULL;
+	char		 status[16];
+
+	if (xmlrpc_value_type(result) != XMLRPC_TYPE_STRUCT ||
+	    rpc_read_string(result, "Status", status, sizeof(status)) == -1) {
+		xerr(err, XENAPI_ERR_PROTOCOL, "answer has no Status");
+		return -1;
+	}
+	xmlrpc_env_init(&env);
+	if (strcmp(status, "Success") == 0) {
+		xmlrpc_struct_find_value(&env, result, "Value", value);
+		if (*value == NULL)
+			*value = xmlrpc_string_new(&env, "");
+		xmlrpc_env_clean(&env);
+		return 0;
+	}
+	xmlrpc_struct_find_value(&env, result, "ErrorDescription", &desc);
+	xmlrpc_env_clean(&env);
+	if (strcmp(status, "Failure") != 0) {
+		xerr(err, XENAPI_ERR_PROTOCOL, "unknown Status \"%s\"", status);
+	} else
+		failure_to_error(desc, err);
+	if (desc)
+		xmlrpc_DECREF(desc);
+	return -1;
+}
+
+int
+rpc_exchange(struct xenapi *x, const char *method, xmlrpc_value *params,
+    xmlrpc_value **value, struct xenapi_error *err)
+{
+	xmlrpc_env		 env;
+	xmlrpc_mem_block	*mb;
+	xmlrpc_value		*result = NULL;
+	const char		*fault = NULL;
+	char			*resp = NULL;
+	size_t			 len;
+	int			 code, rc = -1;
+
+	*value = NULL;
+	xmlrpc_env_init(&env);
+	mb = xmlrpc_mem_block_new(&env, 0);
+	if (env.fault_occurred)
+		goto encode_fail;
+	xmlrpc_serialize_call2(&env, mb, method, params, xmlrpc_dialect_i8);
+	if (env.fault_occurred)
+		goto encode_fail;
+	if (http_post(x, xmlrpc_mem_block_contents(mb),
+	    xmlrpc_mem_block_size(mb), &resp, &len, err) == -1)
+		goto done;
+	xmlrpc_parse_response2(&env, resp, len, &result, &code, &fault);
+	if (env.fault_occurred)
+		xerr(err, XENAPI_ERR_PROTOCOL, "%s: %s: bad XML-RPC answer: %s",
+		    x->url, method, env.fault_string);
+	else if (fault) {
+		xerr(err, XENAPI_ERR_PROTOCOL, "%s: %s: XML-RPC fault %d: %s",
+		    x->url, method, code, fault);
+		free((void *)fault);
+	} else
+		rc = decode_envelope(result, value, err);
+	goto done;
+encode_fail:
+	xerr(err, XENAPI_ERR_PROTOCOL, "%s: cannot encode the call: %s",
+	    method, env.fault_string);
+done:
+	if (result)
+		xmlrpc_DECREF(result);
+	if (mb)
+		xmlrpc_mem_block_free(mb);
+	free(resp);
+	xmlrpc_env_clean(&env);
+	return rc;
+}

@@ -1,0 +1,149 @@
+/*
+ * A small, typed XenAPI client: libcurl for HTTP(S), xmlrpc-c only to
+ * encode calls and decode responses (DESIGN.md §4, §5).
+ *
+ * One connection object per pool, used by one thread at a time. Calls
+ * block for at most the configured timeout. It logs in once (originator
+ * "upsxen"), follows HOST_IS_SLAVE to the master, logs in again once on
+ * SESSION_INVALID, and fails over to the other members it learnt at login
+ * when the master stops answering. It knows nothing of snmptrapd or the
+ * engine, and never puts the password in a message.
+ */
+#ifndef UPSXEN_XENAPI_H
+#define UPSXEN_XENAPI_H
+
+#include <stddef.h>
+
+#define XENAPI_REF_LEN		64
+#define XENAPI_NAME_LEN		128
+#define XENAPI_MAX_PARAMS	6
+
+enum xenapi_err_kind {
+	XENAPI_OK,
+	XENAPI_ERR_FAILURE,	/* xapi said Failure: code + params */
+	XENAPI_ERR_TRANSPORT,	/* connect, reset, HTTP error */
+	XENAPI_ERR_TIMEOUT,
+	XENAPI_ERR_TLS,		/* certificate, name, pin */
+	XENAPI_ERR_PROTOCOL	/* not a XenAPI answer */
+};
+
+struct xenapi_error {
+	enum xenapi_err_kind	 kind;
+	char			 code[128];
+	char			 params[XENAPI_MAX_PARAMS][128];
+	int			 nparams;
+	char			 msg[512];
+};
+
+struct xenapi_config {
+	const char	*url;		/* https://member[:port] */
+	const char	*username;
+	const char	*password;	/* copied, wiped on free */
+	int		 verify;	/* check the certificate chain */
+	int		 verify_name;	/* and that it names the host */
+	const char	*ca_file;	/* NULL: the system's CAs */
+	const char	*pins;		/* "sha256//B64;sha256//B64" or NULL */
+	long		 timeout_ms;	/* each HTTP request */
+	long		 connect_timeout_ms;
+};
+
+/* Warnings (TLS verification off, failover) for the caller to log. */
+typedef void	 xenapi_log_fn(void *, const char *);
+
+struct xenapi;
+
+struct xenapi_host {
+	char	 ref[XENAPI_REF_LEN];
+	char	 name[XENAPI_NAME_LEN];
+	char	 address[64];
+	int	 enabled;
+	int	 live;
+	int	 master;
+	int	 maintenance;	/* other_config MAINTENANCE_MODE=true */
+	int	 nvms;		/* running VMs resident, control domains not */
+};
+
+struct xenapi_pool {
+	int			 ha_enabled;
+	struct xenapi_host	*hosts;
+	size_t			 nhosts;
+};
+
+struct xenapi_vm {
+	char	 ref[XENAPI_REF_LEN];
+	char	 uuid[40];
+	char	 name[XENAPI_NAME_LEN];
+	char	 reason[64];	/* blockers: why it cannot move */
+};
+
+enum xenapi_task_status {
+	XENAPI_TASK_PENDING,
+	XENAPI_TASK_SUCCESS,
+	XENAPI_TASK_FAILURE,
+	XENAPI_TASK_CANCELLED
+};
+
+/* Once per process, before any thread uses the client. */
+int		 xenapi_global_init(void);
+void		 xenapi_global_cleanup(void);
+
+struct xenapi	*xenapi_new(const struct xenapi_config *, xenapi_log_fn *,
+		    void *);
+/* Logs out if logged in, then frees. */
+void		 xenapi_free(struct xenapi *);
+int		 xenapi_login(struct xenapi *, struct xenapi_error *);
+void		 xenapi_logout(struct xenapi *);
+unsigned long	 xenapi_logins(const struct xenapi *);
+unsigned long	 xenapi_calls(const struct xenapi *);
+const char	*xenapi_url(const struct xenapi *);
+
+int		 xenapi_pool_get(struct xenapi *, struct xenapi_pool *,
+		    struct xenapi_error *);
+void		 xenapi_pool_clear(struct xenapi_pool *);
+int		 xenapi_host_find(struct xenapi *, const char *, char *,
+		    struct xenapi_error *);
+
+int		 xenapi_host_disable(struct xenapi *, const char *,
+		    struct xenapi_error *);
+int		 xenapi_host_enable(struct xenapi *, const char *,
+		    struct xenapi_error *);
+/* Sets key=value whether or not it was there (remove, then add). */
+int		 xenapi_host_set_other_config(struct xenapi *, const char *,
+		    const char *, const char *, struct xenapi_error *);
+int		 xenapi_host_remove_other_config(struct xenapi *, const char *,
+		    const char *, struct xenapi_error *);
+int		 xenapi_host_get_other_config(struct xenapi *, const char *,
+		    const char *, char *, size_t, struct xenapi_error *);
+/* Running VMs resident on a host, control domains left out. */
+int		 xenapi_host_vms(struct xenapi *, const char *,
+		    struct xenapi_vm **, size_t *, struct xenapi_error *);
+int		 xenapi_host_blockers(struct xenapi *, const char *,
+		    struct xenapi_vm **, size_t *, struct xenapi_error *);
+int		 xenapi_host_evacuate_async(struct xenapi *, const char *,
+		    char *, struct xenapi_error *);
+int		 xenapi_host_shutdown(struct xenapi *, const char *,
+		    struct xenapi_error *);
+int		 xenapi_vm_shutdown_async(struct xenapi *, const char *, int,
+		    char *, struct xenapi_error *);
+int		 xenapi_vm_migrate_async(struct xenapi *, const char *,
+		    const char *, char *, struct xenapi_error *);
+int		 xenapi_vm_find(struct xenapi *, const char *, char *,
+		    struct xenapi_error *);
+int		 xenapi_pool_designate_new_master(struct xenapi *,
+		    const char *, struct xenapi_error *);
+
+int		 xenapi_task_poll(struct xenapi *, const char *,
+		    enum xenapi_task_status *, struct xenapi_error *);
+/* Poll until done or timeout_ms, then destroy it; 0 on success. */
+int		 xenapi_task_wait(struct xenapi *, const char *, long,
+		    struct xenapi_error *);
+int		 xenapi_task_cancel(struct xenapi *, const char *,
+		    struct xenapi_error *);
+int		 xenapi_task_destroy(struct xenapi *, const char *,
+		    struct xenapi_error *);
+
+const char	*xenapi_err_kind_name(enum xenapi_err_kind);
+/* Whether retrying later may help (timeouts, busy, toolstack restart). */
+int		 xenapi_error_transient(const struct xenapi_error *);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * The client's private parts, shared by http.c (the wire), rpc.c (one
+ * XML-RPC exchange), session.c (login, redirect, failover) and ops.c
+ * (the typed calls).
+ */
+#ifndef UPSXEN_XENAPI_INT_H
+#define UPSXEN_XENAPI_INT_H
+
+#include <curl/curl.h>
+#include <xmlrpc-c/base.h>
+
+#include "xenapi.h"
+
+struct xenapi {
+	struct xenapi_config	 cfg;
+	char			*url_orig;
+	char			*username;
+	char			*password;
+	char			*ca_file;
+	char			*pins;
+	int			 https;
+	int			 port;		/* of the configured url */
+	char			 url[320];	/* the member we talk to */
+	char			 session[XENAPI_REF_LEN];
+	char			**members;	/* addresses learnt at login */
+	size_t			 nmembers;
+	CURL			*curl;
+	struct curl_slist	*headers;
+	char			 curl_err[CURL_ERROR_SIZE];
+	xenapi_log_fn		*log;
+	void			*log_arg;
+	unsigned long		 logins;
+	unsigned long		 calls;
+};
+
+/* http.c */
+int	 http_open(struct xenapi *);
+void	 http_close(struct xenapi *);
+int	 http_post(struct xenapi *, const char *, size_t, char **, size_t *,
+	    struct xenapi_error *);
+
+/* rpc.c */
+void	 xerr(struct xenapi_error *, enum xenapi_err_kind, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+int	 rpc_exchange(struct xenapi *, const char *, xmlrpc_value *,
+	    xmlrpc_value **, struct xenapi_error *);
+int	 rpc_read_string(xmlrpc_value *, const char *, char *, size_t);
+int	 rpc_read_bool(xmlrpc_value *, const char *);
+int	 rpc_string_value(xmlrpc_value *, char *, size_t);
+
+/* session.c */
+int	 session_call(struct xenapi *, const char *, xmlrpc_value *,
+	    xmlrpc_value **, struct xenapi_error *);
+int	 session_set_member(struct xenapi *, const char *);
+
+#endif
