@@ -38,8 +38,8 @@ static const char *const snmp_keys[] = { "version", "community", "user",
 static const char *const pool_keys[] = { "url", "username", "password_file",
     "tls", "on_restore", "vm_shutdown_timeout", "allow_plaintext", "hosts",
     NULL };
-static const char *const tls_keys[] = { "verify", "ca_file", "pin_sha256",
-    NULL };
+static const char *const tls_keys[] = { "verify", "verify_name",
+    "ca_file", "pin_sha256", NULL };
 static const char *const host_keys[] = { "powered_by", "maintenance_after",
     "shutdown_after", NULL };
 static const char *const top_keys[] = { "state_dir", "ups", "pools",
@@ -761,6 +761,7 @@ parse_tls(struct ctx *c, struct policy_tls *t, json_t *obj)
 	size_t	 old;
 
 	t->verify = 1;
+	t->verify_name = 1;
 	if (obj == NULL)
 		return;
 	old = path_enter(c, "tls");
@@ -770,6 +771,7 @@ parse_tls(struct ctx *c, struct policy_tls *t, json_t *obj)
 	}
 	check_keys(c, obj, tls_keys);
 	get_bool(c, obj, "verify", &has, &t->verify);
+	get_bool(c, obj, "verify_name", &has, &t->verify_name);
 	get_path(c, obj, "ca_file", 0, &t->ca_file);
 	if ((v = json_object_get(obj, "pin_sha256")) != NULL) {
 		size_t old2 = path_enter(c, "pin_sha256");

@@ -65,6 +65,7 @@ enum policy_on_restore {
 
 struct policy_tls {
 	int		 verify;
+	int		 verify_name;	/* the certificate names the host */
 	char		*ca_file;
 	char		**pins;		/* "sha256//BASE64" each */
 	size_t		 npins;

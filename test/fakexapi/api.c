@@ -4,11 +4,16 @@
  * call, HOST_IS_SLAVE from members that are not master, and the error
  * codes xapi gives for each misuse.
  */
+#include <sys/socket.h>
+
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <xmlrpc-c/abyss.h>
 
 #include "fake.h"
 
@@ -877,6 +882,38 @@ log_call(struct call *c, const struct fmember *m, xmlrpc_value *r)
 	json_decref(entry);
 }
 
+/*
+ * Drop the connection a call came on, as a crashing toolstack or a
+ * middlebox would. Abyss does not give the socket out, only the peer's
+ * address: find our socket connected to that peer and shut it down.
+ */
+static void
+drop_connection(const char *info)
+{
+	struct abyss_unix_chaninfo	*ci = NULL;
+	struct sockaddr_storage		 peer;
+	socklen_t			 len;
+	struct dirent			*d;
+	DIR				*dir;
+	int				 fd;
+
+	SessionGetChannelInfo((TSession *)(uintptr_t)info, (void **)&ci);
+	if (ci == NULL || (dir = opendir("/proc/self/fd")) == NULL)
+		return;
+	while ((d = readdir(dir)) != NULL) {
+		fd = atoi(d->d_name);
+		len = sizeof(peer);
+		if (fd <= 2 || getpeername(fd, (struct sockaddr *)&peer,
+		    &len) == -1 || len != ci->peerAddrLen)
+			continue;
+		if (memcmp(&peer, &ci->peerAddr, len) == 0) {
+			shutdown(fd, SHUT_RDWR);
+			break;
+		}
+	}
+	closedir(dir);
+}
+
 xmlrpc_value *
 fake_dispatch(xmlrpc_env *env, const char *info, const char *method,
     xmlrpc_value *params, void *arg)
@@ -886,7 +923,6 @@ fake_dispatch(xmlrpc_env *env, const char *info, const char *method,
 	xmlrpc_value		*r;
 	int			 ms;
 
-	(void)info;
 	memset(&c, 0, sizeof(c));
 	c.f = m->f;
 	c.env = env;
@@ -904,6 +940,14 @@ fake_dispatch(xmlrpc_env *env, const char *info, const char *method,
 		pthread_mutex_unlock(&c.f->mu);
 		xmlrpc_faultf(env, "member %s does not answer",
 		    c.f->hosts[m->host].name);
+		return NULL;
+	}
+	if (c.f->hosts[m->host].drops > 0) {
+		c.f->hosts[m->host].drops--;
+		log_call(&c, m, NULL);
+		pthread_mutex_unlock(&c.f->mu);
+		drop_connection(info);
+		xmlrpc_faultf(env, "connection dropped");
 		return NULL;
 	}
 	if ((ms = delay_ms(c.f, method)) > 0) {

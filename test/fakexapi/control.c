@@ -6,6 +6,7 @@
  *   fake.fail_next(method, n, code, p...)  the next n calls fail so
  *   fake.delay(method | "*", ms)           every call waits ms first
  *   fake.hang(host, bool)                  the member stops answering
+ *   fake.drop(host, n)                     its next n calls: connection cut
  *   fake.power(host, bool)                 power lost / power back (boots)
  *   fake.invalidate_sessions()             every session becomes invalid
  *   fake.set_ha(bool)
@@ -131,6 +132,25 @@ c_hang(xmlrpc_env *env, struct fake *f, xmlrpc_value *params)
 }
 
 static xmlrpc_value *
+c_drop(xmlrpc_env *env, struct fake *f, xmlrpc_value *params)
+{
+	const char	*name;
+	int		 n, h;
+
+	xmlrpc_decompose_value(env, params, "(si)", &name, &n);
+	if (env->fault_occurred)
+		return NULL;
+	h = fake_host_by_name(f, name);
+	free((void *)name);
+	if (h == -1) {
+		xmlrpc_faultf(env, "no such host");
+		return NULL;
+	}
+	f->hosts[h].drops = n;
+	return control_ok(env);
+}
+
+static xmlrpc_value *
 c_power(xmlrpc_env *env, struct fake *f, xmlrpc_value *params)
 {
 	int	 h, on;
@@ -199,6 +219,8 @@ fake_control(xmlrpc_env *env, struct fake *f, const char *method,
 		return c_delay(env, f, params);
 	if (strcmp(method, "fake.hang") == 0)
 		return c_hang(env, f, params);
+	if (strcmp(method, "fake.drop") == 0)
+		return c_drop(env, f, params);
 	if (strcmp(method, "fake.power") == 0)
 		return c_power(env, f, params);
 	if (strcmp(method, "fake.invalidate_sessions") == 0)

@@ -24,6 +24,7 @@ struct fhost {
 	int		 live;
 	int		 master;
 	int		 hung;		/* accepts, never answers */
+	int		 drops;		/* next calls: connection closed */
 	double		 boot_at;	/* powered on, xapi starting */
 	json_t		*other_config;	/* string -> string */
 };

@@ -329,9 +329,11 @@ test_tls(void **state)
 	    "false},'hosts':{" HOST1 "}}"), "pools.pool1.tls: verify is "
 	    "false: anyone on the path to the pool can impersonate it");
 	p = load(DOC(UPS1, "'pool1':{" POOL_HEAD "'tls':{'ca_file':'ca.pem',"
-	    "'pin_sha256':'47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='},"
-	    "'hosts':{" HOST1 "}}"));
+	    "'pin_sha256':'47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=',"
+	    "'verify_name':false},'hosts':{" HOST1 "}}"));
 	assert_non_null(p);
+	assert_true(p->pools[0].tls.verify);
+	assert_false(p->pools[0].tls.verify_name);
 	assert_string_equal(p->pools[0].tls.ca_file, "/etc/upsxen/ca.pem");
 	assert_string_equal(p->pools[0].tls.pins[0],
 	    "sha256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
@@ -342,6 +344,9 @@ static void
 test_on_restore(void **state)
 {
 	(void)state;
+	expect_error(DOC(UPS1, "'pool1':{" POOL_HEAD "'tls':{'verify_name':1},"
+	    "'hosts':{" HOST1 "}}"), "pools.pool1.tls.verify_name: must be "
+	    "true or false, not a number");
 	expect_error(DOC(UPS1, "'pool1':{" POOL_HEAD "'on_restore':'restore',"
 	    "'hosts':{" HOST1 "}}"), "pools.pool1.on_restore: must be "
 	    "\"skip\" or \"restore_vms\"");

@@ -323,6 +323,28 @@ test_timeout_is_its_own_kind(void **state)
 }
 
 static void
+test_dropped_connection(void **state)
+{
+	struct xenapi		*x = connect_to(base + 1, "s3cret-pw", 1000);
+	struct xenapi_error	 err;
+	char			 ref[XENAPI_REF_LEN];
+
+	(void)state;
+	host_ref(x, "xs1", ref);
+	/*
+	 * Two drops: the call, and libcurl's own retry when a kept-alive
+	 * connection turns out dead. Then it is a transport error.
+	 */
+	assert_int_equal(fake_ctl(base + 1, "fake.drop", "(si)", "xs1", 2),
+	    0);
+	assert_int_equal(xenapi_host_enable(x, ref, &err), -1);
+	assert_int_equal(err.kind, XENAPI_ERR_TRANSPORT);
+	/* The client reconnects by itself on the next call. */
+	assert_int_equal(xenapi_host_enable(x, ref, &err), 0);
+	xenapi_free(x);
+}
+
+static void
 test_refused_is_transport(void **state)
 {
 	struct xenapi		*x = connect_to(base + 9, "s3cret-pw", 1000);
@@ -428,6 +450,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_vm_shutdown_clean_hard_and_timeout),
 		cmocka_unit_test(test_migrate_back),
 		cmocka_unit_test(test_timeout_is_its_own_kind),
+		cmocka_unit_test(test_dropped_connection),
 		cmocka_unit_test(test_refused_is_transport),
 		cmocka_unit_test(test_designate_then_follow),
 		cmocka_unit_test(test_failover_when_master_hangs),
