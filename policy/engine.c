@@ -150,6 +150,7 @@ engine_free(struct engine *e)
 	free(e->hosts);
 	free(e->pools);
 	free(e->queue);
+	free(e->remap);
 	free(e);
 }
 
@@ -197,8 +198,8 @@ engine_queue(struct engine *e, const struct action *a)
 }
 
 /* Recompute whether every feed of a host is on battery, and since when. */
-static void
-host_update_power(struct engine *e, size_t hi, double now)
+void
+engine_host_repower(struct engine *e, size_t hi, double now)
 {
 	struct ehost		*h = &e->hosts[hi];
 	const struct eups	*u;
@@ -218,6 +219,8 @@ host_update_power(struct engine *e, size_t hi, double now)
 			why = u->imminent ? "shutdown_imminent" : "low_battery";
 		}
 	}
+	if (risk && h->at_risk)
+		h->risk_since = since;
 	if (risk && !h->at_risk) {
 		/* A new outage: what failed last time is tried again. */
 		h->at_risk = 1;
@@ -308,7 +311,7 @@ engine_on_ups_event(struct engine *e, size_t ups, enum ups_event ev,
 	if (!ups_apply(&e->ups[ups], ev, now))
 		return 0;
 	for (i = 0; i < e->ups_nhosts[ups]; i++)
-		host_update_power(e, e->ups_hosts[ups][i], now);
+		engine_host_repower(e, e->ups_hosts[ups][i], now);
 	return 0;
 }
 
@@ -514,16 +517,36 @@ pool_result(struct engine *e, size_t pool, unsigned long id,
 	return 0;
 }
 
+/* An answer to an action the engine before a reload handed out. */
+static unsigned long
+remap_id(struct engine *e, unsigned long id)
+{
+	size_t	 i;
+
+	for (i = 0; i < e->nremap; i++)
+		if (e->remap[2 * i] == id) {
+			id = e->remap[2 * i + 1];
+			e->remap[2 * i] = e->remap[2 * (e->nremap - 1)];
+			e->remap[2 * i + 1] = e->remap[2 * (e->nremap - 1) + 1];
+			e->nremap--;
+			break;
+		}
+	return id;
+}
+
 int
 engine_on_result(struct engine *e, unsigned long id,
     const struct action_result *r, double now)
 {
-	unsigned long	 slot = id & ENGINE_SLOT_MASK;
+	unsigned long	 slot;
 	struct ehost	*h;
 	enum action_op	 op;
 	size_t		 pool;
 
 	e->last_now = now;
+	if (e->nremap)
+		id = remap_id(e, id);
+	slot = id & ENGINE_SLOT_MASK;
 	if (slot & ENGINE_POOL_SLOT) {
 		pool = slot & ~ENGINE_POOL_SLOT;
 		if (pool >= e->p->npools || pool_result(e, pool, id, r, now))
@@ -585,6 +608,141 @@ engine_take_actions(struct engine *e, double now, struct action *out,
 	while (n < max && e->qhead < e->qlen)
 		out[n++] = e->queue[e->qhead++];
 	return n;
+}
+
+void
+engine_want_refresh(struct engine *e, size_t pool)
+{
+	if (pool >= e->p->npools)
+		return;
+	e->pools[pool].refresh_wanted = 1;
+	engine_mark_dirty(e, pool);
+}
+
+static int
+remap_add(struct engine *e, unsigned long from, unsigned long to)
+{
+	unsigned long	*r;
+
+	if ((r = realloc(e->remap, (e->nremap + 1) * 2 * sizeof(*r))) == NULL)
+		return -1;
+	e->remap = r;
+	r[2 * e->nremap] = from;
+	r[2 * e->nremap + 1] = to;
+	e->nremap++;
+	return 0;
+}
+
+/* An id of the old engine, moved to a new slot with its sequence kept. */
+static unsigned long
+adopt_id(struct engine *e, unsigned long id, unsigned long slot)
+{
+	unsigned long	 nid;
+
+	if (id == 0)
+		return 0;
+	nid = (id & ~ENGINE_SLOT_MASK) | slot;
+	if (remap_add(e, id, nid) == -1)
+		return 0;
+	e->ninflight++;
+	return nid;
+}
+
+static long
+old_host(const struct engine *old, const char *pool, const char *host)
+{
+	long	 pi = policy_pool_index(old->p, pool);
+	size_t	 i;
+
+	if (pi < 0)
+		return -1;
+	for (i = old->p->pools[pi].first_host; i < old->p->pools[pi].first_host
+	    + old->p->pools[pi].nhosts; i++)
+		if (strcmp(old->p->hosts[i].name, host) == 0)
+			return (long)i;
+	return -1;
+}
+
+static long
+new_index_of(const struct engine *e, const struct engine *old, long oh)
+{
+	if (oh < 0)
+		return -1;
+	return policy_host_index(e->p, old->p->hosts[oh].name);
+}
+
+static void
+adopt_pool(struct engine *e, size_t pi, const struct engine *old, long opi)
+{
+	struct epool		*pl = &e->pools[pi];
+	const struct epool	*op = &old->pools[opi];
+
+	pl->facts_known = op->facts_known;
+	pl->ha = op->ha;
+	pl->master = new_index_of(e, old, op->master);
+	pl->spare = op->spare ? strdup(op->spare) : NULL;
+	pl->nother_live = op->nother_live;
+	pl->refresh_inflight = adopt_id(e, op->refresh_inflight,
+	    ENGINE_POOL_SLOT | pi);
+	pl->refresh_wanted = op->refresh_wanted || !op->facts_known;
+	pl->refresh_attempts = op->refresh_attempts;
+	pl->refresh_at = op->refresh_at;
+	pl->designate_target = op->designate_target ?
+	    strdup(op->designate_target) : NULL;
+	pl->designate_inflight = pl->designate_target ? adopt_id(e,
+	    op->designate_inflight, ENGINE_POOL_SLOT | pi) : 0;
+	pl->designate_failed = op->designate_failed;
+	pl->designate_attempts = op->designate_attempts;
+	pl->designate_at = op->designate_at;
+	pl->evac_holder = new_index_of(e, old, op->evac_holder);
+}
+
+static void
+adopt_host(struct engine *e, size_t hi, const struct ehost *oh)
+{
+	struct ehost			*h = &e->hosts[hi];
+	const struct policy_host	*cfg = h->cfg;
+
+	*h = *oh;
+	h->cfg = cfg;
+	h->inflight = adopt_id(e, oh->inflight, hi);
+}
+
+int
+engine_adopt(struct engine *e, const struct engine *old, double now)
+{
+	size_t	 i;
+	long	 o;
+
+	e->last_now = now;
+	e->seq = old->seq;
+	for (i = 0; i < e->p->nups; i++)
+		if ((o = policy_ups_index(old->p, e->p->ups[i].name)) >= 0)
+			e->ups[i] = old->ups[o];
+	e->ninflight = 0;
+	for (i = 0; i < e->p->npools; i++) {
+		free(e->pools[i].spare);
+		e->pools[i].spare = NULL;
+		if ((o = policy_pool_index(old->p, e->p->pools[i].name)) >= 0)
+			adopt_pool(e, i, old, o);
+		engine_mark_dirty(e, i);
+	}
+	for (i = 0; i < e->p->nhosts; i++) {
+		o = old_host(old, e->p->pools[e->p->hosts[i].pool].name,
+		    e->p->hosts[i].name);
+		if (o >= 0)
+			adopt_host(e, i, &old->hosts[o]);
+		/* Feeds may have changed: whether it is at risk, and since
+		 * when, follows from the UPS states. */
+		engine_host_repower(e, i, now);
+	}
+	for (i = 0; i < e->p->npools; i++)
+		if (e->pools[i].designate_inflight == 0 &&
+		    e->pools[i].designate_target != NULL) {
+			free(e->pools[i].designate_target);
+			e->pools[i].designate_target = NULL;
+		}
+	return 0;
 }
 
 void

@@ -150,6 +150,16 @@ double		 engine_next_deadline(const struct engine *);
 size_t		 engine_take_actions(struct engine *, double, struct action *,
 		    size_t);
 
+/* Ask for fresh pool facts (the plugin does so periodically). */
+void		 engine_want_refresh(struct engine *, size_t);
+/*
+ * A reloaded policy: the new engine takes over the old one's UPS states,
+ * pool facts, hosts' progress and actions in flight, matched by name.
+ * Answers to the old engine's actions are accepted by the new one.
+ * Returns 0, or -1 when out of memory (the new engine is then unusable).
+ */
+int		 engine_adopt(struct engine *, const struct engine *, double);
+
 void		 engine_ups_status(const struct engine *, size_t,
 		    struct ups_status *);
 void		 engine_host_status(const struct engine *, size_t,

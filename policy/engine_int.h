@@ -108,6 +108,9 @@ struct engine {
 	double			 last_now;
 	int			 ndirty;
 
+	unsigned long		*remap;		/* adopted ids: old, new pairs */
+	size_t			 nremap;
+
 	struct action		*queue;		/* decided, not yet taken */
 	size_t			 qhead;
 	size_t			 qlen;
@@ -119,6 +122,7 @@ struct engine {
 
 /* engine.c */
 void		 engine_mark_dirty(struct engine *, size_t);
+void		 engine_host_repower(struct engine *, size_t, double);
 unsigned long	 engine_new_id(struct engine *, unsigned long);
 int		 engine_queue(struct engine *, const struct action *);
 

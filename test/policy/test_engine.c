@@ -751,6 +751,76 @@ test_status_reports_stage_and_deadline(void **state)
 	policy_free(p);
 }
 
+static void
+test_adopt_keeps_outage_across_reload(void **state)
+{
+	struct policy		*p1, *p2;
+	struct engine		*e1, *e2;
+	struct action		 a[8];
+	struct member_facts	 m[3] = {
+		{ "xenserver-1", 1, 1, 1, 0, 2 },
+		{ "xenserver-2", 1, 1, 0, 0, 2 },
+		{ "xenserver-3", 1, 1, 0, 0, 2 },
+	};
+	struct pool_facts	 pf = { 0, 3, m };
+	struct action_result	 ok = { OUTCOME_OK, NULL, 0 };
+	struct host_status	 hs;
+	unsigned long		 evac;
+	size_t			 n;
+
+	(void)state;
+	p1 = load(seed3);
+	e1 = engine_new(p1);
+	engine_take_actions(e1, 0, a, 8);
+	engine_on_pool_facts(e1, 0, &pf, 0);
+	engine_on_ups_event(e1, 1, UPS_EV_ON_BATTERY, 10);
+	n = engine_take_actions(e1, 10, a, 8);	/* refresh */
+	engine_on_result(e1, a[0].id, &ok, 10);
+	engine_on_pool_facts(e1, 0, &pf, 10);
+	assert_int_equal(engine_take_actions(e1, 70, a, 8), 1);
+	assert_int_equal(a[0].op, ACT_DISABLE);
+	engine_on_result(e1, a[0].id, &ok, 70);
+	assert_int_equal(engine_take_actions(e1, 70, a, 8), 1);
+	engine_on_result(e1, a[0].id, &ok, 70);	/* marked */
+	assert_int_equal(engine_take_actions(e1, 70, a, 8), 1);
+	assert_int_equal(a[0].op, ACT_EVACUATE);
+	evac = a[0].id;
+
+	/* Reload mid-evacuation: shutdown_after 120 -> 100, a host added
+	 * in front so that every index moves. */
+	p2 = load("{'ups':{"
+	    "'ups1':{'address':'10.0.0.11','warning_period':180},"
+	    "'ups2':{'address':'10.0.0.12','warning_period':180},"
+	    "'ups3':{'address':'10.0.0.13','warning_period':180}},"
+	    "'pools':{'pool1':{" POOL_HEAD ",'hosts':{"
+	    "'xenserver-0':{'powered_by':['ups1'],'shutdown_after':150},"
+	    "'xenserver-1':{'powered_by':['ups1'],'maintenance_after':60,"
+	    "'shutdown_after':120},"
+	    "'xenserver-2':{'powered_by':['ups2'],'maintenance_after':60,"
+	    "'shutdown_after':100},"
+	    "'xenserver-3':{'powered_by':['ups3'],'maintenance_after':60,"
+	    "'shutdown_after':120}}}}}");
+	e2 = engine_new(p2);
+	assert_int_equal(engine_adopt(e2, e1, 75), 0);
+	engine_free(e1);
+	policy_free(p1);
+	assert_int_equal(engine_inflight(e2), 1);
+	engine_host_status(e2, 2, &hs);
+	assert_int_equal(hs.stage, STAGE_EVACUATING);
+	/* Nothing is asked twice: the evacuation is still in flight. */
+	assert_int_equal(engine_take_actions(e2, 75, a, 8), 0);
+	assert_int_equal(engine_on_result(e2, evac, &ok, 80), 0);
+	assert_int_equal(engine_take_actions(e2, 80, a, 8), 0);
+	/* The new rule: shutdown at 10 + 100, from the original outage. */
+	assert_true(engine_next_deadline(e2) == 110);
+	n = engine_take_actions(e2, 110, a, 8);
+	assert_int_equal(n, 1);
+	assert_int_equal(a[0].op, ACT_SHUTDOWN);
+	assert_int_equal(a[0].host, 2);
+	engine_free(e2);
+	policy_free(p2);
+}
+
 int
 main(void)
 {
@@ -775,6 +845,7 @@ main(void)
 		cmocka_unit_test(test_pools_are_independent),
 		cmocka_unit_test(test_exact_deadline_by_hand),
 		cmocka_unit_test(test_status_reports_stage_and_deadline),
+		cmocka_unit_test(test_adopt_keeps_outage_across_reload),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
