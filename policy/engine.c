@@ -101,6 +101,7 @@ engine_new(const struct policy *p)
 	e->t.retry_max = 30.0;
 	e->t.max_attempts = 6;
 	e->t.watch_interval = 5.0;
+	e->t.settle = 2.0;
 	e->ups = calloc(p->nups, sizeof(*e->ups));
 	e->hosts = calloc(p->nhosts, sizeof(*e->hosts));
 	e->pools = calloc(p->npools, sizeof(*e->pools));

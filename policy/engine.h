@@ -125,6 +125,12 @@ struct engine_tuning {
 	double	 retry_max;
 	int	 max_attempts;		/* transient failures before giving up */
 	double	 watch_interval;	/* re-check a host that is booting */
+	/*
+	 * Cards on one feed notice a failure seconds apart. An evacuation
+	 * waits while another at-risk host of the pool falls due within
+	 * this window, so that no VM is moved onto a host about to leave.
+	 */
+	double	 settle;
 };
 
 struct engine	*engine_new(const struct policy *);

@@ -33,7 +33,9 @@ struct ehost {
 
 	/* Derived each step. */
 	enum goal	 goal;
-	double		 due;
+	double		 due;		/* when it first had to leave */
+	double		 down_due;	/* when it has to be down */
+	double		 next_due;	/* its next timer, INFINITY if none */
 	const char	*why;
 
 	/* What is done to the real host in this outage. */
@@ -56,7 +58,7 @@ struct ehost {
 	double		 retry_at;
 	double		 watch_at;
 	int		 failed;
-	char		 error[96];
+	char		 error[160];
 	const char	*wait_why;	/* why it is not acting, for status */
 
 	int		 has_last;

@@ -43,9 +43,12 @@ engine_host_goal(const struct engine *e, struct ehost *h, double now,
 	m_at = h->risk_since + c->maintenance_after;
 	s_at = h->risk_since + c->shutdown_after;
 	h->due = c->has_maintenance ? m_at : s_at;
+	h->down_due = s_at;
 	if (h->final) {
 		if (h->final_since < h->due)
 			h->due = h->final_since;
+		if (h->final_since < h->down_due)
+			h->down_due = h->final_since;
 		h->why = h->final_why;
 		return c->has_shutdown ? GOAL_DOWN : GOAL_MAINT;
 	}
@@ -206,6 +209,10 @@ step_survey(struct step *s)
 	s->evac_next = -1;
 	for (i = c->first_host; i < c->first_host + c->nhosts; i++) {
 		h = &s->e->hosts[i];
+		/* About to fall due: wait for it, so it is disabled first. */
+		if (h->goal == GOAL_NONE && h->at_risk && !h->failed &&
+		    h->next_due <= s->now + s->e->t.settle)
+			s->all_due_disabled = 0;
 		if (!host_needs_evacuation(h))
 			continue;
 		if (!h->disabled) {
@@ -330,7 +337,7 @@ step_leaving(struct step *s, long hi)
 		emit_stop(s, hi, STOP_ALL, 0, h->why);
 		return;
 	}
-	emit(s, hi, ACT_SHUTDOWN, h->why, h->due);
+	emit(s, hi, ACT_SHUTDOWN, h->why, h->down_due);
 }
 
 /* A clean VM shutdown that runs too long turns hard (stop_hard_at). */
@@ -415,6 +422,7 @@ engine_pool_step(struct engine *e, size_t pool, double now)
 	for (i = c->first_host; i < c->first_host + c->nhosts; i++) {
 		h = &e->hosts[i];
 		h->goal = engine_host_goal(e, h, now, &t);
+		h->next_due = t;
 		h->wait_why = NULL;
 		step_later(&s, t);
 	}

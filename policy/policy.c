@@ -36,8 +36,8 @@ static const char *const snmp_keys[] = { "version", "community", "user",
     "auth_protocol", "auth_password_file", "priv_protocol",
     "priv_password_file", "port", "poll_interval", NULL };
 static const char *const pool_keys[] = { "url", "username", "password_file",
-    "tls", "on_restore", "vm_shutdown_timeout", "allow_plaintext", "hosts",
-    NULL };
+    "tls", "on_restore", "vm_shutdown_timeout", "call_timeout",
+    "allow_plaintext", "hosts", NULL };
 static const char *const tls_keys[] = { "verify", "verify_name",
     "ca_file", "pin_sha256", NULL };
 static const char *const host_keys[] = { "powered_by", "maintenance_after",
@@ -994,6 +994,9 @@ parse_pool(struct ctx *c, struct policy_pool *pl, size_t idx, json_t *obj)
 	pl->vm_shutdown_timeout = POLICY_DEFAULT_VM_SHUTDOWN;
 	get_duration(c, obj, "vm_shutdown_timeout", 0, 1, 3600, &has,
 	    &pl->vm_shutdown_timeout);
+	pl->call_timeout = POLICY_DEFAULT_CALL_TIMEOUT;
+	get_duration(c, obj, "call_timeout", 0, 1, 300, &has,
+	    &pl->call_timeout);
 	parse_hosts(c, pl, idx, obj);
 }
 

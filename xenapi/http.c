@@ -43,6 +43,19 @@ http_write(char *ptr, size_t size, size_t n, void *arg)
 }
 
 static int
+http_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct xenapi	*x = arg;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return x->abort != NULL && *x->abort;
+}
+
+static int
 http_tls(struct xenapi *x)
 {
 	CURL	*c = x->curl;
@@ -76,6 +89,9 @@ http_open(struct xenapi *x)
 	rc |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_write);
 	rc |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->curl_err);
 	rc |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	rc |= curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, http_progress);
+	rc |= curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
+	rc |= curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	rc |= curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
 	rc |= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, x->cfg.timeout_ms);
 	rc |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,

@@ -114,6 +114,12 @@ xenapi_free(struct xenapi *x)
 	free(x);
 }
 
+void
+xenapi_set_abort(struct xenapi *x, const volatile int *flag)
+{
+	x->abort = flag;
+}
+
 unsigned long
 xenapi_logins(const struct xenapi *x)
 {

@@ -91,6 +91,8 @@ struct xenapi	*xenapi_new(const struct xenapi_config *, xenapi_log_fn *,
 		    void *);
 /* Logs out if logged in, then frees. */
 void		 xenapi_free(struct xenapi *);
+/* While *flag is non-zero, requests in progress end at once. */
+void		 xenapi_set_abort(struct xenapi *, const volatile int *);
 int		 xenapi_login(struct xenapi *, struct xenapi_error *);
 void		 xenapi_logout(struct xenapi *);
 unsigned long	 xenapi_logins(const struct xenapi *);

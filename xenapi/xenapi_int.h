@@ -27,6 +27,7 @@ struct xenapi {
 	CURL			*curl;
 	struct curl_slist	*headers;
 	char			 curl_err[CURL_ERROR_SIZE];
+	const volatile int	*abort;
 	xenapi_log_fn		*log;
 	void			*log_arg;
 	unsigned long		 logins;

@@ -292,6 +292,34 @@ test_seed3_two_hosts_one_after_another(void **state)
 }
 
 static void
+test_near_simultaneous_failures_settle(void **state)
+{
+	struct fixture	 f;
+	static const char *const want[] = {
+		"60 xenserver-2 disable maintenance_after",
+		"60.5 xenserver-2 mark_maintenance maintenance_after",
+		"61.2 xenserver-3 disable maintenance_after",
+		/* Not at 60.5: xenserver-3 falls due 1.2 s later and would
+		 * receive xenserver-2's VMs. Once it is disabled, go. */
+		"61.7 xenserver-2 evacuate maintenance_after",
+		"61.7 xenserver-3 mark_maintenance maintenance_after",
+		"71.7 xenserver-3 evacuate maintenance_after",
+		"120 xenserver-2 shutdown shutdown_after",
+		"121.2 xenserver-3 shutdown shutdown_after",
+		NULL
+	};
+
+	(void)state;
+	setup(&f, seed3);
+	event(&f, "ups2", UPS_EV_ON_BATTERY, 0);
+	event(&f, "ups3", UPS_EV_ON_BATTERY, 1.2);
+	run(&f);
+	expect_timeline(&f.tl, want);
+	assert_int_equal(sim_crashed_total(f.s), 0);
+	teardown_fixture(&f);
+}
+
+static void
 test_restored_before_timers_does_nothing(void **state)
 {
 	struct fixture	 f;
@@ -828,6 +856,7 @@ main(void)
 		cmocka_unit_test(test_seed1_outage_and_return),
 		cmocka_unit_test(test_seed2_restored_during_evacuation),
 		cmocka_unit_test(test_seed3_two_hosts_one_after_another),
+		cmocka_unit_test(test_near_simultaneous_failures_settle),
 		cmocka_unit_test(test_restored_before_timers_does_nothing),
 		cmocka_unit_test(test_repeated_on_battery_keeps_deadlines),
 		cmocka_unit_test(test_redundant_feeds),

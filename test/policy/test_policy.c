@@ -124,6 +124,7 @@ test_valid(void **state)
 	assert_int_equal(p->pools[0].url_port, 443);
 	assert_string_equal(p->pools[0].url_host, "10.0.0.21");
 	assert_true(p->pools[0].vm_shutdown_timeout == 120);
+	assert_true(p->pools[0].call_timeout == 10);
 	assert_int_equal(p->nhosts, 2);
 	assert_int_equal(p->hosts[1].npowered_by, 2);
 	assert_int_equal(p->hosts[1].powered_by[1], 1);
@@ -206,6 +207,9 @@ test_durations(void **state)
 	    "than 86400 s)");
 	expect_error(DOC("'ups1':{'address':'10.0.0.11','warning_period':0}",
 	    POOL1(HOST1)), "ups.ups1.warning_period: 0 must be more than 0 s");
+	expect_error(DOC(UPS1, "'pool1':{" POOL_HEAD "'call_timeout':0,"
+	    "'hosts':{" HOST1 "}}"), "pools.pool1.call_timeout: 0 must be "
+	    "more than 0 s");
 	expect_error(DOC(UPS1, "'pool1':{" POOL_HEAD "'vm_shutdown_timeout':"
 	    "7200,'hosts':{" HOST1 "}}"), "pools.pool1.vm_shutdown_timeout: "
 	    "7200 is absurd (more than 3600 s)");

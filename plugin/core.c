@@ -1,0 +1,498 @@
+/*
+ * Main-thread glue between snmptrapd, the engine and the pool workers.
+ *
+ * Start-up happens in a one-shot alarm, not in the configuration
+ * callback: configuration is read before snmptrapd forks and drops its
+ * privileges, and threads do not survive a fork.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/library/fd_event_manager.h>
+
+#include "classify.h"
+#include "core.h"
+#include "engine.h"
+#include "log.h"
+#include "outbox.h"
+#include "policy.h"
+#include "worker.h"
+#include "xenapi.h"
+
+#define FACTS_INTERVAL	60	/* refresh pool facts at least this often */
+#define ACTIONS_BATCH	64
+
+struct addr_entry {
+	struct policy_addr	 addr;
+	size_t			 ups;
+};
+
+static struct {
+	char			*path;		/* upsxenPolicy, this read */
+	int			 warned_no_path;
+	struct policy		*policy;
+	struct engine		*engine;
+	struct worker		**workers;	/* per pool of the policy */
+	struct addr_entry	*addrs;		/* sorted, for bsearch */
+	size_t			 naddrs;
+	struct outbox		 ob;
+	int			 started;
+	int			 start_pending;
+	unsigned int		 alarm;
+	double			 alarm_at;
+	unsigned int		 facts_alarm;
+	double			 t0;
+} ux;
+
+double
+core_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9 - ux.t0;
+}
+
+void
+core_set_policy_path(const char *path)
+{
+	free(ux.path);
+	ux.path = strdup(path);
+}
+
+void
+core_clear_policy_path(void)
+{
+	free(ux.path);
+	ux.path = NULL;
+}
+
+const struct policy *
+core_policy(void)
+{
+	return ux.policy;
+}
+
+static int
+addr_cmp(const void *a, const void *b)
+{
+	const struct policy_addr	*x = a, *y = b;
+
+	if (x->family != y->family)
+		return x->family - y->family;
+	return memcmp(x->bytes, y->bytes, sizeof(x->bytes));
+}
+
+static struct addr_entry *
+build_addr_index(const struct policy *p, size_t *n)
+{
+	struct addr_entry	*a;
+	size_t			 i, j, k = 0, total = 0;
+
+	for (i = 0; i < p->nups; i++)
+		total += p->ups[i].naddrs;
+	if ((a = calloc(total + 1, sizeof(*a))) == NULL)
+		return NULL;
+	for (i = 0; i < p->nups; i++)
+		for (j = 0; j < p->ups[i].naddrs; j++) {
+			a[k].addr = p->ups[i].addrs[j];
+			a[k++].ups = i;
+		}
+	qsort(a, k, sizeof(*a), addr_cmp);
+	*n = k;
+	return a;
+}
+
+long
+core_ups_by_addr(const struct policy_addr *addr)
+{
+	const struct addr_entry	*e;
+
+	if (ux.addrs == NULL)
+		return -1;
+	e = bsearch(addr, ux.addrs, ux.naddrs, sizeof(*ux.addrs), addr_cmp);
+	return e ? (long)e->ups : -1;
+}
+
+static const char *
+action_host(const struct action *a)
+{
+	return a->host >= 0 ? ux.policy->hosts[a->host].name : "-";
+}
+
+static void
+log_action(const struct action *a, double now)
+{
+	const char	*pool = ux.policy->pools[a->pool].name;
+
+	if (a->op == ACT_REFRESH || a->op == ACT_WATCH)
+		return;
+	if (a->op == ACT_DESIGNATE_MASTER)
+		plog(LOG_NOTICE, "action=%s pool=%s host=%s target=%s reason=%s",
+		    action_op_name(a->op), pool, action_host(a), a->target,
+		    a->reason);
+	else
+		plog(LOG_NOTICE, "action=%s%s pool=%s host=%s reason=%s "
+		    "late_ms=%.1f", action_op_name(a->op), a->op ==
+		    ACT_STOP_VMS ? (a->hard ? "_hard" : "_clean") : "", pool,
+		    action_host(a), a->reason, (now - a->due) * 1e3);
+}
+
+static void
+dispatch(const struct action *a, double now)
+{
+	struct action_result	 r = { OUTCOME_TRANSIENT, NULL, 0 };
+
+	log_action(a, now);
+	if (ux.workers[a->pool] != NULL) {
+		worker_submit(ux.workers[a->pool], a, a->host >= 0 ?
+		    ux.policy->hosts[a->host].name : NULL);
+		return;
+	}
+	/* No connection to that pool (its password file): the engine
+	 * retries, then gives up on the host with this reason. */
+	r.error = "no XenAPI connection (see the pool's earlier error)";
+	engine_on_result(ux.engine, a->id, &r, now);
+}
+
+static void	 alarm_fired(unsigned int, void *);
+
+static void
+schedule(double now)
+{
+	double		 next = engine_next_deadline(ux.engine), d;
+	struct timeval	 tv;
+
+	if (next == ux.alarm_at && ux.alarm)
+		return;
+	if (ux.alarm) {
+		snmp_alarm_unregister(ux.alarm);
+		ux.alarm = 0;
+	}
+	ux.alarm_at = next;
+	if (isinf(next))
+		return;
+	d = next - now;
+	if (d < 0)
+		d = 0;
+	tv.tv_sec = (time_t)d;
+	tv.tv_usec = (suseconds_t)((d - (double)tv.tv_sec) * 1e6);
+	/* Never early: snmp_alarm may fire a hair before the deadline. */
+	tv.tv_usec += 100;
+	ux.alarm = snmp_alarm_register_hr(tv, 0, alarm_fired, NULL);
+}
+
+/* Hand every due action to its worker, then re-arm the alarm. */
+static void
+pump(void)
+{
+	struct action	 acts[ACTIONS_BATCH];
+	double		 now = core_now();
+	size_t		 n, i;
+
+	if (ux.engine == NULL)
+		return;
+	do {
+		n = engine_take_actions(ux.engine, now, acts, ACTIONS_BATCH);
+		for (i = 0; i < n; i++)
+			dispatch(&acts[i], now);
+	} while (n == ACTIONS_BATCH);
+	schedule(now);
+}
+
+static void
+alarm_fired(unsigned int id, void *arg)
+{
+	(void)arg;
+	if (id == ux.alarm) {
+		ux.alarm = 0;
+		ux.alarm_at = NAN;
+	}
+	pump();
+}
+
+void
+core_ups_event(size_t ups, enum ups_event ev)
+{
+	if (ux.engine == NULL)
+		return;
+	engine_on_ups_event(ux.engine, ups, ev, core_now());
+	pump();
+}
+
+static long
+pool_index(const char *name)
+{
+	return ux.policy ? policy_pool_index(ux.policy, name) : -1;
+}
+
+static void
+take_result(struct wresult *r, double now)
+{
+	struct action_result	 ar;
+	int			 prio;
+
+	ar.outcome = r->outcome;
+	ar.error = r->error[0] ? r->error : NULL;
+	ar.count = r->count;
+	prio = r->outcome == OUTCOME_OK || r->outcome == OUTCOME_BLOCKED ?
+	    LOG_NOTICE : LOG_WARNING;
+	if (r->op != ACT_WATCH || r->outcome != OUTCOME_BLOCKED)
+		plog(prio, "action=%s pool=%s host=%s result=%s ms=%.1f%s%s%s",
+		    action_op_name(r->op), r->pool, r->host[0] ? r->host : "-",
+		    action_outcome_name(r->outcome), r->ms,
+		    ar.error ? " error=\"" : "", ar.error ? ar.error : "",
+		    ar.error ? "\"" : "");
+	if (engine_on_result(ux.engine, r->id, &ar, now) == -1)
+		plog(LOG_INFO, "action=%s pool=%s host=%s result=ignored "
+		    "reason=\"no longer waited for\"", action_op_name(r->op),
+		    r->pool, r->host);
+}
+
+static void
+take_facts(struct wresult *r, double now)
+{
+	struct pool_facts	 f;
+	long			 pi = pool_index(r->pool);
+
+	if (pi < 0)
+		return;
+	f.ha_enabled = r->ha;
+	f.nmembers = r->nmembers;
+	f.members = r->members;
+	engine_on_pool_facts(ux.engine, (size_t)pi, &f, now);
+}
+
+static void
+outbox_ready(int fd, void *arg)
+{
+	struct wresult	*r, *next;
+	double		 now = core_now();
+
+	(void)fd;
+	(void)arg;
+	for (r = outbox_take(&ux.ob); r; r = next) {
+		next = r->next;
+		if (r->kind == WR_LOG)
+			plog(r->prio, "%s", r->text);
+		else if (r->kind == WR_FACTS && ux.engine)
+			take_facts(r, now);
+		else if (ux.engine)
+			take_result(r, now);
+		wresult_free(r);
+	}
+	pump();
+}
+
+static void
+facts_tick(unsigned int id, void *arg)
+{
+	size_t	 i;
+
+	(void)id;
+	(void)arg;
+	for (i = 0; ux.engine && i < ux.policy->npools; i++)
+		engine_want_refresh(ux.engine, i);
+	pump();
+}
+
+static struct worker *
+start_worker(const struct policy_pool *pl)
+{
+	struct worker	*w;
+	char		 err[512];
+
+	if ((w = worker_start(pl, &ux.ob, err, sizeof(err))) == NULL)
+		plog(LOG_ERR, "pool=%s no XenAPI connection: %s", pl->name,
+		    err);
+	return w;
+}
+
+static struct policy *
+load_policy(const char *path)
+{
+	struct report	 rep;
+	struct policy	*p;
+	size_t		 i;
+
+	report_init(&rep);
+	p = policy_load(path, &rep);
+	for (i = 0; i < rep.n; i++)
+		plog(rep.items[i].severity == REPORT_ERROR ? LOG_ERR :
+		    LOG_WARNING, "policy %s: %s", rep.items[i].severity ==
+		    REPORT_ERROR ? "error" : "warning", rep.items[i].msg);
+	report_free(&rep);
+	return p;
+}
+
+static int
+install(struct policy *p, struct engine *e, struct worker **workers)
+{
+	struct addr_entry	*addrs;
+	size_t			 n = 0;
+
+	if ((addrs = build_addr_index(p, &n)) == NULL)
+		return -1;
+	free(ux.addrs);
+	ux.addrs = addrs;
+	ux.naddrs = n;
+	ux.policy = p;
+	ux.engine = e;
+	ux.workers = workers;
+	return 0;
+}
+
+static void
+start(unsigned int id, void *arg)
+{
+	struct policy	*p = ux.policy;
+	struct engine	*e;
+	struct worker	**w;
+	size_t		 i;
+
+	(void)id;
+	(void)arg;
+	ux.start_pending = 0;
+	if (p == NULL || ux.started)
+		return;
+	if (xenapi_global_init() == -1 || outbox_init(&ux.ob) == -1 ||
+	    register_readfd(ux.ob.rfd, outbox_ready, NULL) != 0) {
+		plog(LOG_ERR, "cannot start: no pipe, curl or fd slot");
+		return;
+	}
+	e = engine_new(p);
+	w = calloc(p->npools, sizeof(*w));
+	if (e == NULL || w == NULL) {
+		plog(LOG_ERR, "cannot start: out of memory");
+		engine_free(e);
+		free(w);
+		return;
+	}
+	for (i = 0; i < p->npools; i++)
+		w[i] = start_worker(&p->pools[i]);
+	install(p, e, w);
+	ux.started = 1;
+	ux.facts_alarm = snmp_alarm_register(FACTS_INTERVAL, SA_REPEAT,
+	    facts_tick, NULL);
+	plog(LOG_NOTICE, "started: policy=%s ups=%zu pools=%zu hosts=%zu",
+	    p->path, p->nups, p->npools, p->nhosts);
+	pump();
+}
+
+/* Keep the workers whose pool connection did not change. */
+static struct worker **
+reconcile_workers(const struct policy *old, const struct policy *np)
+{
+	struct worker	**w;
+	size_t		 i;
+	long		 o;
+
+	if ((w = calloc(np->npools, sizeof(*w))) == NULL)
+		return NULL;
+	for (i = 0; i < np->npools; i++) {
+		o = policy_pool_index(old, np->pools[i].name);
+		if (o >= 0 && ux.workers[o] &&
+		    worker_same_pool(ux.workers[o], &np->pools[i])) {
+			w[i] = ux.workers[o];
+			ux.workers[o] = NULL;
+			worker_set_pool(w[i], &np->pools[i]);
+		} else
+			w[i] = start_worker(&np->pools[i]);
+	}
+	/* Stopped workers answer what they had as transient: the new
+	 * engine maps those answers to its own ids and retries. */
+	for (i = 0; i < old->npools; i++)
+		worker_stop(ux.workers[i]);
+	return w;
+}
+
+static void
+reload(void)
+{
+	struct policy	*np, *old = ux.policy;
+	struct engine	*ne;
+	struct worker	**w;
+
+	if ((np = load_policy(ux.path)) == NULL) {
+		plog(LOG_ERR, "reload: %s is invalid: the previous policy "
+		    "stays in force", ux.path);
+		return;
+	}
+	ne = engine_new(np);
+	if (ne == NULL || engine_adopt(ne, ux.engine, core_now()) == -1 ||
+	    (w = reconcile_workers(old, np)) == NULL) {
+		plog(LOG_ERR, "reload: out of memory: the previous policy "
+		    "stays in force");
+		engine_free(ne);
+		policy_free(np);
+		return;
+	}
+	engine_free(ux.engine);
+	free(ux.workers);
+	install(np, ne, w);
+	policy_free(old);
+	plog(LOG_NOTICE, "reloaded: policy=%s ups=%zu pools=%zu hosts=%zu",
+	    np->path, np->nups, np->npools, np->nhosts);
+	pump();
+}
+
+void
+core_config_done(void)
+{
+	if (ux.path == NULL) {
+		if (!ux.warned_no_path)
+			plog(LOG_WARNING, "no upsxenPolicy line in "
+			    "snmptrapd.conf: upsxen does nothing");
+		ux.warned_no_path = 1;
+		return;
+	}
+	ux.warned_no_path = 0;
+	if (ux.started) {
+		reload();
+		return;
+	}
+	if (classify_init() == -1) {
+		plog(LOG_ERR, "cannot build the trap table");
+		return;
+	}
+	policy_free(ux.policy);
+	ux.policy = load_policy(ux.path);
+	if (ux.policy == NULL) {
+		plog(LOG_ERR, "%s is invalid: upsxen does nothing until it is "
+		    "fixed (then send SIGHUP)", ux.path);
+		return;
+	}
+	if (!ux.start_pending) {
+		ux.t0 = 0;
+		ux.t0 = core_now();
+		ux.start_pending = 1;
+		snmp_alarm_register(0, 0, start, NULL);
+	}
+}
+
+void
+core_shutdown(void)
+{
+	size_t	 i;
+
+	if (ux.started) {
+		for (i = 0; i < ux.policy->npools; i++)
+			worker_stop(ux.workers[i]);
+		unregister_readfd(ux.ob.rfd);
+		outbox_close(&ux.ob);
+		xenapi_global_cleanup();
+		plog(LOG_NOTICE, "stopped: sessions logged out");
+	}
+	engine_free(ux.engine);
+	policy_free(ux.policy);
+	free(ux.workers);
+	free(ux.addrs);
+	free(ux.path);
+	classify_free();
+	memset(&ux, 0, sizeof(ux));
+}

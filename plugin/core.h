@@ -1,0 +1,27 @@
+/*
+ * The plugin's main-thread state: the policy in force, the engine, one
+ * worker per pool, the alarm for the engine's next deadline, and the pipe
+ * the workers wake the main loop with. Everything here runs in
+ * snmptrapd's main thread.
+ */
+#ifndef UPSXEN_CORE_H
+#define UPSXEN_CORE_H
+
+#include "event.h"
+
+struct policy;
+struct policy_addr;
+
+void		 core_set_policy_path(const char *);
+void		 core_clear_policy_path(void);
+/* After every configuration read: first start, or a SIGHUP reload. */
+void		 core_config_done(void);
+void		 core_shutdown(void);
+
+/* For the trap handler. */
+const struct policy *core_policy(void);
+long		 core_ups_by_addr(const struct policy_addr *);
+double		 core_now(void);
+void		 core_ups_event(size_t, enum ups_event);
+
+#endif
