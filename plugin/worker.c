@@ -708,8 +708,11 @@ static void *
 worker_main(void *arg)
 {
 	struct worker	*w = arg;
+	struct xenapi	*x = xenapi_new(&w->cfg, xenapi_warning, w);
 
-	w->x = xenapi_new(&w->cfg, xenapi_warning, w);
+	pthread_mutex_lock(&w->mu);
+	w->x = x;
+	pthread_mutex_unlock(&w->mu);
 	if (w->x == NULL)
 		wlog(w, LOG_ERR, "pool=%s cannot set up a XenAPI connection "
 		    "to %s", w->pool, w->url);
@@ -727,7 +730,11 @@ worker_main(void *arg)
 	answer_unfinished(w);
 	if (w->x) {
 		xenapi_set_abort(w->x, NULL);
-		xenapi_free(w->x);	/* logs out */
+		pthread_mutex_lock(&w->mu);
+		x = w->x;
+		w->x = NULL;	/* worker_stop no longer wakes it */
+		pthread_mutex_unlock(&w->mu);
+		xenapi_free(x);	/* logs out */
 	}
 	return NULL;
 }
@@ -907,6 +914,7 @@ worker_stop(struct worker *w)
 	pthread_mutex_lock(&w->mu);
 	w->stop = 1;
 	pthread_cond_signal(&w->cv);
+	xenapi_wakeup(w->x);	/* a request in progress ends now */
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
 	pthread_mutex_destroy(&w->mu);

@@ -3,7 +3,8 @@
 
 UPSXEN_PACKAGES="gcc make cmake pkg-config libc6-dev
   libjansson-dev libcmocka-dev libsnmp-dev snmptrapd snmp snmpd
-  libxmlrpc-core-c3-dev libcurl4-openssl-dev stunnel4 openssl valgrind"
+  libxmlrpc-core-c3-dev libcurl4-openssl-dev stunnel4 openssl valgrind
+  python3"
 
 upsxen_deps() {
 	missing=""

@@ -43,19 +43,6 @@ http_write(char *ptr, size_t size, size_t n, void *arg)
 }
 
 static int
-http_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
-    curl_off_t ultotal, curl_off_t ulnow)
-{
-	struct xenapi	*x = arg;
-
-	(void)dltotal;
-	(void)dlnow;
-	(void)ultotal;
-	(void)ulnow;
-	return x->abort != NULL && *x->abort;
-}
-
-static int
 http_tls(struct xenapi *x)
 {
 	CURL	*c = x->curl;
@@ -79,7 +66,8 @@ http_open(struct xenapi *x)
 	CURL	*c;
 	int	 rc = 0;
 
-	if ((c = x->curl = curl_easy_init()) == NULL)
+	if ((c = x->curl = curl_easy_init()) == NULL ||
+	    (x->multi = curl_multi_init()) == NULL)
 		return -1;
 	x->headers = curl_slist_append(NULL, "Content-Type: text/xml");
 	if (x->headers == NULL)
@@ -89,9 +77,6 @@ http_open(struct xenapi *x)
 	rc |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_write);
 	rc |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->curl_err);
 	rc |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	rc |= curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, http_progress);
-	rc |= curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
-	rc |= curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	rc |= curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
 	rc |= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, x->cfg.timeout_ms);
 	rc |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
@@ -107,8 +92,11 @@ http_open(struct xenapi *x)
 void
 http_close(struct xenapi *x)
 {
+	if (x->multi)
+		curl_multi_cleanup(x->multi);
 	if (x->curl)
 		curl_easy_cleanup(x->curl);
+	x->multi = NULL;
 	curl_slist_free_all(x->headers);
 	x->curl = NULL;
 	x->headers = NULL;
@@ -149,6 +137,48 @@ warn_if_unverified(struct xenapi *x)
 	x->log(x->log_arg, msg);
 }
 
+/*
+ * One transfer on the multi handle: like curl_easy_perform, but
+ * xenapi_wakeup() from another thread ends the wait at once when the
+ * abort flag is up. The easy handle keeps its connection alive.
+ */
+static CURLcode
+http_perform(struct xenapi *x)
+{
+	CURLMsg		*msg;
+	CURLcode	 rc = CURLE_OK;
+	int		 running = 1, left;
+
+	if (curl_multi_add_handle(x->multi, x->curl) != CURLM_OK)
+		return CURLE_FAILED_INIT;
+	while (running) {
+		if (curl_multi_perform(x->multi, &running) != CURLM_OK) {
+			rc = CURLE_FAILED_INIT;
+			break;
+		}
+		if (!running)
+			break;
+		if (x->abort != NULL && *x->abort) {
+			rc = CURLE_ABORTED_BY_CALLBACK;
+			break;
+		}
+		curl_multi_poll(x->multi, NULL, 0, 1000, NULL);
+	}
+	while (running == 0 && (msg = curl_multi_info_read(x->multi,
+	    &left)) != NULL)
+		if (msg->msg == CURLMSG_DONE)
+			rc = msg->data.result;
+	curl_multi_remove_handle(x->multi, x->curl);
+	return rc;
+}
+
+void
+xenapi_wakeup(struct xenapi *x)
+{
+	if (x && x->multi)
+		curl_multi_wakeup(x->multi);
+}
+
 int
 http_post(struct xenapi *x, const char *req, size_t len, char **resp,
     size_t *resplen, struct xenapi_error *err)
@@ -162,7 +192,7 @@ http_post(struct xenapi *x, const char *req, size_t len, char **resp,
 	curl_easy_setopt(x->curl, CURLOPT_POSTFIELDS, req);
 	curl_easy_setopt(x->curl, CURLOPT_POSTFIELDSIZE, (long)len);
 	curl_easy_setopt(x->curl, CURLOPT_WRITEDATA, &b);
-	rc = curl_easy_perform(x->curl);
+	rc = http_perform(x);
 	x->calls++;
 	if (rc != CURLE_OK) {
 		xerr(err, b.nomem ? XENAPI_ERR_PROTOCOL : curl_kind(rc),

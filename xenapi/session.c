@@ -12,6 +12,7 @@
 #include "xenapi_int.h"
 
 #define LOGIN_HOPS	3
+#define LOGOUT_MS	500L
 
 static int
 is_ipv6(const char *s)
@@ -191,7 +192,13 @@ xenapi_logout(struct xenapi *x)
 	xmlrpc_env_init(&env);
 	params = xmlrpc_build_value(&env, "(s)", x->session);
 	if (!env.fault_occurred) {
+		/* Leaving must be quick even when the master is gone. */
+		curl_easy_setopt(x->curl, CURLOPT_TIMEOUT_MS,
+		    x->cfg.timeout_ms < LOGOUT_MS ? x->cfg.timeout_ms :
+		    LOGOUT_MS);
 		rpc_exchange(x, "session.logout", params, &v, &err);
+		curl_easy_setopt(x->curl, CURLOPT_TIMEOUT_MS,
+		    x->cfg.timeout_ms);
 		xmlrpc_DECREF(params);
 	}
 	if (v)

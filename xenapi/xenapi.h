@@ -91,8 +91,12 @@ struct xenapi	*xenapi_new(const struct xenapi_config *, xenapi_log_fn *,
 		    void *);
 /* Logs out if logged in, then frees. */
 void		 xenapi_free(struct xenapi *);
-/* While *flag is non-zero, requests in progress end at once. */
+/*
+ * While *flag is non-zero, requests end at once; xenapi_wakeup (the one
+ * call safe from another thread) makes a request in progress notice.
+ */
 void		 xenapi_set_abort(struct xenapi *, const volatile int *);
+void		 xenapi_wakeup(struct xenapi *);
 int		 xenapi_login(struct xenapi *, struct xenapi_error *);
 void		 xenapi_logout(struct xenapi *);
 unsigned long	 xenapi_logins(const struct xenapi *);

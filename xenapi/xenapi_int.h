@@ -25,6 +25,7 @@ struct xenapi {
 	char			**members;	/* addresses learnt at login */
 	size_t			 nmembers;
 	CURL			*curl;
+	CURLM			*multi;		/* so another thread can wake it */
 	struct curl_slist	*headers;
 	char			 curl_err[CURL_ERROR_SIZE];
 	const volatile int	*abort;

@@ -1,0 +1,224 @@
+"""Real parts for integration tests: fakexapi, snmptrapd with upsxen.so
+preloaded, and the NMC played by the real snmptrap command. Every wait
+polls a condition with a deadline; nothing sleeps and hopes."""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import xmlrpc.client
+
+BUILD = os.environ.get("UPSXEN_BUILD", os.path.join(
+    os.path.dirname(__file__), "..", "..", "build"))
+BUILD = os.path.abspath(BUILD)
+
+# Calls that change a pool; everything else only reads.
+MUTATIONS = {
+    "host.disable", "host.enable", "host.add_to_other_config",
+    "host.remove_from_other_config", "Async.host.evacuate", "host.evacuate",
+    "host.shutdown", "Async.VM.clean_shutdown", "Async.VM.hard_shutdown",
+    "VM.clean_shutdown", "VM.hard_shutdown", "Async.VM.pool_migrate",
+    "VM.pool_migrate", "pool.designate_new_master",
+}
+
+
+def wait_for(pred, timeout=10.0, what="condition"):
+    end = time.monotonic() + timeout
+    while True:
+        value = pred()
+        if value:
+            return value
+        if time.monotonic() > end:
+            raise AssertionError("timed out after %.1f s waiting for %s"
+                                 % (timeout, what))
+        time.sleep(0.01)
+
+
+class Workdir:
+    def __init__(self):
+        self.path = tempfile.mkdtemp(prefix="upsxen-it-")
+
+    def file(self, name, text=None, mode=None):
+        p = os.path.join(self.path, name)
+        if text is not None:
+            with open(p, "w") as f:
+                f.write(text)
+        if mode is not None:
+            os.chmod(p, mode)
+        return p
+
+    def remove(self):
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+class Fake:
+    """fakexapi serving a pool; its call log and state."""
+
+    def __init__(self, work, pool):
+        self.pool = pool
+        self.port = pool["hosts"][0]["port"]
+        self.log = work.file("calls.jsonl")
+        cfg = work.file("pool.json", json.dumps(pool))
+        self.proc = subprocess.Popen(
+            [os.path.join(BUILD, "fakexapi"), cfg, "--log", self.log],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        line = self.proc.stdout.readline()
+        if not line.startswith("fakexapi: ready"):
+            raise RuntimeError("fakexapi did not start: " + line)
+        self.rpc = xmlrpc.client.ServerProxy(
+            "http://127.0.0.1:%d/" % self.port, allow_none=True)
+
+    def state(self):
+        return json.loads(self.rpc.fake.state())
+
+    def host(self, name):
+        for h in self.state()["hosts"]:
+            if h["name"] == name:
+                return h
+        raise KeyError(name)
+
+    def calls(self):
+        out = []
+        try:
+            with open(self.log) as f:
+                for line in f:
+                    out.append(json.loads(line))
+        except FileNotFoundError:
+            pass
+        return out
+
+    def mutations(self):
+        return [c for c in self.calls() if c["method"] in MUTATIONS]
+
+    def ref(self, name):
+        """The OpaqueRef fakexapi gives a host (host-N by its order)."""
+        for i, h in enumerate(self.pool["hosts"]):
+            if h["name_label"] == name:
+                return "OpaqueRef:host-%d" % (i + 1)
+        raise KeyError(name)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(5)
+        self.proc.stdout.close()
+
+
+class Trapd:
+    """snmptrapd in the foreground on loopback, upsxen.so preloaded."""
+
+    def __init__(self, work, port, policy_path, extra_conf="",
+                 expect="upsxen: started", preload=True):
+        self.work = work
+        self.port = port
+        self.logpath = work.file("snmptrapd.log", "")
+        self.conf = work.file("snmptrapd.conf",
+                              "authCommunity log public\n"
+                              "doNotLogTraps yes\n" + extra_conf +
+                              ("upsxenPolicy %s\n" % policy_path
+                               if policy_path else ""))
+        env = dict(os.environ)
+        # snmptrapd saves its own snmptrapd.conf there: keep it apart.
+        env["SNMP_PERSISTENT_DIR"] = os.path.join(work.path, "persist")
+        if preload:
+            env["LD_PRELOAD"] = os.path.join(BUILD, "upsxen.so")
+        self.proc = subprocess.Popen(
+            ["snmptrapd", "-f", "-m", "", "-Lf", self.logpath, "-C",
+             "-c", self.conf, "-p", work.file("snmptrapd.pid"),
+             "udp:127.0.0.1:%d" % port],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if expect:
+            self.wait_log(expect)
+
+    def log(self):
+        with open(self.logpath) as f:
+            return f.read()
+
+    def wait_log(self, text, timeout=10.0, count=1):
+        return wait_for(lambda: self.log().count(text) >= count, timeout,
+                        "%r in snmptrapd's log:\n%s" % (text, self.tail()))
+
+    def tail(self, n=30):
+        try:
+            return "\n".join(self.log().splitlines()[-n:])
+        except FileNotFoundError:
+            return "(no log)"
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def hup(self):
+        self.proc.send_signal(signal.SIGHUP)
+
+    def stop(self, timeout=5):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise
+        return self.proc.returncode
+
+
+def trap(port, source, *args, version="2c", community="public"):
+    """Send one trap with the real snmptrap, from a loopback source."""
+    cmd = ["snmptrap", "-m", "", "-v", version, "-c", community,
+           "--clientaddr=" + source, "127.0.0.1:%d" % port] + list(args)
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.PIPE, timeout=10)
+
+
+def v1_trap(port, source, enterprise, specific, community="public"):
+    trap(port, source, enterprise, source, "6", str(specific), "",
+         version="1", community=community)
+
+
+def v2_trap(port, source, trapoid, *varbinds, community="public"):
+    trap(port, source, "", trapoid, *varbinds, community=community)
+
+
+def send_udp(port, payload, source="127.0.0.1"):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((source, 0))
+    s.sendto(payload, ("127.0.0.1", port))
+    s.close()
+
+
+def pool3(base, per_vm_ms=30, boot_ms=200, vms=None):
+    """Seed example 3's pool: xenserver-1 master, VMs on 2 and 3."""
+    return {
+        "password": "secret", "per_vm_ms": per_vm_ms, "boot_ms": boot_ms,
+        "shutdown_ms": 20,
+        "hosts": [
+            {"name_label": "xenserver-1", "port": base + 1, "master": True},
+            {"name_label": "xenserver-2", "port": base + 2},
+            {"name_label": "xenserver-3", "port": base + 3},
+        ],
+        "vms": vms if vms is not None else [
+            {"name_label": "web", "resident_on": "xenserver-2"},
+            {"name_label": "db", "resident_on": "xenserver-2"},
+            {"name_label": "mail", "resident_on": "xenserver-3"},
+        ],
+    }
+
+
+def policy(work, base, hosts, ups, **pool_extra):
+    """A policy for the fake pool at base+1, plaintext on loopback."""
+    pw = work.file("pool.password", "secret\n", 0o600)
+    p = {"state_dir": os.path.join(work.path, "state"), "ups": ups,
+         "pools": {"pool1": dict({
+             "url": "http://127.0.0.1:%d" % (base + 1),
+             "allow_plaintext": True, "username": "root",
+             "password_file": pw, "call_timeout": 2, "hosts": hosts},
+             **pool_extra)}}
+    return work.file("policy.json", json.dumps(p, indent=1))
+
+
+def ups(addr, warning=30, **extra):
+    return dict({"address": addr, "warning_period": warning}, **extra)

@@ -1,0 +1,327 @@
+"""upsxen end to end: real snmptrapd with upsxen.so preloaded, real
+snmptrap as the NMC, fakexapi as the pool (issue 5).
+
+Usage: python3 test_plugin.py PORT_BASE [unittest args]"""
+
+import os
+import sys
+import time
+import unittest
+
+from harness import (Fake, Trapd, Workdir, policy, pool3, send_udp, ups,
+                     v1_trap, v2_trap, wait_for)
+
+BASE = int(sys.argv.pop(1)) if len(sys.argv) > 1 else 17000
+
+PPC = "1.3.6.1.4.1.935"
+PPC_ON_BATTERY, PPC_RESTORED = 5, 9
+
+
+def ber(tag, body):
+    """One BER TLV (short or long length form)."""
+    n = len(body)
+    if n < 128:
+        return bytes([tag, n]) + body
+    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(size)]) + size + body
+
+
+def seed_hosts(m=0.3, s=1.0):
+    return {
+        "xenserver-1": {"powered_by": ["ups1"], "maintenance_after": m,
+                        "shutdown_after": s},
+        "xenserver-2": {"powered_by": ["ups2"], "maintenance_after": m,
+                        "shutdown_after": s},
+        "xenserver-3": {"powered_by": ["ups3"], "maintenance_after": m,
+                        "shutdown_after": s},
+    }
+
+
+SEED_UPS = {"ups1": ups("127.0.0.11"), "ups2": ups("127.0.0.12"),
+            "ups3": ups("127.0.0.13")}
+
+
+class PluginTest(unittest.TestCase):
+    offset = 0
+
+    def setUp(self):
+        PluginTest.offset += 10
+        self.base = BASE + PluginTest.offset
+        self.trapport = self.base + 9
+        self.work = Workdir()
+        self.fake = None
+        self.trapd = None
+
+    def tearDown(self):
+        if self.trapd:
+            self.trapd.stop()
+        if self.fake:
+            self.fake.stop()
+        self.work.remove()
+
+    def start(self, pool=None, hosts=None, ups_map=None, extra_conf="",
+              **pool_extra):
+        self.fake = Fake(self.work, pool or pool3(self.base))
+        path = policy(self.work, self.base, hosts or seed_hosts(),
+                      ups_map or SEED_UPS, **pool_extra)
+        self.trapd = Trapd(self.work, self.trapport, path,
+                           extra_conf=extra_conf)
+        return path
+
+    def order(self, methods):
+        """(method, first arg) of each mutation, in call order."""
+        return [(c["method"], c["args"][1] if len(c["args"]) > 1 else "")
+                for c in self.fake.mutations() if c["method"] in methods]
+
+    def assert_no_crash(self):
+        self.assertEqual(self.fake.state()["crashed"], [])
+
+    def test_seed1_outage_and_return(self):
+        pool = pool3(self.base)
+        pool["hosts"] = pool["hosts"][:2]
+        pool["hosts"][0]["master"] = False
+        pool["hosts"][1]["master"] = True     # xenserver-2 is master
+        pool["vms"] = [{"name_label": "web", "resident_on": "xenserver-1"},
+                       {"name_label": "db", "resident_on": "xenserver-1"}]
+        hosts = seed_hosts()
+        del hosts["xenserver-3"]
+        self.start(pool, hosts)
+        x1 = self.fake.ref("xenserver-1")
+        v1_trap(self.trapport, "127.0.0.11", PPC, PPC_ON_BATTERY)
+        self.trapd.wait_log("ups=ups1 event=on_battery")
+        self.trapd.wait_log("action=shutdown pool=pool1 host=xenserver-1 "
+                            "result=ok")
+        calls = self.fake.mutations()
+        seen = [c["method"] for c in calls]
+        self.assertEqual(seen[0], "host.disable")
+        self.assertIn("Async.host.evacuate", seen)
+        self.assertLess(seen.index("Async.host.evacuate"),
+                        seen.index("host.shutdown"))
+        # Nothing before maintenance_after, shutdown not before its time.
+        t_event = self.fake.calls()[0]["t"]
+        disable = next(c for c in calls if c["method"] == "host.disable")
+        shutdown = next(c for c in calls if c["method"] == "host.shutdown")
+        self.assertGreaterEqual(shutdown["t"] - disable["t"], 0.6)
+        self.assertTrue(all(c["args"][1] == x1 for c in calls))
+        self.assertEqual(self.fake.host("xenserver-1")["other_config"]
+                         ["MAINTENANCE_MODE"], "true")
+        self.assertFalse(self.fake.host("xenserver-1")["live"])
+        self.assertEqual(sorted(self.fake.host("xenserver-2")["vms"]),
+                         ["db", "web"])
+        self.assertGreater(t_event, 0)
+
+        v1_trap(self.trapport, "127.0.0.11", PPC, PPC_RESTORED)
+        self.fake.rpc.fake.power("xenserver-1", True)
+        wait_for(lambda: self.fake.host("xenserver-1")["enabled"] and
+                 "MAINTENANCE_MODE" not in
+                 self.fake.host("xenserver-1")["other_config"],
+                 what="xenserver-1 back out of maintenance")
+        self.assertEqual(self.fake.host("xenserver-1")["vms"], [])
+        self.assertTrue(self.fake.host("xenserver-2")["master"])
+        self.assert_no_crash()
+
+    def test_seed2_restored_during_evacuation(self):
+        pool = pool3(self.base, per_vm_ms=400)
+        self.start(pool)
+        v1_trap(self.trapport, "127.0.0.12", PPC, PPC_ON_BATTERY)
+        self.trapd.wait_log("action=evacuate pool=pool1 host=xenserver-2 "
+                            "reason")
+        v1_trap(self.trapport, "127.0.0.12", PPC, PPC_RESTORED)
+        self.trapd.wait_log("action=exit_maintenance pool=pool1 "
+                            "host=xenserver-2 result=ok")
+        log = self.trapd.log()
+        self.assertLess(log.index("action=evacuate pool=pool1 "
+                                  "host=xenserver-2 result=ok"),
+                        log.index("action=exit_maintenance"))
+        self.assertNotIn("host.shutdown",
+                         [c["method"] for c in self.fake.mutations()])
+        h = self.fake.host("xenserver-2")
+        self.assertTrue(h["enabled"] and h["live"])
+        self.assertNotIn("MAINTENANCE_MODE", h["other_config"])
+        self.assertEqual(h["vms"], [])
+        self.assert_no_crash()
+
+    def test_seed3_two_hosts_one_after_another(self):
+        self.start()
+        x1, x2, x3 = (self.fake.ref("xenserver-%d" % i) for i in (1, 2, 3))
+        v1_trap(self.trapport, "127.0.0.12", PPC, PPC_ON_BATTERY)
+        v1_trap(self.trapport, "127.0.0.13", PPC, PPC_ON_BATTERY)
+        self.trapd.wait_log("action=shutdown pool=pool1 host=xenserver-3 "
+                            "result=ok")
+        self.trapd.wait_log("action=shutdown pool=pool1 host=xenserver-2 "
+                            "result=ok")
+        order = self.order({"host.disable", "Async.host.evacuate",
+                            "host.shutdown"})
+        first_evac = order.index(("Async.host.evacuate", x2))
+        self.assertLess(order.index(("host.disable", x2)), first_evac)
+        self.assertLess(order.index(("host.disable", x3)), first_evac)
+        # xenserver-3 evacuates only once xenserver-2's task is done.
+        calls = self.fake.calls()
+        names = [(c["method"], c["args"][1] if len(c["args"]) > 1 else "")
+                 for c in calls]
+        evac3 = names.index(("Async.host.evacuate", x3))
+        self.assertIn(("task.destroy", "OpaqueRef:task-1"), names[:evac3])
+        # The master is never touched.
+        self.assertFalse([c for c in self.fake.mutations()
+                          if x1 in c["args"]])
+        self.assertEqual(sorted(self.fake.host("xenserver-1")["vms"]),
+                         ["db", "mail", "web"])
+        self.assert_no_crash()
+
+        for addr in ("127.0.0.12", "127.0.0.13"):
+            v1_trap(self.trapport, addr, PPC, PPC_RESTORED)
+        self.fake.rpc.fake.power("xenserver-2", True)
+        self.fake.rpc.fake.power("xenserver-3", True)
+        for name in ("xenserver-2", "xenserver-3"):
+            wait_for(lambda: "MAINTENANCE_MODE" not in
+                     self.fake.host(name)["other_config"] and
+                     self.fake.host(name)["enabled"],
+                     what=name + " out of maintenance")
+        self.assert_no_crash()
+
+    def family_case(self, send_on, send_off):
+        hosts = {"xenserver-2": {"powered_by": ["ups2"],
+                                 "maintenance_after": 0.05}}
+        self.start(hosts=hosts)
+        x2 = self.fake.ref("xenserver-2")
+        send_on()
+        wait_for(lambda: ("host.disable", x2) in self.order({"host.disable"}),
+                 what="host.disable of xenserver-2")
+        send_off()
+        wait_for(lambda: self.fake.host("xenserver-2")["enabled"],
+                 what="xenserver-2 enabled again")
+
+    def test_v2c_rfc1628(self):
+        p = self.trapport
+        descr = "1.3.6.1.2.1.33.1.6.2.1.2.1"
+        self.family_case(
+            lambda: v2_trap(p, "127.0.0.12", "1.3.6.1.2.1.33.2.1"),
+            lambda: v2_trap(p, "127.0.0.12", "1.3.6.1.2.1.33.2.4", descr,
+                            "o", "1.3.6.1.2.1.33.1.6.3.2"))
+
+    def test_v2c_rfc1628_alarm_added(self):
+        p = self.trapport
+        descr = "1.3.6.1.2.1.33.1.6.2.1.2.7"
+        self.family_case(
+            lambda: v2_trap(p, "127.0.0.12", "1.3.6.1.2.1.33.2.3", descr,
+                            "o", "1.3.6.1.2.1.33.1.6.3.2"),
+            lambda: v2_trap(p, "127.0.0.12", "1.3.6.1.2.1.33.2.4", descr,
+                            "o", "1.3.6.1.2.1.33.1.6.3.2"))
+
+    def test_v1_apc(self):
+        p = self.trapport
+        self.family_case(
+            lambda: v1_trap(p, "127.0.0.12", "1.3.6.1.4.1.318", 5),
+            lambda: v1_trap(p, "127.0.0.12", "1.3.6.1.4.1.318", 9))
+
+    def test_v2c_eaton_xups(self):
+        p = self.trapport
+        self.family_case(
+            lambda: v2_trap(p, "127.0.0.12", "1.3.6.1.4.1.534.1.11.4.1.0.3"),
+            lambda: v2_trap(p, "127.0.0.12", "1.3.6.1.4.1.534.1.11.4.1.0.5"))
+
+    def test_untrusted_traps_change_nothing(self):
+        ups_map = dict(SEED_UPS)
+        ups_map["ups2"] = ups("127.0.0.12", community="public")
+        self.start(ups_map=ups_map, extra_conf="authCommunity log other\n")
+        p = self.trapport
+        # Not a UPS of the policy, wrong community, unknown OID.
+        v1_trap(p, "127.0.0.2", PPC, PPC_ON_BATTERY)
+        v1_trap(p, "127.0.0.2", PPC, PPC_ON_BATTERY)
+        v1_trap(p, "127.0.0.12", PPC, PPC_ON_BATTERY, community="other")
+        v2_trap(p, "127.0.0.13", "1.3.6.1.4.1.99999.0.1")
+        self.trapd.wait_log("source=127.0.0.2 oid=1.3.6.1.4.1.935.0.5 "
+                            "reason=\"source is no UPS of the policy\"")
+        self.trapd.wait_log("source=127.0.0.12 oid=1.3.6.1.4.1.935.0.5 "
+                            "reason=\"wrong community\"")
+        self.trapd.wait_log("source=127.0.0.13 oid=1.3.6.1.4.1.99999.0.1 "
+                            "reason=\"not a power event\"")
+        # Once per source per minute, never more.
+        self.assertEqual(self.trapd.log().count("source=127.0.0.2 "), 1)
+        self.assertTrue(self.trapd.alive())
+        # A real trap afterwards proves the plugin was listening all along.
+        v1_trap(p, "127.0.0.13", PPC, PPC_ON_BATTERY)
+        self.trapd.wait_log("action=disable pool=pool1 host=xenserver-3 "
+                            "result=ok")
+        touched = {c["args"][1] for c in self.fake.mutations()}
+        self.assertEqual(touched, {self.fake.ref("xenserver-3")})
+
+    def test_malformed_pdus_are_ignored(self):
+        self.start()
+        p = self.trapport
+        # Well-formed PDUs with nothing in them: a v2c trap with an empty
+        # varbind list, a v1 trap with an empty enterprise. Then broken
+        # BER and noise.
+        empty_v2 = ber(0x30, ber(0x02, b"\x01") + ber(0x04, b"public") +
+                       ber(0xa7, ber(0x02, b"\x07") + ber(0x02, b"\x00") +
+                           ber(0x02, b"\x00") + ber(0x30, b"")))
+        empty_v1 = ber(0x30, ber(0x02, b"\x00") + ber(0x04, b"public") +
+                       ber(0xa4, ber(0x06, b"") + ber(0x40, b"\x7f\0\0\x0c") +
+                           ber(0x02, b"\x06") + ber(0x02, b"\x05") +
+                           ber(0x43, b"\x01") + ber(0x30, b"")))
+        for payload in (empty_v2, empty_v1, empty_v2[:9], b"\x30\x82\xff",
+                        os.urandom(64), b""):
+            send_udp(p, payload, "127.0.0.12")
+        v1_trap(p, "127.0.0.11", PPC, PPC_ON_BATTERY)
+        self.trapd.wait_log("ups=ups1 event=on_battery")
+        self.assertTrue(self.trapd.alive())
+        self.assertNotIn("ups=ups2", self.trapd.log())
+
+    def test_sighup_with_broken_policy_keeps_old(self):
+        path = self.start()
+        with open(path, "w") as f:
+            f.write('{"ups": {,}')
+        self.trapd.hup()
+        self.trapd.wait_log("reload: %s is invalid: the previous policy "
+                            "stays in force" % path)
+        self.trapd.wait_log(path + ":1:10:")
+        v1_trap(self.trapport, "127.0.0.12", PPC, PPC_ON_BATTERY)
+        self.trapd.wait_log("action=disable pool=pool1 host=xenserver-2 "
+                            "result=ok")
+        self.assertTrue(self.trapd.alive())
+
+    def test_sigterm_stops_fast_and_logs_out(self):
+        self.start(call_timeout=12)
+        self.fake.rpc.fake.delay("host.disable", 10000)
+        v1_trap(self.trapport, "127.0.0.12", PPC, PPC_ON_BATTERY)
+        self.trapd.wait_log("action=disable pool=pool1 host=xenserver-2 "
+                            "reason")
+        # host.disable takes 10 s: SIGTERM must not wait for it.
+        t0 = time.monotonic()
+        self.assertEqual(self.trapd.stop(), 0)
+        self.assertLess(time.monotonic() - t0, 1.5)
+        self.assertIn("upsxen: stopped: sessions logged out",
+                      self.trapd.log())
+
+    def test_logout_on_stop(self):
+        self.start()
+        wait_for(lambda: any(c["method"] == "session.login_with_password"
+                             for c in self.fake.calls()), what="login")
+        self.assertEqual(self.trapd.stop(), 0)
+        self.assertIn("session.logout",
+                      [c["method"] for c in self.fake.calls()])
+        self.assertIn("upsxen: stopped: sessions logged out",
+                      self.trapd.log())
+
+    def test_invalid_policy_at_start(self):
+        self.fake = Fake(self.work, pool3(self.base))
+        path = self.work.file("policy.json", '{"ups": {"u": {"adress": 1}}}')
+        self.trapd = Trapd(self.work, self.trapport, path,
+                           expect="upsxen does nothing until it is fixed")
+        self.assertIn('ups.u.adress: unknown key', self.trapd.log())
+        v1_trap(self.trapport, "127.0.0.12", PPC, PPC_ON_BATTERY)
+        self.assertTrue(self.trapd.alive())
+        self.assertEqual(self.trapd.stop(), 0)
+        self.assertEqual(self.fake.calls(), [])
+
+    def test_no_policy_line_warns_once(self):
+        self.fake = Fake(self.work, pool3(self.base))
+        self.trapd = Trapd(self.work, self.trapport, None,
+                           expect="no upsxenPolicy line")
+        v1_trap(self.trapport, "127.0.0.12", PPC, PPC_ON_BATTERY)
+        self.assertTrue(self.trapd.alive())
+        self.assertEqual(self.fake.calls(), [])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
