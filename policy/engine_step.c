@@ -426,15 +426,15 @@ engine_pool_step(struct engine *e, size_t pool, double now)
 		h->wait_why = NULL;
 		step_later(&s, t);
 	}
-	t = step_refresh(&s);
 	if (!s.pl->facts_known) {
-		s.pl->deadline = t;
+		s.pl->deadline = step_refresh(&s);
 		return;
 	}
-	step_later(&s, t);
 	step_survey(&s);
 	master_busy = step_handover(&s);
 	for (i = c->first_host; i < c->first_host + c->nhosts; i++)
 		step_host(&s, (long)i, master_busy);
+	/* Facts we have are good enough to act on: refresh after acting. */
+	step_later(&s, step_refresh(&s));
 	s.pl->deadline = s.next;
 }

@@ -13,3 +13,4 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 ./build/bench_policy "$tmp/policy.json" 20
 ./build/bench_engine "$tmp/policy.json" 5
 ./build/bench_xenapi 20000
+UPSXEN_BUILD="$PWD/build" python3 test/bench/bench_latency.py 1000

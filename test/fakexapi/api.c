@@ -21,6 +21,7 @@
 #define ARGLEN	256
 
 struct call {
+	double		 arrived;	/* CLOCK_MONOTONIC, for latency */
 	struct fake	*f;
 	xmlrpc_env	*env;
 	const char	*method;
@@ -866,8 +867,9 @@ log_call(struct call *c, const struct fmember *m, xmlrpc_value *r)
 	    json_array_size(args) > 1)
 		json_array_set_new(args, 1, json_string("********"));
 	resp = r ? from_xmlrpc(c->env, r) : json_null();
-	entry = json_pack("{s:f, s:s, s:s, s:o, s:O, s:O}", "t",
-	    fake_now(c->f), "member", c->f->hosts[m->host].name, "method",
+	entry = json_pack("{s:f, s:f, s:s, s:s, s:o, s:O, s:O}", "t",
+	    fake_now(c->f), "mono", c->arrived, "member",
+	    c->f->hosts[m->host].name, "method",
 	    c->method, "args", args, "status",
 	    json_object_get(resp, "Status") ? json_object_get(resp, "Status") :
 	    json_null(), "error", json_object_get(resp, "ErrorDescription") ?
@@ -924,6 +926,7 @@ fake_dispatch(xmlrpc_env *env, const char *info, const char *method,
 	int			 ms;
 
 	memset(&c, 0, sizeof(c));
+	c.arrived = fake_now(m->f) + m->f->t0;
 	c.f = m->f;
 	c.env = env;
 	c.method = method;

@@ -1,0 +1,135 @@
+"""bench_latency: from a trap on the wire to upsxen's first XenAPI request
+at fakexapi, for a host with a zero delay, over many outages; optionally
+under a background storm of irrelevant traps. Prints numbers; asserts
+nothing.
+
+  python3 bench_latency.py [OUTAGES] [STORM_TRAPS_PER_S] [PORT_BASE]
+
+Both clocks are CLOCK_MONOTONIC on this machine: the sender's send time
+and fakexapi's arrival time of the call."""
+
+import os
+import socket
+import statistics
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..",
+                                "integration"))
+from harness import (Fake, Trapd, Workdir, policy, pool3,  # noqa: E402
+                     ups, wait_for)
+
+
+def ber(tag, body):
+    n = len(body)
+    if n < 128:
+        return bytes([tag, n]) + body
+    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(size)]) + size + body
+
+
+def oid(dotted):
+    parts = [int(x) for x in dotted.split(".")]
+    out = bytes([40 * parts[0] + parts[1]])
+    for p in parts[2:]:
+        enc = [p & 0x7f]
+        p >>= 7
+        while p:
+            enc.append(0x80 | (p & 0x7f))
+            p >>= 7
+        out += bytes(reversed(enc))
+    return ber(0x06, out)
+
+
+def v2_trap(trapoid, reqid=1):
+    vb = ber(0x30, ber(0x30, oid("1.3.6.1.2.1.1.3.0") + ber(0x43, b"\x01")) +
+             ber(0x30, oid("1.3.6.1.6.3.1.1.4.1.0") + oid(trapoid)))
+    pdu = ber(0xa7, ber(0x02, reqid.to_bytes(4, "big")) + ber(0x02, b"\0") +
+              ber(0x02, b"\0") + vb)
+    return ber(0x30, ber(0x02, b"\x01") + ber(0x04, b"public") + pdu)
+
+
+def storm(port, rate, stop):
+    """Irrelevant traps at a paced rate, from an address no UPS has."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.2", 0))
+    pkt = v2_trap("1.3.6.1.4.1.935.0.5")
+    interval = 1.0 / rate
+    nxt = time.monotonic()
+    while not stop.is_set():
+        s.sendto(pkt, ("127.0.0.1", port))
+        nxt += interval
+        d = nxt - time.monotonic()
+        if d > 0:
+            time.sleep(d)
+    s.close()
+
+
+def pct(values, p):
+    v = sorted(values)
+    return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))]
+
+
+def run(outages, rate, base):
+    work = Workdir()
+    fake = trapd = None
+    stop = threading.Event()
+    first, disable = [], []
+    try:
+        pool = pool3(base, vms=[])
+        fake = Fake(work, pool)
+        hosts = {"xenserver-2": {"powered_by": ["ups2"],
+                                 "maintenance_after": 0}}
+        path = policy(work, base, hosts, {"ups2": ups("127.0.0.12")})
+        trapd = Trapd(work, base + 9, path)
+        wait_for(lambda: any(c["method"] == "VM.get_all_records"
+                             for c in fake.calls()), what="first facts")
+        if rate:
+            threading.Thread(target=storm, args=(base + 9, rate, stop),
+                             daemon=True).start()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind(("127.0.0.12", 0))
+        on = v2_trap("1.3.6.1.4.1.935.0.5")
+        off = v2_trap("1.3.6.1.4.1.935.0.9")
+        seen = len(fake.calls())
+        for i in range(outages):
+            sent = time.monotonic()
+            sock.sendto(on, ("127.0.0.1", base + 9))
+            calls = wait_for(lambda: [c for c in fake.calls()[seen:]
+                                      if c["method"] == "host.disable"],
+                             10, "host.disable of outage %d" % i)
+            new = fake.calls()[seen:]
+            first.append((min(c["mono"] for c in new) - sent) * 1e3)
+            disable.append((calls[0]["mono"] - sent) * 1e3)
+            sock.sendto(off, ("127.0.0.1", base + 9))
+            wait_for(lambda: any(c["method"] == "host.enable"
+                                 for c in fake.calls()[seen:]), 10,
+                     "host.enable of outage %d" % i)
+            seen = len(fake.calls())
+        sock.close()
+    finally:
+        stop.set()
+        if trapd:
+            trapd.stop()
+        if fake:
+            fake.stop()
+        work.remove()
+    return first, disable
+
+
+def main():
+    outages = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    rate = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    base = int(sys.argv[3]) if len(sys.argv) > 3 else 16800
+    first, disable = run(outages, rate, base)
+    label = "alone" if not rate else "storm of %d irrelevant traps/s" % rate
+    print("trap -> XenAPI latency, %d outages, %s" % (outages, label))
+    for name, v in (("first XenAPI request", first),
+                    ("host.disable", disable)):
+        print("  %-21s p50 %.2f ms  p99 %.2f ms  max %.2f ms  mean %.2f ms"
+              % (name, pct(v, 50), pct(v, 99), max(v), statistics.mean(v)))
+
+
+if __name__ == "__main__":
+    main()
