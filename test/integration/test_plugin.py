@@ -4,12 +4,13 @@ snmptrap as the NMC, fakexapi as the pool (issue 5).
 Usage: python3 test_plugin.py PORT_BASE [unittest args]"""
 
 import os
+import subprocess
 import sys
 import time
 import unittest
 
-from harness import (Fake, Trapd, Workdir, policy, pool3, send_udp, ups,
-                     v1_trap, v2_trap, wait_for)
+from harness import (BUILD, Fake, Trapd, Workdir, policy, pool3, send_udp,
+                     ups, v1_trap, v2_trap, wait_for)
 
 BASE = int(sys.argv.pop(1)) if len(sys.argv) > 1 else 17000
 
@@ -313,6 +314,40 @@ class PluginTest(unittest.TestCase):
         self.assertTrue(self.trapd.alive())
         self.assertEqual(self.trapd.stop(), 0)
         self.assertEqual(self.fake.calls(), [])
+
+    def test_directive_in_help(self):
+        env = dict(os.environ, LD_PRELOAD=os.path.join(BUILD, "upsxen.so"),
+                   SNMP_PERSISTENT_DIR=self.work.path)
+        out = subprocess.run(["snmptrapd", "-m", "", "-C", "-H"], env=env,
+                             capture_output=True, text=True, timeout=20)
+        self.assertIn("upsxenPolicy", out.stdout + out.stderr)
+        # Any other program ignores the library.
+        out = subprocess.run(["snmptrap", "-m", "", "-H"], env=env,
+                             capture_output=True, text=True, timeout=20)
+        self.assertNotIn("upsxenPolicy", out.stdout + out.stderr)
+
+    def test_sighup_mid_outage_applies_new_rules(self):
+        path = self.start(hosts=seed_hosts(m=0.2, s=20))
+        x2 = self.fake.ref("xenserver-2")
+        v1_trap(self.trapport, "127.0.0.12", PPC, PPC_ON_BATTERY)
+        self.trapd.wait_log("action=evacuate pool=pool1 host=xenserver-2 "
+                            "result=ok")
+        with open(path) as f:
+            text = f.read()
+        with open(path, "w") as f:
+            f.write(text.replace('"shutdown_after": 20',
+                                 '"shutdown_after": 1.5'))
+        self.trapd.hup()
+        self.trapd.wait_log("upsxen: reloaded:")
+        self.trapd.wait_log("action=shutdown pool=pool1 host=xenserver-2 "
+                            "result=ok")
+        order = self.order({"host.disable", "Async.host.evacuate",
+                            "host.shutdown"})
+        # Nothing was done twice; the outage went on from where it was.
+        self.assertEqual([m for m, a in order if a == x2],
+                         ["host.disable", "Async.host.evacuate",
+                          "host.shutdown"])
+        self.assert_no_crash()
 
     def test_no_policy_line_warns_once(self):
         self.fake = Fake(self.work, pool3(self.base))
