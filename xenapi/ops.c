@@ -522,40 +522,18 @@ static void
 task_failure(xmlrpc_value *rec, const char *task, struct xenapi_error *err)
 {
 	xmlrpc_env	 env;
-	xmlrpc_value	*info = NULL, *item;
-	char		 buf[128];
-	size_t		 off;
-	int		 i, n;
+	xmlrpc_value	*info = NULL;
+	char		 prefix[XENAPI_REF_LEN + 8];
 
-	xerr(err, XENAPI_ERR_FAILURE, "%s", "");
 	xmlrpc_env_init(&env);
 	xmlrpc_struct_find_value(&env, rec, "error_info", &info);
-	n = info && xmlrpc_value_type(info) == XMLRPC_TYPE_ARRAY ?
-	    xmlrpc_array_size(&env, info) : 0;
-	for (i = 0; i < n && !env.fault_occurred; i++) {
-		xmlrpc_array_read_item(&env, info, i, &item);
-		if (env.fault_occurred)
-			break;
-		if (rpc_string_value(item, buf, sizeof(buf)) == 0) {
-			if (i == 0)
-				snprintf(err->code, sizeof(err->code), "%s",
-				    buf);
-			else if (err->nparams < XENAPI_MAX_PARAMS)
-				snprintf(err->params[err->nparams++],
-				    sizeof(err->params[0]), "%s", buf);
-		}
-		xmlrpc_DECREF(item);
-	}
+	xmlrpc_env_clean(&env);
+	snprintf(prefix, sizeof(prefix), "task %s: ", task);
+	rpc_failure(info, prefix, err);
+	if (strcmp(err->code, "UNKNOWN_FAILURE") == 0)
+		snprintf(err->code, sizeof(err->code), "TASK_FAILED");
 	if (info)
 		xmlrpc_DECREF(info);
-	xmlrpc_env_clean(&env);
-	if (err->code[0] == '\0')
-		snprintf(err->code, sizeof(err->code), "TASK_FAILED");
-	off = (size_t)snprintf(err->msg, sizeof(err->msg), "task %s: %s",
-	    task, err->code);
-	for (i = 0; i < err->nparams && off < sizeof(err->msg); i++)
-		off += (size_t)snprintf(err->msg + off, sizeof(err->msg) - off,
-		    " %s", err->params[i]);
 }
 
 int

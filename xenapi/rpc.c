@@ -77,8 +77,12 @@ rpc_read_bool(xmlrpc_value *st, const char *key)
 	return b;
 }
 
-static void
-failure_to_error(xmlrpc_value *desc, struct xenapi_error *err)
+/*
+ * xapi's [code, params...] (a Failure's ErrorDescription, a task's
+ * error_info) as a typed error; the message starts with `prefix`.
+ */
+void
+rpc_failure(xmlrpc_value *desc, const char *prefix, struct xenapi_error *err)
 {
 	xmlrpc_env	 env;
 	xmlrpc_value	*item;
@@ -106,7 +110,8 @@ failure_to_error(xmlrpc_value *desc, struct xenapi_error *err)
 	xmlrpc_env_clean(&env);
 	if (err->code[0] == '\0')
 		snprintf(err->code, sizeof(err->code), "UNKNOWN_FAILURE");
-	off = (size_t)snprintf(err->msg, sizeof(err->msg), "%s", err->code);
+	off = (size_t)snprintf(err->msg, sizeof(err->msg), "%s%s", prefix,
+	    err->code);
 	for (i = 0; i < err->nparams && off < sizeof(err->msg); i++)
 		off += (size_t)snprintf(err->msg + off, sizeof(err->msg) - off,
 		    " %s", err->params[i]);
@@ -138,7 +143,7 @@ decode_envelope(xmlrpc_value *result, xmlrpc_value **value,
 	if (strcmp(status, "Failure") != 0) {
 		xerr(err, XENAPI_ERR_PROTOCOL, "unknown Status \"%s\"", status);
 	} else
-		failure_to_error(desc, err);
+		rpc_failure(desc, "", err);
 	if (desc)
 		xmlrpc_DECREF(desc);
 	return -1;

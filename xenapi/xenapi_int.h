@@ -49,6 +49,7 @@ int	 rpc_exchange(struct xenapi *, const char *, xmlrpc_value *,
 int	 rpc_read_string(xmlrpc_value *, const char *, char *, size_t);
 int	 rpc_read_bool(xmlrpc_value *, const char *);
 int	 rpc_string_value(xmlrpc_value *, char *, size_t);
+void	 rpc_failure(xmlrpc_value *, const char *, struct xenapi_error *);
 
 /* session.c */
 int	 session_call(struct xenapi *, const char *, xmlrpc_value *,

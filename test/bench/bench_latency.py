@@ -18,43 +18,14 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..",
                                 "integration"))
 from harness import (Fake, Trapd, Workdir, policy, pool3,  # noqa: E402
-                     ups, wait_for)
-
-
-def ber(tag, body):
-    n = len(body)
-    if n < 128:
-        return bytes([tag, n]) + body
-    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([tag, 0x80 | len(size)]) + size + body
-
-
-def oid(dotted):
-    parts = [int(x) for x in dotted.split(".")]
-    out = bytes([40 * parts[0] + parts[1]])
-    for p in parts[2:]:
-        enc = [p & 0x7f]
-        p >>= 7
-        while p:
-            enc.append(0x80 | (p & 0x7f))
-            p >>= 7
-        out += bytes(reversed(enc))
-    return ber(0x06, out)
-
-
-def v2_trap(trapoid, reqid=1):
-    vb = ber(0x30, ber(0x30, oid("1.3.6.1.2.1.1.3.0") + ber(0x43, b"\x01")) +
-             ber(0x30, oid("1.3.6.1.6.3.1.1.4.1.0") + oid(trapoid)))
-    pdu = ber(0xa7, ber(0x02, reqid.to_bytes(4, "big")) + ber(0x02, b"\0") +
-              ber(0x02, b"\0") + vb)
-    return ber(0x30, ber(0x02, b"\x01") + ber(0x04, b"public") + pdu)
+                     ups, v2_trap_bytes, wait_for)
 
 
 def storm(port, rate, stop):
     """Irrelevant traps at a paced rate, from an address no UPS has."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("127.0.0.2", 0))
-    pkt = v2_trap("1.3.6.1.4.1.935.0.5")
+    pkt = v2_trap_bytes("1.3.6.1.4.1.935.0.5")
     interval = 1.0 / rate
     nxt = time.monotonic()
     while not stop.is_set():
@@ -90,8 +61,8 @@ def run(outages, rate, base):
                              daemon=True).start()
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sock.bind(("127.0.0.12", 0))
-        on = v2_trap("1.3.6.1.4.1.935.0.5")
-        off = v2_trap("1.3.6.1.4.1.935.0.9")
+        on = v2_trap_bytes("1.3.6.1.4.1.935.0.5")
+        off = v2_trap_bytes("1.3.6.1.4.1.935.0.9")
         seen = len(fake.calls())
         for i in range(outages):
             sent = time.monotonic()

@@ -183,6 +183,38 @@ def v2_trap(port, source, trapoid, *varbinds, community="public"):
     trap(port, source, "", trapoid, *varbinds, community=community)
 
 
+def ber(tag, body):
+    """One BER TLV (short or long length form)."""
+    n = len(body)
+    if n < 128:
+        return bytes([tag, n]) + body
+    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(size)]) + size + body
+
+
+def ber_oid(dotted):
+    parts = [int(x) for x in dotted.split(".")]
+    out = bytes([40 * parts[0] + parts[1]])
+    for p in parts[2:]:
+        enc = [p & 0x7f]
+        p >>= 7
+        while p:
+            enc.append(0x80 | (p & 0x7f))
+            p >>= 7
+        out += bytes(reversed(enc))
+    return ber(0x06, out)
+
+
+def v2_trap_bytes(trapoid, community=b"public", reqid=1):
+    """A pre-encoded v2c trap: sysUpTime.0 and snmpTrapOID.0."""
+    vb = ber(0x30, ber(0x30, ber_oid("1.3.6.1.2.1.1.3.0") +
+                       ber(0x43, b"\x01")) +
+             ber(0x30, ber_oid("1.3.6.1.6.3.1.1.4.1.0") + ber_oid(trapoid)))
+    pdu = ber(0xa7, ber(0x02, reqid.to_bytes(4, "big")) + ber(0x02, b"\0") +
+              ber(0x02, b"\0") + vb)
+    return ber(0x30, ber(0x02, b"\x01") + ber(0x04, community) + pdu)
+
+
 def send_udp(port, payload, source="127.0.0.1"):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((source, 0))

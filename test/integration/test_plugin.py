@@ -9,22 +9,13 @@ import sys
 import time
 import unittest
 
-from harness import (BUILD, Fake, Trapd, Workdir, policy, pool3, send_udp,
-                     ups, v1_trap, v2_trap, wait_for)
+from harness import (BUILD, Fake, Trapd, Workdir, ber, policy, pool3,
+                     send_udp, ups, v1_trap, v2_trap, wait_for)
 
 BASE = int(sys.argv.pop(1)) if len(sys.argv) > 1 else 17000
 
 PPC = "1.3.6.1.4.1.935"
 PPC_ON_BATTERY, PPC_RESTORED = 5, 9
-
-
-def ber(tag, body):
-    """One BER TLV (short or long length form)."""
-    n = len(body)
-    if n < 128:
-        return bytes([tag, n]) + body
-    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([tag, 0x80 | len(size)]) + size + body
 
 
 def seed_hosts(m=0.3, s=1.0):
