@@ -21,6 +21,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "policy.h"
+#include "state.h"
 #include "worker.h"
 #include "xenapi.h"
 
@@ -47,7 +48,13 @@ static struct {
 	double			 alarm_at;
 	unsigned int		 facts_alarm;
 	double			 t0;
+	unsigned long		 saved_gen;
+	unsigned long		 saved_urgent_gen;
+	unsigned int		 save_alarm;
+	struct state_writer	*writer;
 } ux;
+
+#define SAVE_DELAY_US	100000	/* coalesce host progress writes */
 
 double
 core_now(void)
@@ -160,6 +167,93 @@ dispatch(const struct action *a, double now)
 	engine_on_result(ux.engine, a->id, &r, now);
 }
 
+static double
+wall_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Engine time + this = wall-clock time, for the state file. */
+static double
+wall_offset(void)
+{
+	return wall_now() - core_now();
+}
+
+static void
+save_now(void)
+{
+	json_t	*j;
+	char	*text;
+
+	ux.saved_gen = engine_generation(ux.engine);
+	ux.saved_urgent_gen = engine_urgent_generation(ux.engine);
+	if (ux.writer == NULL ||
+	    (j = engine_export(ux.engine, wall_offset())) == NULL)
+		return;
+	json_object_set_new(j, "saved", json_real(wall_now()));
+	json_object_set_new(j, "policy", json_string(ux.policy->path));
+	if ((text = json_dumps(j, JSON_COMPACT)) != NULL)
+		state_writer_submit(ux.writer, ux.policy->state_dir, text);
+	json_decref(j);
+}
+
+static void
+save_tick(unsigned int id, void *arg)
+{
+	(void)id;
+	(void)arg;
+	ux.save_alarm = 0;
+	if (ux.engine && engine_generation(ux.engine) != ux.saved_gen)
+		save_now();
+}
+
+/*
+ * Urgent changes go to the writer before the actions go to the workers:
+ * the write lands a few milliseconds after, and whatever a crash in
+ * between loses is an action that is safe to repeat.
+ */
+static void
+maybe_save(void)
+{
+	struct timeval	 tv = { 0, SAVE_DELAY_US };
+
+	if (ux.engine == NULL)
+		return;
+	if (engine_urgent_generation(ux.engine) != ux.saved_urgent_gen)
+		save_now();
+	else if (engine_generation(ux.engine) != ux.saved_gen &&
+	    ux.save_alarm == 0)
+		ux.save_alarm = snmp_alarm_register_hr(tv, 0, save_tick, NULL);
+}
+
+static void
+restore(struct engine *e, const struct policy *p)
+{
+	json_t	*j = NULL;
+	char	 err[512];
+	int	 n;
+
+	if (state_read(p->state_dir, &j, err, sizeof(err)) == -1) {
+		plog(LOG_ERR, "state unreadable: %s: starting without it", err);
+		return;
+	}
+	if (j == NULL)
+		return;
+	n = engine_import(e, j, wall_offset(), core_now());
+	if (n < 0)
+		plog(LOG_ERR, "state in %s is not upsxen's: starting without "
+		    "it", p->state_dir);
+	else
+		plog(LOG_NOTICE, "state restored: hosts=%d saved_s_ago=%.1f",
+		    n, wall_now() - json_number_value(json_object_get(j,
+		    "saved")));
+	json_decref(j);
+}
+
 static void	 alarm_fired(unsigned int, void *);
 
 static void
@@ -199,6 +293,8 @@ pump(void)
 		return;
 	do {
 		n = engine_take_actions(ux.engine, now, acts, ACTIONS_BATCH);
+		/* On disk before the pool hears of it. */
+		maybe_save();
 		for (i = 0; i < n; i++)
 			dispatch(&acts[i], now);
 	} while (n == ACTIONS_BATCH);
@@ -365,6 +461,9 @@ start(unsigned int id, void *arg)
 		plog(LOG_ERR, "cannot start: no pipe, curl or fd slot");
 		return;
 	}
+	if ((ux.writer = state_writer_start(&ux.ob)) == NULL)
+		plog(LOG_ERR, "cannot start the state writer: protecting the "
+		    "pools from memory only");
 	e = engine_new(p);
 	w = calloc(p->npools, sizeof(*w));
 	if (e == NULL || w == NULL) {
@@ -373,6 +472,7 @@ start(unsigned int id, void *arg)
 		free(w);
 		return;
 	}
+	restore(e, p);
 	for (i = 0; i < p->npools; i++)
 		w[i] = start_worker(&p->pools[i]);
 	install(p, e, w);
@@ -483,6 +583,8 @@ core_shutdown(void)
 	if (ux.started) {
 		for (i = 0; i < ux.policy->npools; i++)
 			worker_stop(ux.workers[i]);
+		save_now();
+		state_writer_stop(ux.writer);
 		unregister_readfd(ux.ob.rfd);
 		outbox_close(&ux.ob);
 		xenapi_global_cleanup();

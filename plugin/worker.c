@@ -395,8 +395,20 @@ step_evacuate(struct worker *w, struct job *j)
 			job_finish(j, OUTCOME_OK, NULL, 0);
 		return;
 	}
-	if (host_ref(w, j->host, ref, &err) == -1 ||
-	    xenapi_host_blockers(w->x, ref, &vms, &n, &err) == -1) {
+	if (host_ref(w, j->host, ref, &err) == -1 || tasks_alloc(j, 1) == -1 ||
+	    xenapi_host_current_task(w->x, ref, "evacuate", j->tasks[0],
+	    &err) == -1) {
+		job_fail(j, &err);
+		return;
+	}
+	if (j->tasks[0][0] != '\0') {
+		/* Started before a restart: follow that one, start none. */
+		j->ntasks = 1;
+		j->phase = 1;
+		j->next_poll = now_ms() + POLL_MS / 4;
+		return;
+	}
+	if (xenapi_host_blockers(w->x, ref, &vms, &n, &err) == -1) {
 		job_fail(j, &err);
 		return;
 	}
@@ -408,8 +420,7 @@ step_evacuate(struct worker *w, struct job *j)
 		return;
 	}
 	free(vms);
-	if (tasks_alloc(j, 1) == -1 ||
-	    xenapi_host_evacuate_async(w->x, ref, j->tasks[0], &err) == -1) {
+	if (xenapi_host_evacuate_async(w->x, ref, j->tasks[0], &err) == -1) {
 		job_fail(j, &err);
 		return;
 	}

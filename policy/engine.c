@@ -174,6 +174,7 @@ engine_mark_dirty(struct engine *e, size_t pool)
 unsigned long
 engine_new_id(struct engine *e, unsigned long slot)
 {
+	e->gen++;
 	e->seq++;
 	e->ninflight++;
 	return (e->seq << 24) | (slot & ENGINE_SLOT_MASK);
@@ -311,6 +312,8 @@ engine_on_ups_event(struct engine *e, size_t ups, enum ups_event ev,
 		e->ups[ups].power = UPS_ONLINE;
 	if (!ups_apply(&e->ups[ups], ev, now))
 		return 0;
+	e->gen++;
+	e->urgent_gen++;
 	for (i = 0; i < e->ups_nhosts[ups]; i++)
 		engine_host_repower(e, e->ups_hosts[ups][i], now);
 	return 0;
@@ -326,6 +329,33 @@ pool_find_host(const struct engine *e, size_t pool, const char *name)
 		if (strcmp(e->p->hosts[i].name, name) == 0)
 			return (long)i;
 	return -1;
+}
+
+/*
+ * After a restart, what the pool says settles what we were doing: a
+ * disabled host stays ours, an empty one is evacuated, one that is off
+ * is down. Nothing done already is asked again.
+ */
+static void
+reconcile(struct engine *e, struct ehost *h, const struct member_facts *m)
+{
+	h->uncertain = 0;
+	e->gen++;
+	if (!m->live) {
+		h->down = h->touched;
+		return;
+	}
+	h->down = 0;
+	h->disabled = !m->enabled && h->touched;
+	h->marked = m->marked && h->touched;
+	if (h->disabled && m->nvms == 0) {
+		h->evacuated = 1;
+		h->vms_clear = 1;
+		h->blocked = 0;
+	} else if (m->nvms > 0) {
+		h->evacuated = 0;
+		h->vms_clear = 0;
+	}
 }
 
 static void
@@ -347,6 +377,8 @@ facts_apply_member(struct engine *e, struct epool *pl, size_t pool,
 		return;
 	}
 	h = &e->hosts[hi];
+	if (h->uncertain)
+		reconcile(e, h, m);
 	h->known = 1;
 	h->live = m->live;
 	h->enabled = m->enabled;
@@ -562,6 +594,7 @@ engine_on_result(struct engine *e, unsigned long id,
 	op = h->inflight_op;
 	h->inflight = 0;
 	e->ninflight--;
+	e->gen++;
 	h->has_last = 1;
 	h->last_op = op;
 	h->last_outcome = r->outcome;
@@ -824,6 +857,12 @@ engine_host_status(const struct engine *e, size_t hi, struct host_status *st)
 	st->last_op = h->last_op;
 	st->last_outcome = h->last_outcome;
 	st->error = h->error[0] ? h->error : NULL;
+}
+
+unsigned long
+engine_urgent_generation(const struct engine *e)
+{
+	return e->urgent_gen;
 }
 
 size_t

@@ -18,6 +18,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "event.h"
 
 struct policy;
@@ -165,6 +167,19 @@ void		 engine_want_refresh(struct engine *, size_t);
  * Returns 0, or -1 when out of memory (the new engine is then unusable).
  */
 int		 engine_adopt(struct engine *, const struct engine *, double);
+
+/*
+ * Durable state. engine_generation changes whenever anything worth saving
+ * changes; engine_urgent_generation when it should be saved before the
+ * actions just taken go out: a UPS's power state (it sets the timers), a
+ * host touched for the first time, a shutdown. `off` turns engine time
+ * into the caller's wall clock. engine_import returns the hosts restored,
+ * or -1.
+ */
+json_t		*engine_export(const struct engine *, double);
+int		 engine_import(struct engine *, json_t *, double, double);
+unsigned long	 engine_generation(const struct engine *);
+unsigned long	 engine_urgent_generation(const struct engine *);
 
 void		 engine_ups_status(const struct engine *, size_t,
 		    struct ups_status *);

@@ -47,6 +47,7 @@ struct ehost {
 	int		 down;
 	int		 restore_pending;
 	int		 touched;
+	int		 uncertain;	/* restored: the next facts settle it */
 
 	/* The one action in flight for this host, if any. */
 	unsigned long	 inflight;
@@ -109,6 +110,8 @@ struct engine {
 	size_t			 ninflight;
 	double			 last_now;
 	int			 ndirty;
+	unsigned long		 gen;		/* durable state changes */
+	unsigned long		 urgent_gen;	/* of which: save before acting */
 
 	unsigned long		*remap;		/* adopted ids: old, new pairs */
 	size_t			 nremap;

@@ -320,6 +320,7 @@ step_leaving(struct step *s, long hi)
 		return;
 	if (!h->disabled) {
 		h->touched = 1;
+		s->e->urgent_gen++;
 		emit(s, hi, ACT_DISABLE, h->why, h->due);
 		return;
 	}
@@ -337,6 +338,7 @@ step_leaving(struct step *s, long hi)
 		emit_stop(s, hi, STOP_ALL, 0, h->why);
 		return;
 	}
+	s->e->urgent_gen++;
 	emit(s, hi, ACT_SHUTDOWN, h->why, h->down_due);
 }
 

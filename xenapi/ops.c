@@ -469,6 +469,37 @@ xenapi_host_evacuate_async(struct xenapi *x, const char *host, char *task,
 }
 
 int
+xenapi_host_current_task(struct xenapi *x, const char *host, const char *op,
+    char *task, struct xenapi_error *err)
+{
+	xmlrpc_env	 env;
+	xmlrpc_value	*v = NULL, *k, *val;
+	char		 name[64];
+	int		 i, n;
+
+	task[0] = '\0';
+	if (call_strings(x, "host.get_current_operations", &v, err, host, NULL,
+	    NULL) == -1)
+		return -1;
+	xmlrpc_env_init(&env);
+	n = xmlrpc_value_type(v) == XMLRPC_TYPE_STRUCT ?
+	    xmlrpc_struct_size(&env, v) : 0;
+	for (i = 0; i < n && task[0] == '\0'; i++) {
+		xmlrpc_struct_read_member(&env, v, (unsigned)i, &k, &val);
+		if (env.fault_occurred)
+			break;
+		if (rpc_string_value(val, name, sizeof(name)) == 0 &&
+		    strcmp(name, op) == 0)
+			rpc_string_value(k, task, XENAPI_REF_LEN);
+		xmlrpc_DECREF(k);
+		xmlrpc_DECREF(val);
+	}
+	xmlrpc_env_clean(&env);
+	xmlrpc_DECREF(v);
+	return 0;
+}
+
+int
 xenapi_host_shutdown(struct xenapi *x, const char *host,
     struct xenapi_error *err)
 {

@@ -127,6 +127,10 @@ int		 xenapi_host_blockers(struct xenapi *, const char *,
 		    struct xenapi_vm **, size_t *, struct xenapi_error *);
 int		 xenapi_host_evacuate_async(struct xenapi *, const char *,
 		    char *, struct xenapi_error *);
+/* The task of an operation (e.g. "evacuate") running on the host, if
+ * any: *task is "" when none is. */
+int		 xenapi_host_current_task(struct xenapi *, const char *,
+		    const char *, char *, struct xenapi_error *);
 int		 xenapi_host_shutdown(struct xenapi *, const char *,
 		    struct xenapi_error *);
 int		 xenapi_vm_shutdown_async(struct xenapi *, const char *, int,

@@ -496,16 +496,50 @@ task_answer(struct call *c, struct ftask *t, int async)
 	return ok_empty(c);
 }
 
+static struct ftask *
+running_evacuation(struct fake *f, int h)
+{
+	int	 i;
+
+	for (i = 0; i < f->ntasks; i++)
+		if (f->tasks[i].kind == FTASK_EVACUATE &&
+		    f->tasks[i].host == h && !f->tasks[i].destroyed &&
+		    strcmp(f->tasks[i].status, "pending") == 0)
+			return &f->tasks[i];
+	return NULL;
+}
+
+static xmlrpc_value *
+m_current_operations(struct call *c)
+{
+	xmlrpc_value	*fail = NULL;
+	struct ftask	*t;
+	json_t		*ops = json_object();
+	int		 h;
+
+	if ((h = need_host(c, c->a[1], &fail)) == -1) {
+		json_decref(ops);
+		return fail;
+	}
+	if ((t = running_evacuation(c->f, h)) != NULL)
+		json_object_set_new(ops, t->ref, json_string("evacuate"));
+	return ok_json(c, ops);
+}
+
 static xmlrpc_value *
 m_evacuate(struct call *c)
 {
 	xmlrpc_value	*fail = NULL;
+	struct ftask	*t;
 	json_t		*b, *first = NULL;
 	const char	*key;
 	int		 h;
 
 	if ((h = need_host(c, c->a[1], &fail)) == -1)
 		return fail;
+	if ((t = running_evacuation(c->f, h)) != NULL)
+		return fake_failure_v(c->env, "OTHER_OPERATION_IN_PROGRESS",
+		    "host", c->a[1], t->ref, NULL);
 	b = fake_blockers(c->f, h);
 	if (json_object_size(b) > 0) {
 		/* xapi refuses the whole evacuation for one blocker. */
@@ -696,6 +730,7 @@ static const struct method {
 	{ "host.remove_from_other_config", 3, m_remove_other_config },
 	{ "host.get_other_config", 2, m_get_other_config },
 	{ "host.get_vms_which_prevent_evacuation", 2, m_blockers },
+	{ "host.get_current_operations", 2, m_current_operations },
 	{ "host.evacuate", 2, m_evacuate },
 	{ "Async.host.evacuate", 2, m_evacuate },
 	{ "host.shutdown", 2, m_host_shutdown },

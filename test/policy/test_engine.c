@@ -849,6 +849,115 @@ test_adopt_keeps_outage_across_reload(void **state)
 	policy_free(p2);
 }
 
+static void
+test_restart_mid_evacuation(void **state)
+{
+	struct policy		*p = load(seed3);
+	struct engine		*e1, *e2;
+	struct action		 a[8];
+	struct member_facts	 m[3] = {
+		{ "xenserver-1", 1, 1, 1, 0, 2 },
+		{ "xenserver-2", 1, 1, 0, 0, 2 },
+		{ "xenserver-3", 1, 1, 0, 0, 2 },
+	};
+	struct pool_facts	 pf = { 0, 3, m };
+	struct action_result	 ok = { OUTCOME_OK, NULL, 0 };
+	json_t			*saved;
+	char			*text;
+	size_t			 n, i;
+	/* Process 1's engine clock = wall - 1000; process 2's = wall - 5000. */
+	double			 off1 = 1000, off2 = 5000;
+
+	(void)state;
+	e1 = engine_new(p);
+	engine_take_actions(e1, 0, a, 8);
+	engine_on_pool_facts(e1, 0, &pf, 0);
+	engine_on_ups_event(e1, 1, UPS_EV_ON_BATTERY, 10);
+	engine_take_actions(e1, 10, a, 8);
+	engine_on_pool_facts(e1, 0, &pf, 10);
+	n = engine_take_actions(e1, 70, a, 8);		/* disable */
+	engine_on_result(e1, a[0].id, &ok, 70);
+	n = engine_take_actions(e1, 70, a, 8);		/* mark */
+	engine_on_result(e1, a[0].id, &ok, 70);
+	n = engine_take_actions(e1, 70, a, 8);
+	assert_int_equal(a[0].op, ACT_EVACUATE);
+	/* Crash here: the state as it was last written, through text. */
+	saved = engine_export(e1, off1);
+	text = json_dumps(saved, JSON_COMPACT);
+	json_decref(saved);
+	engine_free(e1);
+	assert_non_null(strstr(text, "\"inflight\":\"evacuate\""));
+	saved = json_loads(text, 0, NULL);
+	free(text);
+
+	e2 = engine_new(p);
+	/* Restart at wall 1075 = engine time 1075 - 5000. */
+	assert_int_equal(engine_import(e2, saved, off2, 1075 - off2), 1);
+	json_decref(saved);
+	n = engine_take_actions(e2, 1075 - off2, a, 8);
+	assert_int_equal(n, 1);
+	assert_int_equal(a[0].op, ACT_REFRESH);
+	/* The evacuation finished while we were down. */
+	m[1].enabled = 0;
+	m[1].marked = 1;
+	m[1].nvms = 0;
+	engine_on_result(e2, a[0].id, &ok, 1075.1 - off2);
+	engine_on_pool_facts(e2, 0, &pf, 1075.1 - off2);
+	n = engine_take_actions(e2, 1075.1 - off2, a, 8);
+	for (i = 0; i < n; i++)
+		print_message("unexpected %s\n", action_op_name(a[i].op));
+	assert_int_equal(n, 0);
+	/* The shutdown keeps its wall-clock deadline: 1010 + 120. */
+	assert_true(fabs(engine_next_deadline(e2) - (1130 - off2)) < 1e-6);
+	n = engine_take_actions(e2, 1130 - off2, a, 8);
+	assert_int_equal(n, 1);
+	assert_int_equal(a[0].op, ACT_SHUTDOWN);
+	assert_int_equal(a[0].host, 1);
+	engine_free(e2);
+	policy_free(p);
+}
+
+static void
+test_restart_redoes_what_did_not_happen(void **state)
+{
+	struct policy		*p = load(seed3);
+	struct engine		*e1, *e2;
+	struct action		 a[8];
+	struct member_facts	 m[3] = {
+		{ "xenserver-1", 1, 1, 1, 0, 2 },
+		{ "xenserver-2", 1, 1, 0, 0, 2 },
+		{ "xenserver-3", 1, 1, 0, 0, 2 },
+	};
+	struct pool_facts	 pf = { 0, 3, m };
+	json_t			*saved;
+	size_t			 n;
+
+	(void)state;
+	e1 = engine_new(p);
+	engine_take_actions(e1, 0, a, 8);
+	engine_on_pool_facts(e1, 0, &pf, 0);
+	engine_on_ups_event(e1, 1, UPS_EV_ON_BATTERY, 10);
+	engine_take_actions(e1, 10, a, 8);
+	engine_on_pool_facts(e1, 0, &pf, 10);
+	n = engine_take_actions(e1, 70, a, 8);
+	assert_int_equal(a[0].op, ACT_DISABLE);
+	saved = engine_export(e1, 0);
+	engine_free(e1);
+	/* The disable never reached the pool: after the restart it is
+	 * asked again, and the outage keeps its clock. */
+	e2 = engine_new(p);
+	assert_int_equal(engine_import(e2, saved, 0, 80), 1);
+	json_decref(saved);
+	n = engine_take_actions(e2, 80, a, 8);
+	engine_on_pool_facts(e2, 0, &pf, 80);
+	n = engine_take_actions(e2, 80, a, 8);
+	assert_int_equal(n, 1);
+	assert_int_equal(a[0].op, ACT_DISABLE);
+	assert_true(a[0].due == 70);
+	engine_free(e2);
+	policy_free(p);
+}
+
 int
 main(void)
 {
@@ -875,6 +984,8 @@ main(void)
 		cmocka_unit_test(test_exact_deadline_by_hand),
 		cmocka_unit_test(test_status_reports_stage_and_deadline),
 		cmocka_unit_test(test_adopt_keeps_outage_across_reload),
+		cmocka_unit_test(test_restart_mid_evacuation),
+		cmocka_unit_test(test_restart_redoes_what_did_not_happen),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

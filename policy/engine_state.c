@@ -1,0 +1,222 @@
+/*
+ * The engine's durable state as JSON, keyed by names so that it survives
+ * a changed policy. Times are written on the caller's wall clock (the
+ * engine itself runs on a monotonic one): the caller passes the offset.
+ *
+ * What a restart needs is what cannot be asked of the pool again: when
+ * each UPS went on battery (a restart must never give the battery time
+ * it does not have), and what was done to each host in this outage. An
+ * action that was in flight is not replayed blindly: the host is marked
+ * uncertain and the first pool facts after the restart settle it.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "engine_int.h"
+
+static const char *const why_words[] = { "low_battery",
+    "shutdown_imminent", NULL };
+
+static json_t *
+export_ups(const struct eups *u, double off)
+{
+	return json_pack("{s:s, s:f, s:b, s:b}", "power",
+	    ups_power_name(u->power), "since", u->since + off, "imminent",
+	    u->imminent, "comms_lost", u->comms_lost);
+}
+
+static json_t *
+export_host(const struct ehost *h, double off)
+{
+	json_t	*o;
+
+	o = json_pack("{s:b, s:f, s:b, s:f, s:s, s:b, s:b, s:b, s:b, s:i, "
+	    "s:b, s:b, s:b, s:b, s:s}",
+	    "at_risk", h->at_risk, "risk_since", h->risk_since + off,
+	    "final", h->final, "final_since", h->final_since + off,
+	    "final_why", h->final_why ? h->final_why : "",
+	    "disabled", h->disabled, "marked", h->marked,
+	    "evacuated", h->evacuated, "vms_clear", h->vms_clear,
+	    "blocked", h->blocked, "down", h->down,
+	    "restore_pending", h->restore_pending, "touched", h->touched,
+	    "failed", h->failed, "error", h->error);
+	if (o && h->inflight)
+		json_object_set_new(o, "inflight",
+		    json_string(action_op_name(h->inflight_op)));
+	return o;
+}
+
+/* `off` turns an engine time into the caller's wall-clock time. */
+json_t *
+engine_export(const struct engine *e, double off)
+{
+	const struct policy	*p = e->p;
+	json_t			*root, *ups, *hosts;
+	char			 key[512];
+	size_t			 i;
+
+	root = json_object();
+	ups = json_object();
+	hosts = json_object();
+	if (root == NULL || ups == NULL || hosts == NULL)
+		goto fail;
+	for (i = 0; i < p->nups; i++)
+		if (e->ups[i].power != UPS_UNKNOWN)
+			json_object_set_new(ups, p->ups[i].name,
+			    export_ups(&e->ups[i], off));
+	for (i = 0; i < p->nhosts; i++) {
+		const struct ehost *h = &e->hosts[i];
+
+		/* A host at rest has nothing to remember. */
+		if (!h->at_risk && !h->touched && !h->down && !h->failed &&
+		    !h->restore_pending && !h->inflight)
+			continue;
+		snprintf(key, sizeof(key), "%s/%s",
+		    p->pools[p->hosts[i].pool].name, p->hosts[i].name);
+		json_object_set_new(hosts, key, export_host(h, off));
+	}
+	json_object_set_new(root, "version", json_integer(1));
+	json_object_set_new(root, "ups", ups);
+	json_object_set_new(root, "hosts", hosts);
+	return root;
+fail:
+	json_decref(root);
+	json_decref(ups);
+	json_decref(hosts);
+	return NULL;
+}
+
+static enum ups_power
+power_parse(const char *s)
+{
+	int	 i;
+
+	for (i = UPS_UNKNOWN; i <= UPS_LOW_BATTERY; i++)
+		if (s && strcmp(s, ups_power_name((enum ups_power)i)) == 0)
+			return (enum ups_power)i;
+	return UPS_UNKNOWN;
+}
+
+static double
+num(json_t *o, const char *key, double off)
+{
+	json_t	*v = json_object_get(o, key);
+
+	return json_is_number(v) ? json_number_value(v) - off : -INFINITY;
+}
+
+static int
+flag(json_t *o, const char *key)
+{
+	return json_is_true(json_object_get(o, key));
+}
+
+static const char *
+why_word(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; why_words[i]; i++)
+		if (s && strcmp(s, why_words[i]) == 0)
+			return why_words[i];
+	return "low_battery";
+}
+
+static void
+import_host(struct ehost *h, json_t *o, double off)
+{
+	const char	*err = json_string_value(json_object_get(o, "error"));
+
+	h->at_risk = flag(o, "at_risk");
+	h->risk_since = num(o, "risk_since", off);
+	h->final = flag(o, "final");
+	h->final_since = num(o, "final_since", off);
+	h->final_why = h->final ? why_word(json_string_value(
+	    json_object_get(o, "final_why"))) : NULL;
+	h->disabled = flag(o, "disabled");
+	h->marked = flag(o, "marked");
+	h->evacuated = flag(o, "evacuated");
+	h->vms_clear = flag(o, "vms_clear");
+	h->blocked = (int)json_integer_value(json_object_get(o, "blocked"));
+	h->down = flag(o, "down");
+	h->restore_pending = flag(o, "restore_pending");
+	h->touched = flag(o, "touched");
+	h->failed = flag(o, "failed");
+	snprintf(h->error, sizeof(h->error), "%s", err ? err : "");
+	/* What was under way is settled by the first facts, not replayed. */
+	h->uncertain = json_object_get(o, "inflight") != NULL || h->touched;
+}
+
+static long
+host_by_key(const struct policy *p, const char *key)
+{
+	const char	*slash = strchr(key, '/');
+	size_t		 plen, i;
+
+	if (slash == NULL)
+		return -1;
+	plen = (size_t)(slash - key);
+	for (i = 0; i < p->nhosts; i++) {
+		const char *pool = p->pools[p->hosts[i].pool].name;
+
+		if (strlen(pool) == plen && strncmp(pool, key, plen) == 0 &&
+		    strcmp(p->hosts[i].name, slash + 1) == 0)
+			return (long)i;
+	}
+	return -1;
+}
+
+/*
+ * Take over a saved state; `off` as for engine_export. UPSes and hosts
+ * the policy no longer has are skipped. Returns how many hosts were
+ * restored, or -1 when the JSON is not a state of this format.
+ */
+int
+engine_import(struct engine *e, json_t *root, double off, double now)
+{
+	const struct policy	*p = e->p;
+	json_t			*ups, *hosts, *v;
+	const char		*key;
+	long			 i;
+	int			 n = 0;
+
+	if (!json_is_object(root) ||
+	    json_integer_value(json_object_get(root, "version")) != 1)
+		return -1;
+	ups = json_object_get(root, "ups");
+	hosts = json_object_get(root, "hosts");
+	e->last_now = now;
+	json_object_foreach(ups, key, v) {
+		if ((i = policy_ups_index(p, key)) < 0)
+			continue;
+		e->ups[i].power = power_parse(json_string_value(
+		    json_object_get(v, "power")));
+		e->ups[i].since = num(v, "since", off);
+		e->ups[i].imminent = flag(v, "imminent");
+		e->ups[i].comms_lost = flag(v, "comms_lost");
+	}
+	json_object_foreach(hosts, key, v) {
+		if ((i = host_by_key(p, key)) < 0)
+			continue;
+		import_host(&e->hosts[i], v, off);
+		n++;
+	}
+	/* Feeds may differ from the saved ones: re-derive who is at risk. */
+	for (i = 0; i < (long)p->nhosts; i++)
+		engine_host_repower(e, (size_t)i, now);
+	for (i = 0; i < (long)p->npools; i++) {
+		e->pools[i].refresh_wanted = 1;
+		engine_mark_dirty(e, (size_t)i);
+	}
+	e->gen++;
+	return n;
+}
+
+unsigned long
+engine_generation(const struct engine *e)
+{
+	return e->gen;
+}

@@ -1,0 +1,285 @@
+"""Fault injection (issue 6): crashes, dying masters, lost sessions, full
+pools, busy hosts, a hanging pool, flapping power. Each scenario asserts
+the end state: no VM crashed, each host where it should be, no duplicate
+evacuation or shutdown.
+
+Usage: python3 test_faults.py PORT_BASE [unittest args]"""
+
+import os
+import signal
+import socket
+import sys
+import time
+import unittest
+
+from harness import (Fake, Trapd, Workdir, policy, pool3, ups, v1_trap,
+                     v2_trap_bytes, wait_for)
+
+BASE = int(sys.argv.pop(1)) if len(sys.argv) > 1 else 18000
+PPC = "1.3.6.1.4.1.935"
+ON, OFF = 5, 9
+
+
+def hosts3(m=0.3, s=2.0):
+    return {"xenserver-%d" % i: {"powered_by": ["ups%d" % i],
+                                 "maintenance_after": m, "shutdown_after": s}
+            for i in (1, 2, 3)}
+
+
+UPS3 = {"ups%d" % i: ups("127.0.0.1%d" % i) for i in (1, 2, 3)}
+
+
+class FaultTest(unittest.TestCase):
+    offset = 0
+
+    def setUp(self):
+        FaultTest.offset += 20
+        self.base = BASE + FaultTest.offset
+        self.port = self.base + 19
+        self.work = Workdir()
+        self.fakes = []
+        self.trapd = None
+
+    def tearDown(self):
+        if self.trapd:
+            try:
+                self.trapd.stop()
+            except Exception:
+                pass
+        for f in self.fakes:
+            f.stop()
+        self.work.remove()
+
+    def fake(self, pool):
+        f = Fake(self.work if not self.fakes else self.subdir(), pool)
+        self.fakes.append(f)
+        return f
+
+    def subdir(self):
+        w = Workdir()
+        self.addCleanup(w.remove)
+        return w
+
+    def start(self, fake_pool=None, hosts=None, ups_map=None, **extra):
+        self.f = self.fake(fake_pool or pool3(self.base))
+        self.policy = policy(self.work, self.base, hosts or hosts3(),
+                             ups_map or UPS3, **extra)
+        self.trapd = Trapd(self.work, self.port, self.policy)
+        wait_for(lambda: any(c["method"] == "VM.get_all_records"
+                             for c in self.f.calls()), what="first facts")
+
+    def count(self, method, host, fake=None):
+        ref = (fake or self.f).ref(host)
+        return sum(1 for c in (fake or self.f).calls()
+                   if c["method"] == method and ref in c["args"] and
+                   c["status"] == "Success")
+
+    def calls_of(self, method, host, fake=None):
+        ref = (fake or self.f).ref(host)
+        return [c for c in (fake or self.f).calls()
+                if c["method"] == method and ref in c["args"]]
+
+    def assert_no_crash(self, fake=None):
+        self.assertEqual((fake or self.f).state()["crashed"], [])
+
+    def test_1_kill9_mid_evacuation(self):
+        self.start(pool3(self.base, per_vm_ms=500), hosts=hosts3(s=3.0))
+        t_on = time.monotonic()
+        v1_trap(self.port, "127.0.0.12", PPC, ON)
+        self.trapd.wait_log("action=evacuate pool=pool1 host=xenserver-2 "
+                            "reason")
+        wait_for(lambda: self.calls_of("Async.host.evacuate",
+                                       "xenserver-2"), what="evacuation")
+        self.trapd.proc.send_signal(signal.SIGKILL)
+        self.trapd.proc.wait(5)
+        self.trapd = Trapd(self.work, self.port, self.policy)
+        self.trapd.wait_log("state restored: hosts=1")
+        self.trapd.wait_log("action=shutdown pool=pool1 host=xenserver-2 "
+                            "result=ok", timeout=15)
+        # The evacuation that was running was followed, not repeated.
+        self.assertEqual(len(self.calls_of("Async.host.evacuate",
+                                           "xenserver-2")), 1)
+        self.assertEqual(self.count("host.disable", "xenserver-2"), 1)
+        self.assertEqual(self.count("host.shutdown", "xenserver-2"), 1)
+        # At the original deadline: 3 s after the trap, not after the
+        # restart.
+        shutdown = self.calls_of("host.shutdown", "xenserver-2")[0]
+        self.assertLess(abs(shutdown["mono"] - t_on - 3.0), 0.5)
+        self.assertEqual(self.f.host("xenserver-2")["vms"], [])
+        self.assertFalse(self.f.host("xenserver-2")["live"])
+        self.assert_no_crash()
+
+    def test_2_master_stops_answering(self):
+        self.start(call_timeout=1)
+        # The master hangs; HA promotes xenserver-3.
+        self.f.rpc.fake.hang("xenserver-1", True)
+        self.f.rpc.fake.set_master("xenserver-3")
+        v1_trap(self.port, "127.0.0.12", PPC, ON)
+        self.trapd.wait_log("action=shutdown pool=pool1 host=xenserver-2 "
+                            "result=ok", timeout=15)
+        disable = [c for c in self.calls_of("host.disable", "xenserver-2")
+                   if c["status"] == "Success"]
+        self.assertEqual(disable[0]["member"], "xenserver-3")
+        self.assertIn("now talking to http://127.0.0.1:%d/" %
+                      (self.base + 3), self.trapd.log())
+        self.assertEqual(self.count("Async.host.evacuate", "xenserver-2"), 1)
+        self.f.rpc.fake.hang("xenserver-1", False)
+        self.assert_no_crash()
+
+    def test_2b_host_is_slave_redirect(self):
+        # The policy names a member, not the master: redirected at login.
+        self.f = self.fake(pool3(self.base))
+        path = policy(self.work, self.base, hosts3(), UPS3)
+        with open(path) as fp:
+            text = fp.read().replace(":%d\"" % (self.base + 1),
+                                     ":%d\"" % (self.base + 2))
+        with open(path, "w") as fp:
+            fp.write(text)
+        self.trapd = Trapd(self.work, self.port, path)
+        v1_trap(self.port, "127.0.0.13", PPC, ON)
+        self.trapd.wait_log("action=disable pool=pool1 host=xenserver-3 "
+                            "result=ok")
+        logins = [c for c in self.f.calls()
+                  if c["method"] == "session.login_with_password"]
+        self.assertEqual(logins[0]["error"], ["HOST_IS_SLAVE",
+                                              "127.0.0.1:%d" %
+                                              (self.base + 1)])
+        self.assertEqual(logins[-1]["member"], "xenserver-1")
+
+    def test_3_session_invalidated_mid_outage(self):
+        self.start()
+        v1_trap(self.port, "127.0.0.12", PPC, ON)
+        self.trapd.wait_log("action=evacuate pool=pool1 host=xenserver-2 "
+                            "result=ok")
+        self.f.rpc.fake.invalidate_sessions()
+        self.trapd.wait_log("action=shutdown pool=pool1 host=xenserver-2 "
+                            "result=ok", timeout=10)
+        self.assertEqual(self.f.state()["logins"], 2)
+        self.assertEqual(self.count("host.shutdown", "xenserver-2"), 1)
+        self.assert_no_crash()
+
+    def test_4_blocked_evacuation(self):
+        pool = pool3(self.base, vms=[
+            {"name_label": "gpu", "resident_on": "xenserver-2", "pci": True},
+            {"name_label": "huge", "resident_on": "xenserver-2",
+             "memory_mib": 60000},
+            {"name_label": "web", "resident_on": "xenserver-2"},
+        ])
+        for h in pool["hosts"]:
+            h["memory_mib"] = 65536
+        pool["hosts"][1]["memory_mib"] = 131072
+        self.start(pool, hosts=hosts3(m=0.2, s=3.0),
+                   vm_shutdown_timeout=2)
+        v1_trap(self.port, "127.0.0.12", PPC, ON)
+        self.trapd.wait_log("action=shutdown pool=pool1 host=xenserver-2 "
+                            "result=ok", timeout=15)
+        self.assertIn("result=blocked", self.trapd.log())
+        st = {v["name"]: v for v in self.f.state()["vms"]}
+        self.assertEqual(st["gpu"]["power_state"], "Halted")
+        self.assertEqual(st["web"]["resident_on"] in ("xenserver-1",
+                                                      "xenserver-3"), True)
+        self.assertEqual(st["web"]["power_state"], "Running")
+        self.assertFalse(st["gpu"]["crashed"] or st["huge"]["crashed"])
+        self.assert_no_crash()
+
+    def test_5_busy_twice_then_success(self):
+        self.start()
+        self.f.rpc.fake.fail_next("host.disable", 2,
+                                  "OTHER_OPERATION_IN_PROGRESS", "host")
+        v1_trap(self.port, "127.0.0.12", PPC, ON)
+        self.trapd.wait_log("action=disable pool=pool1 host=xenserver-2 "
+                            "result=ok", timeout=10)
+        tries = self.calls_of("host.disable", "xenserver-2")
+        self.assertEqual([c["status"] for c in tries],
+                         ["Failure", "Failure", "Success"])
+        # Backoff: 1 s, then 2 s.
+        self.assertGreaterEqual(tries[1]["mono"] - tries[0]["mono"], 0.95)
+        self.assertGreaterEqual(tries[2]["mono"] - tries[1]["mono"], 1.95)
+
+    def test_6_hanging_pool_does_not_delay_another(self):
+        pa = pool3(self.base)
+        pb = pool3(self.base + 10)
+        for h in pb["hosts"]:
+            h["name_label"] = h["name_label"].replace("xenserver", "xs-b")
+        for v in pb["vms"]:
+            v["resident_on"] = v["resident_on"].replace("xenserver", "xs-b")
+        self.f = self.fake(pa)
+        fb = self.fake(pb)
+        path = policy(self.work, self.base, hosts3(s=4.0), UPS3,
+                      call_timeout=1)
+        import json
+        with open(path) as fp:
+            pol = json.load(fp)
+        pol["pools"]["pool2"] = dict(pol["pools"]["pool1"])
+        pol["pools"]["pool2"]["url"] = "http://127.0.0.1:%d" % (self.base + 11)
+        pol["pools"]["pool2"]["hosts"] = {
+            "xs-b-2": {"powered_by": ["ups2"], "maintenance_after": 0.3,
+                       "shutdown_after": 4.0}}
+        with open(path, "w") as fp:
+            json.dump(pol, fp)
+        self.trapd = Trapd(self.work, self.port, path)
+        wait_for(lambda: any(c["method"] == "VM.get_all_records"
+                             for c in fb.calls()), what="pool2 facts")
+        self.f.rpc.fake.hang("xenserver-1", True)
+        t_on = time.monotonic()
+        v1_trap(self.port, "127.0.0.12", PPC, ON)
+        wait_for(lambda: self.calls_of("host.disable", "xs-b-2", fb),
+                 what="pool2's disable")
+        first = self.calls_of("host.disable", "xs-b-2", fb)[0]
+        self.assertLess(first["mono"] - t_on, 0.3 + 0.2)
+        # Pool1's calls time out and are retried (a refresh may be the
+        # first to fail)...
+        wait_for(lambda: "pool=pool1 host=" in self.trapd.log() and
+                 "result=transient" in self.trapd.log(), 10,
+                 "a transient failure in pool1")
+        self.f.rpc.fake.hang("xenserver-1", False)
+        self.trapd.wait_log("action=disable pool=pool1 host=xenserver-2 "
+                            "result=ok", timeout=15)
+
+    def test_8_flapping_power(self):
+        self.start(hosts=hosts3(m=0.5, s=2.0))
+        pid = self.trapd.proc.pid
+        threads = len(os.listdir("/proc/%d/task" % pid))
+        fds = len(os.listdir("/proc/%d/fd" % pid))
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.12", 0))
+        on = v2_trap_bytes(PPC + ".0.5")
+        off = v2_trap_bytes(PPC + ".0.9")
+        end = time.monotonic() + 10
+        flaps = 0
+        # Input pacing, not a wait: 50 flaps over 10 s, 0.1 s on battery.
+        while flaps < 50 and time.monotonic() < end + 1:
+            s.sendto(on, ("127.0.0.1", self.port))
+            time.sleep(0.1)
+            s.sendto(off, ("127.0.0.1", self.port))
+            time.sleep(0.1)
+            flaps += 1
+        s.close()
+        self.trapd.wait_log("ups=ups2 event=power_restored", count=50)
+        self.assertEqual(self.f.mutations(), [])
+        self.assertEqual(len(os.listdir("/proc/%d/task" % pid)), threads)
+        self.assertEqual(len(os.listdir("/proc/%d/fd" % pid)), fds)
+
+    def test_9_spoofed_trap(self):
+        self.start()
+        v1_trap(self.port, "127.0.0.99", PPC, ON)
+        self.trapd.wait_log("source=127.0.0.99")
+        time_limit = time.monotonic() + 2.5   # past every timer
+        wait_for(lambda: time.monotonic() > time_limit, 5, "timers")
+        self.assertEqual(self.f.mutations(), [])
+
+    def test_state_dir_unwritable(self):
+        blocker = self.work.file("state", "not a directory")
+        self.assertTrue(os.path.exists(blocker))
+        self.start()
+        v1_trap(self.port, "127.0.0.12", PPC, ON)
+        self.trapd.wait_log("state not saved: state_dir %s is not a "
+                            "directory" % blocker)
+        # It still protects the pool from memory.
+        self.trapd.wait_log("action=shutdown pool=pool1 host=xenserver-2 "
+                            "result=ok", timeout=10)
+        self.assert_no_crash()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
