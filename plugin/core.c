@@ -21,6 +21,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "policy.h"
+#include "poll.h"
 #include "state.h"
 #include "worker.h"
 #include "xenapi.h"
@@ -52,7 +53,19 @@ static struct {
 	unsigned long		 saved_urgent_gen;
 	unsigned int		 save_alarm;
 	struct state_writer	*writer;
+	struct confirm		*confirms;	/* asked, not all answered */
 } ux;
+
+/* A CONFIRM action: the GETs sent to a host's cards. */
+struct confirm {
+	struct confirm	*next;
+	unsigned long	 id;
+	long		 host;
+	int		 asked;
+	int		 answered;
+	int		 online;
+	int		 unreachable;
+};
 
 #define SAVE_DELAY_US	100000	/* coalesce host progress writes */
 
@@ -150,12 +163,18 @@ log_action(const struct action *a, double now)
 		    action_host(a), a->reason, (now - a->due) * 1e3);
 }
 
+static void	 confirm_start(const struct action *, double);
+
 static void
 dispatch(const struct action *a, double now)
 {
 	struct action_result	 r = { OUTCOME_TRANSIENT, NULL, 0 };
 
 	log_action(a, now);
+	if (a->op == ACT_CONFIRM) {
+		confirm_start(a, now);
+		return;
+	}
 	if (ux.workers[a->pool] != NULL) {
 		worker_submit(ux.workers[a->pool], a, a->host >= 0 ?
 		    ux.policy->hosts[a->host].name : NULL);
@@ -310,6 +329,117 @@ alarm_fired(unsigned int id, void *arg)
 		ux.alarm_at = NAN;
 	}
 	pump();
+}
+
+static void
+ups_event_from(size_t ups, enum ups_event ev, const char *source)
+{
+	struct ups_status	 before, after;
+
+	engine_ups_status(ux.engine, ups, &before);
+	engine_on_ups_event(ux.engine, ups, ev, core_now());
+	engine_ups_status(ux.engine, ups, &after);
+	if (before.power != after.power)
+		plog(LOG_NOTICE, "ups=%s event=%s source=%s",
+		    ux.policy->ups[ups].name, event_name(ev), source);
+}
+
+/* A routine poll: the card's word counts like a trap's. */
+static void
+poll_state(size_t ups, enum poll_state st)
+{
+	if (ux.engine == NULL)
+		return;
+	ups_event_from(ups, st == POLL_ON_BATTERY ? UPS_EV_ON_BATTERY :
+	    UPS_EV_POWER_RESTORED, "poll");
+	pump();
+}
+
+static void
+confirm_answer(struct confirm *c, double now)
+{
+	struct action_result	 r = { OUTCOME_OK, NULL, 0 };
+	const char		*host = ux.policy->hosts[c->host].name;
+
+	if (c->online) {
+		r.outcome = OUTCOME_BLOCKED;
+		r.error = "a card says it is online";
+		plog(LOG_WARNING, "action=confirm_on_battery host=%s "
+		    "result=blocked reason=\"a card says online: no "
+		    "shutdown\"", host);
+	} else if (c->unreachable)
+		plog(LOG_WARNING, "action=confirm_on_battery host=%s result=ok "
+		    "reason=\"%d card(s) unreachable: proceeding (the card "
+		    "may be on the failing power)\"", host, c->unreachable);
+	else
+		plog(LOG_NOTICE, "action=confirm_on_battery host=%s "
+		    "result=ok", host);
+	engine_on_result(ux.engine, c->id, &r, now);
+}
+
+static void
+confirm_start(const struct action *a, double now)
+{
+	const struct policy_host	*h = &ux.policy->hosts[a->host];
+	struct confirm			*c;
+	size_t				 i;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return;
+	c->id = a->id;
+	c->host = a->host;
+	for (i = 0; i < h->npowered_by; i++)
+		if (poll_confirm(h->powered_by[i], a->id) == 0)
+			c->asked++;
+	if (c->asked == 0) {
+		/* No card to ask (none polled): nothing contradicts. */
+		confirm_answer(c, now);
+		free(c);
+		return;
+	}
+	c->next = ux.confirms;
+	ux.confirms = c;
+}
+
+static void
+poll_confirmed(unsigned long id, size_t ups, enum poll_state st)
+{
+	struct confirm	**cp, *c;
+
+	for (cp = &ux.confirms; (c = *cp) != NULL; cp = &c->next)
+		if (c->id == id)
+			break;
+	if (c == NULL || ux.engine == NULL)
+		return;
+	c->answered++;
+	if (st == POLL_ONLINE) {
+		c->online = 1;
+		ups_event_from(ups, UPS_EV_POWER_RESTORED, "confirm");
+	} else if (st == POLL_UNREACHABLE || st == POLL_UNKNOWN)
+		c->unreachable++;
+	if (c->answered < c->asked)
+		return;
+	*cp = c->next;
+	confirm_answer(c, core_now());
+	free(c);
+	pump();
+}
+
+/* Before the cards go away: the engine asks again after a backoff. */
+static void
+confirms_abandon(void)
+{
+	struct action_result	 r = { OUTCOME_TRANSIENT, "polling restarted",
+	    0 };
+	struct confirm		*c, *next;
+
+	for (c = ux.confirms; c; c = next) {
+		next = c->next;
+		if (ux.engine)
+			engine_on_result(ux.engine, c->id, &r, core_now());
+		free(c);
+	}
+	ux.confirms = NULL;
 }
 
 void
@@ -479,6 +609,8 @@ start(unsigned int id, void *arg)
 	ux.started = 1;
 	ux.facts_alarm = snmp_alarm_register(FACTS_INTERVAL, SA_REPEAT,
 	    facts_tick, NULL);
+	if (poll_start(p, poll_state, poll_confirmed, core_now) == -1)
+		plog(LOG_ERR, "cannot start polling the cards");
 	plog(LOG_NOTICE, "started: policy=%s ups=%zu pools=%zu hosts=%zu",
 	    p->path, p->nups, p->npools, p->nhosts);
 	pump();
@@ -532,10 +664,14 @@ reload(void)
 		policy_free(np);
 		return;
 	}
+	confirms_abandon();
+	poll_stop();
 	engine_free(ux.engine);
 	free(ux.workers);
 	install(np, ne, w);
 	policy_free(old);
+	if (poll_start(np, poll_state, poll_confirmed, core_now) == -1)
+		plog(LOG_ERR, "cannot start polling the cards");
 	plog(LOG_NOTICE, "reloaded: policy=%s ups=%zu pools=%zu hosts=%zu",
 	    np->path, np->nups, np->npools, np->nhosts);
 	pump();
@@ -583,6 +719,8 @@ core_shutdown(void)
 	if (ux.started) {
 		for (i = 0; i < ux.policy->npools; i++)
 			worker_stop(ux.workers[i]);
+		confirms_abandon();
+		poll_stop();
 		save_now();
 		state_writer_stop(ux.writer);
 		unregister_readfd(ux.ob.rfd);

@@ -584,8 +584,9 @@ job_step(struct worker *w, struct job *j)
 	case ACT_RESTORE_VMS:
 		step_restore(w, j);
 		break;
+	case ACT_CONFIRM:	/* the main thread asks the cards */
 	case ACT_OP_COUNT:
-		job_finish(j, OUTCOME_PERMANENT, "unknown action", 0);
+		job_finish(j, OUTCOME_PERMANENT, "not a pool action", 0);
 		break;
 	}
 }

@@ -21,6 +21,7 @@ static const char *const op_names[ACT_OP_COUNT] = {
 	[ACT_WATCH] = "watch",
 	[ACT_EXIT_MAINTENANCE] = "exit_maintenance",
 	[ACT_RESTORE_VMS] = "restore_vms",
+	[ACT_CONFIRM] = "confirm_on_battery",
 };
 
 const char *
@@ -102,6 +103,7 @@ engine_new(const struct policy *p)
 	e->t.max_attempts = 6;
 	e->t.watch_interval = 5.0;
 	e->t.settle = 2.0;
+	e->t.confirm_retry = 5.0;
 	e->ups = calloc(p->nups, sizeof(*e->ups));
 	e->hosts = calloc(p->nhosts, sizeof(*e->hosts));
 	e->pools = calloc(p->npools, sizeof(*e->pools));
@@ -109,9 +111,14 @@ engine_new(const struct policy *p)
 	    build_ups_index(e) == -1)
 		goto fail;
 	for (i = 0; i < p->nhosts; i++) {
+		size_t j;
+
 		e->hosts[i].cfg = &p->hosts[i];
 		e->hosts[i].retry_at = -INFINITY;
 		e->hosts[i].watch_at = -INFINITY;
+		for (j = 0; j < p->hosts[i].npowered_by; j++)
+			if (p->ups[p->hosts[i].powered_by[j]].confirm)
+				e->hosts[i].needs_confirm = 1;
 	}
 	for (i = 0; i < p->npools; i++) {
 		e->pools[i].cfg = &p->pools[i];
@@ -228,6 +235,7 @@ engine_host_repower(struct engine *e, size_t hi, double now)
 		h->at_risk = 1;
 		h->risk_since = since;
 		h->failed = 0;
+		h->confirmed = 0;
 		h->attempts = 0;
 		h->retry_at = -INFINITY;
 		e->pools[h->cfg->pool].refresh_wanted = 1;
@@ -486,6 +494,13 @@ host_result_ok(struct engine *e, struct ehost *h, enum action_op op,
 		break;
 	case ACT_RESTORE_VMS:
 		h->restore_pending = 0;
+		break;
+	case ACT_CONFIRM:
+		/* "Online": no shutdown on this word; ask again later. */
+		if (r->outcome == OUTCOME_BLOCKED)
+			h->retry_at = e->last_now + e->t.confirm_retry;
+		else
+			h->confirmed = 1;
 		break;
 	default:
 		break;

@@ -36,6 +36,8 @@ enum action_op {
 	ACT_WATCH,		/* is the host back? OK yes, BLOCKED not yet */
 	ACT_EXIT_MAINTENANCE,	/* clear the marks, host.enable */
 	ACT_RESTORE_VMS,	/* migrate the recorded VMs back */
+	ACT_CONFIRM,		/* ask the host's cards: still on battery?
+				   OK yes (or unreachable), BLOCKED online */
 	ACT_OP_COUNT
 };
 
@@ -133,6 +135,7 @@ struct engine_tuning {
 	 * this window, so that no VM is moved onto a host about to leave.
 	 */
 	double	 settle;
+	double	 confirm_retry;		/* after a card said "online" */
 };
 
 struct engine	*engine_new(const struct policy *);

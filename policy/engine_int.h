@@ -48,6 +48,8 @@ struct ehost {
 	int		 restore_pending;
 	int		 touched;
 	int		 uncertain;	/* restored: the next facts settle it */
+	int		 needs_confirm;	/* a feed has confirm: true */
+	int		 confirmed;	/* in this outage */
 
 	/* The one action in flight for this host, if any. */
 	unsigned long	 inflight;

@@ -338,6 +338,11 @@ step_leaving(struct step *s, long hi)
 		emit_stop(s, hi, STOP_ALL, 0, h->why);
 		return;
 	}
+	/* A spoofed or stale "on battery" must not power a host off. */
+	if (h->needs_confirm && !h->confirmed) {
+		emit(s, hi, ACT_CONFIRM, h->why, h->down_due);
+		return;
+	}
 	s->e->urgent_gen++;
 	emit(s, hi, ACT_SHUTDOWN, h->why, h->down_due);
 }

@@ -282,6 +282,19 @@ set_result(struct action_result *r, enum action_outcome o, const char *err,
 	r->count = count;
 }
 
+/* What the cards of a host would answer to a GET. */
+static int
+host_all_on_battery(const struct sim *s, size_t h)
+{
+	const struct policy_host	*c = &s->p->hosts[h];
+	size_t				 i;
+
+	for (i = 0; i < c->npowered_by; i++)
+		if (!s->ups[c->powered_by[i]].on_battery)
+			return 0;
+	return 1;
+}
+
 /* Decide an action's outcome and duration when it starts. */
 static double
 start_action(struct sim *s, struct pending *pd)
@@ -296,7 +309,7 @@ start_action(struct sim *s, struct pending *pd)
 		set_result(r, in->outcome, in->error, 0);
 		return s->o.action_takes;
 	}
-	if (h && !h->live && a->op != ACT_WATCH) {
+	if (h && !h->live && a->op != ACT_WATCH && a->op != ACT_CONFIRM) {
 		set_result(r, OUTCOME_TRANSIENT, "HOST_OFFLINE", 0);
 		return s->o.action_takes;
 	}
@@ -324,6 +337,10 @@ start_action(struct sim *s, struct pending *pd)
 	case ACT_WATCH:
 		if (!h->live)
 			set_result(r, OUTCOME_BLOCKED, "HOST_OFFLINE", 0);
+		return s->o.action_takes;
+	case ACT_CONFIRM:
+		if (!host_all_on_battery(s, (size_t)a->host))
+			set_result(r, OUTCOME_BLOCKED, "card says online", 0);
 		return s->o.action_takes;
 	default:
 		return s->o.action_takes;
@@ -542,7 +559,8 @@ apply_event(struct sim *s, const struct sevent *ev)
 	const struct policy_ups		*c = &s->p->ups[ev->ups];
 	struct sim_line			 l = { 0 };
 
-	if (ev->ev == UPS_EV_ON_BATTERY && !u->on_battery) {
+	if ((ev->ev == UPS_EV_ON_BATTERY || ev->ev == UPS_EV_LOW_BATTERY ||
+	    ev->ev == UPS_EV_SHUTDOWN_IMMINENT) && !u->on_battery) {
 		u->on_battery = 1;
 		/* The card turns the UPS off after its warning period. */
 		if (c->has_warning_period)

@@ -166,6 +166,54 @@ class Trapd:
         return self.proc.returncode
 
 
+class Card:
+    """A UPS card's SNMP agent: Debian's snmpd serving upsOutputSource
+    (RFC 1628) at the UPS's address; set() flips it as mains comes and
+    goes, without any trap."""
+
+    OUTPUT_SOURCE = "1.3.6.1.2.1.33.1.4.1.0"
+    NORMAL, BATTERY = 3, 5
+
+    def __init__(self, work, address, port):
+        self.address = address
+        self.port = port
+        d = os.path.join(work.path, "card-" + address)
+        os.makedirs(os.path.join(d, "persist"), exist_ok=True)
+        self.conf = os.path.join(d, "snmpd.conf")
+        with open(self.conf, "w") as f:
+            f.write("agentAddress udp:%s:%d\n"
+                    "rocommunity public 127.0.0.0/8\n"
+                    "rwcommunity private 127.0.0.0/8\n"
+                    "override -rw %s integer %d\n"
+                    % (address, port, self.OUTPUT_SOURCE, self.NORMAL))
+        env = dict(os.environ, SNMP_PERSISTENT_DIR=os.path.join(d, "persist"))
+        self.proc = subprocess.Popen(
+            ["snmpd", "-f", "-m", "", "-Lf", os.path.join(d, "log"), "-C",
+             "-c", self.conf, "-p", os.path.join(d, "pid")], env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(lambda: self.get() is not None, 10, "snmpd on " + address)
+
+    def get(self):
+        r = subprocess.run(["snmpget", "-m", "", "-Oqv", "-v2c", "-c",
+                            "public", "-t", "0.2", "-r", "0",
+                            "%s:%d" % (self.address, self.port),
+                            self.OUTPUT_SOURCE], capture_output=True,
+                           text=True)
+        return int(r.stdout) if r.returncode == 0 and r.stdout.strip() \
+            else None
+
+    def set(self, value):
+        subprocess.run(["snmpset", "-m", "", "-v2c", "-c", "private",
+                        "%s:%d" % (self.address, self.port),
+                        self.OUTPUT_SOURCE, "i", str(value)], check=True,
+                       stdout=subprocess.DEVNULL, timeout=10)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(5)
+
+
 def trap(port, source, *args, version="2c", community="public"):
     """Send one trap with the real snmptrap, from a loopback source."""
     cmd = ["snmptrap", "-m", "", "-v", version, "-c", community,

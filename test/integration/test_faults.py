@@ -12,8 +12,8 @@ import sys
 import time
 import unittest
 
-from harness import (Fake, Trapd, Workdir, policy, pool3, ups, v1_trap,
-                     v2_trap_bytes, wait_for)
+from harness import (Card, Fake, Trapd, Workdir, policy, pool3, ups,
+                     v1_trap, v2_trap_bytes, wait_for)
 
 BASE = int(sys.argv.pop(1)) if len(sys.argv) > 1 else 18000
 PPC = "1.3.6.1.4.1.935"
@@ -235,6 +235,57 @@ class FaultTest(unittest.TestCase):
         self.f.rpc.fake.hang("xenserver-1", False)
         self.trapd.wait_log("action=disable pool=pool1 host=xenserver-2 "
                             "result=ok", timeout=15)
+
+    def polled_ups(self, poll_interval, confirm=True):
+        u = dict(UPS3)
+        u["ups2"] = ups("127.0.0.12", confirm=confirm, snmp={
+            "version": "2c", "community": "public",
+            "port": self.base + 18, "poll_interval": poll_interval})
+        return u
+
+    def test_7_lost_traps_recovered_by_polling(self):
+        card = Card(self.work, "127.0.0.12", self.base + 18)
+        self.addCleanup(card.stop)
+        self.start(ups_map=self.polled_ups(0.3), hosts=hosts3(m=0.2, s=5))
+        # Mains fails; the on-battery trap is lost.
+        card.set(Card.BATTERY)
+        self.trapd.wait_log("ups=ups2 event=on_battery source=poll",
+                            timeout=3)
+        self.trapd.wait_log("action=evacuate pool=pool1 host=xenserver-2 "
+                            "result=ok")
+        # Mains returns; that trap is lost too.
+        card.set(Card.NORMAL)
+        self.trapd.wait_log("ups=ups2 event=power_restored source=poll",
+                            timeout=3)
+        wait_for(lambda: self.f.host("xenserver-2")["enabled"] and
+                 "MAINTENANCE_MODE" not in
+                 self.f.host("xenserver-2")["other_config"],
+                 what="xenserver-2 out of maintenance")
+        self.assertEqual(self.count("host.shutdown", "xenserver-2"), 0)
+
+    def test_9b_trap_contradicted_by_the_card(self):
+        card = Card(self.work, "127.0.0.12", self.base + 18)
+        self.addCleanup(card.stop)
+        # Polls are rare: only the confirmation can catch the lie.
+        self.start(ups_map=self.polled_ups(3600), hosts=hosts3(m=0.2, s=1))
+        v1_trap(self.port, "127.0.0.12", PPC, ON)    # right address, lie
+        self.trapd.wait_log("action=confirm_on_battery host=xenserver-2 "
+                            "result=blocked")
+        self.trapd.wait_log("ups=ups2 event=power_restored source=confirm")
+        wait_for(lambda: self.f.host("xenserver-2")["enabled"],
+                 what="xenserver-2 back out of maintenance")
+        self.assertEqual(self.count("host.shutdown", "xenserver-2"), 0)
+        self.assertTrue(self.f.host("xenserver-2")["live"])
+
+    def test_confirm_with_card_unreachable_proceeds(self):
+        # No snmpd: the card is on the failing power and does not answer.
+        self.start(ups_map=self.polled_ups(3600), hosts=hosts3(m=0.2, s=1))
+        v1_trap(self.port, "127.0.0.12", PPC, ON)
+        self.trapd.wait_log("action=confirm_on_battery host=xenserver-2 "
+                            "result=ok reason=\"1 card(s) unreachable")
+        self.trapd.wait_log("action=shutdown pool=pool1 host=xenserver-2 "
+                            "result=ok")
+        self.assert_no_crash()
 
     def test_8_flapping_power(self):
         self.start(hosts=hosts3(m=0.5, s=2.0))

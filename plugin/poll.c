@@ -1,0 +1,419 @@
+/*
+ * Polling the cards (DESIGN.md §6): net-snmp's asynchronous API in the
+ * main thread, so snmptrapd's own loop reads the answers. One GET asks
+ * for the status object of every card family at once; the card answers
+ * the ones it implements, which tells its family, remembered until it
+ * stops answering. (SNMPv1 cards fail a whole GET for one unknown
+ * object, so for them the families are tried one per poll.)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+
+#include "log.h"
+#include "policy.h"
+#include "poll.h"
+
+#define POLL_TIMEOUT_US	1000000	/* per try; one retry */
+#define UNREACHABLE_LOG	60.0
+
+struct family {
+	const char	*name;
+	const char	*oid;
+	int		 on_battery;
+	int		 online[6];	/* 0 ends */
+};
+
+static const struct family families[] = {
+	/* upsOutputSource: normal, bypass, battery(5), booster, reducer */
+	{ "rfc1628", "1.3.6.1.2.1.33.1.4.1.0", 5, { 3, 4, 6, 7, 0 } },
+	/* upsBaseOutputStatus: onLine(2), onBattery(3), boost, bypass ... */
+	{ "ppc", "1.3.6.1.4.1.935.1.1.1.4.1.1.0", 3, { 2, 4, 6, 8, 9, 0 } },
+	/* upsBasicOutputStatus, the same codes */
+	{ "apc", "1.3.6.1.4.1.318.1.1.1.4.1.1.0", 3, { 2, 4, 6, 9, 12, 0 } },
+	/* xupsOutputSource, as RFC 1628 */
+	{ "xups", "1.3.6.1.4.1.534.1.4.5.0", 5, { 3, 4, 6, 7, 0 } },
+	/* upsmgOutputOnBattery: yes(1), no(2) */
+	{ "mge", "1.3.6.1.4.1.705.1.7.3.0", 1, { 2, 0 } },
+};
+
+#define NFAMILIES	(sizeof(families) / sizeof(families[0]))
+
+struct card {
+	size_t			 ups;
+	const struct policy_ups	*cfg;
+	netsnmp_session		*ss;
+	int			 family;	/* -1 unknown */
+	int			 v1_next;	/* v1: the family tried next */
+	int			 busy;		/* a routine poll outstanding */
+	unsigned int		 alarm;
+	double			 unreachable_at;
+};
+
+struct request {
+	struct request		*next;		/* outstanding, for poll_stop */
+	struct request		*prev;
+	struct card		*card;
+	unsigned long		 confirm;	/* 0 for a routine poll */
+};
+
+static struct {
+	struct card	*cards;
+	size_t		 ncards;
+	poll_state_fn	*on_state;
+	poll_confirm_fn	*on_confirm;
+	double		 (*now)(void);
+	struct request	*outstanding;
+} pl;
+
+static void
+request_unlink(struct request *rq)
+{
+	if (rq->prev)
+		rq->prev->next = rq->next;
+	else
+		pl.outstanding = rq->next;
+	if (rq->next)
+		rq->next->prev = rq->prev;
+}
+
+static oid	 status_oids[NFAMILIES][MAX_OID_LEN];
+static size_t	 status_lens[NFAMILIES];
+
+static int
+parse_oids(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < NFAMILIES; i++) {
+		status_lens[i] = MAX_OID_LEN;
+		if (read_objid(families[i].oid, status_oids[i],
+		    &status_lens[i]) == 0)
+			return -1;
+	}
+	return 0;
+}
+
+static enum poll_state
+interpret(int family, long v)
+{
+	const int	*o;
+
+	if (v == families[family].on_battery)
+		return POLL_ON_BATTERY;
+	for (o = families[family].online; *o; o++)
+		if (v == *o)
+			return POLL_ONLINE;
+	return POLL_UNKNOWN;
+}
+
+/* The first family whose object the card answered with an integer. */
+static enum poll_state
+read_answer(struct card *c, const netsnmp_pdu *pdu)
+{
+	const netsnmp_variable_list	*v;
+	size_t				 f;
+
+	if (pdu->errstat != SNMP_ERR_NOERROR)
+		return POLL_UNKNOWN;
+	for (v = pdu->variables; v; v = v->next_variable) {
+		if (v->type != ASN_INTEGER || v->val.integer == NULL)
+			continue;
+		for (f = 0; f < NFAMILIES; f++)
+			if (snmp_oid_compare(v->name, v->name_length,
+			    status_oids[f], status_lens[f]) == 0) {
+				c->family = (int)f;
+				return interpret((int)f, *v->val.integer);
+			}
+	}
+	return POLL_UNKNOWN;
+}
+
+static void
+unreachable(struct card *c)
+{
+	double	 now = pl.now();
+
+	/* Ask every family again when it answers again: it may be new. */
+	c->family = -1;
+	if (now - c->unreachable_at < UNREACHABLE_LOG && c->unreachable_at)
+		return;
+	c->unreachable_at = now;
+	plog(LOG_WARNING, "ups=%s card does not answer SNMP at %s port %d "
+	    "(logged once a minute)", c->cfg->name, c->cfg->addrs[0].text,
+	    c->cfg->snmp.port);
+}
+
+static int
+answered(int op, netsnmp_session *ss, int reqid, netsnmp_pdu *pdu,
+    void *magic)
+{
+	struct request	*rq = magic;
+	struct card	*c = rq->card;
+	enum poll_state	 st = POLL_UNREACHABLE;
+
+	(void)ss;
+	(void)reqid;
+	/* A resend is news, not an answer: the request is still out. */
+	if (op == NETSNMP_CALLBACK_OP_RESEND)
+		return 1;
+	request_unlink(rq);
+	if (op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE && pdu)
+		st = read_answer(c, pdu);
+	else
+		unreachable(c);
+	if (op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE)
+		c->unreachable_at = 0;
+	if (rq->confirm)
+		pl.on_confirm(rq->confirm, c->ups, st);
+	else {
+		c->busy = 0;
+		if (st == POLL_ON_BATTERY || st == POLL_ONLINE)
+			pl.on_state(c->ups, st);
+	}
+	free(rq);
+	return 1;
+}
+
+static int
+send_get(struct card *c, unsigned long confirm)
+{
+	struct request	*rq;
+	netsnmp_pdu	*pdu;
+	size_t		 f;
+
+	if (c->ss == NULL || (rq = calloc(1, sizeof(*rq))) == NULL)
+		return -1;
+	rq->card = c;
+	rq->confirm = confirm;
+	pdu = snmp_pdu_create(SNMP_MSG_GET);
+	if (c->family >= 0)
+		snmp_add_null_var(pdu, status_oids[c->family],
+		    status_lens[c->family]);
+	else if (c->cfg->snmp.version == POLICY_SNMP_V1) {
+		f = (size_t)c->v1_next;
+		c->v1_next = (c->v1_next + 1) % (int)NFAMILIES;
+		snmp_add_null_var(pdu, status_oids[f], status_lens[f]);
+	} else
+		for (f = 0; f < NFAMILIES; f++)
+			snmp_add_null_var(pdu, status_oids[f], status_lens[f]);
+	if (snmp_async_send(c->ss, pdu, answered, rq) == 0) {
+		snmp_free_pdu(pdu);
+		free(rq);
+		return -1;
+	}
+	rq->next = pl.outstanding;
+	if (rq->next)
+		rq->next->prev = rq;
+	pl.outstanding = rq;
+	return 0;
+}
+
+static void
+tick(unsigned int id, void *arg)
+{
+	struct card	*c = arg;
+
+	(void)id;
+	if (!c->busy && send_get(c, 0) == 0)
+		c->busy = 1;
+}
+
+static char *
+read_secret(const char *path)
+{
+	char	 buf[512];
+	FILE	*f;
+
+	if (path == NULL || (f = fopen(path, "r")) == NULL)
+		return NULL;
+	if (fgets(buf, sizeof(buf), f) == NULL)
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return buf[0] ? strdup(buf) : NULL;
+}
+
+static const oid *
+auth_proto(const char *name, size_t *len)
+{
+	*len = USM_AUTH_PROTO_SHA_LEN;
+	if (strcmp(name, "MD5") == 0)
+		return usmHMACMD5AuthProtocol;
+	if (strcmp(name, "SHA-224") == 0)
+		return usmHMAC128SHA224AuthProtocol;
+	if (strcmp(name, "SHA-256") == 0)
+		return usmHMAC192SHA256AuthProtocol;
+	if (strcmp(name, "SHA-384") == 0)
+		return usmHMAC256SHA384AuthProtocol;
+	if (strcmp(name, "SHA-512") == 0)
+		return usmHMAC384SHA512AuthProtocol;
+	return usmHMACSHA1AuthProtocol;
+}
+
+static const oid *
+priv_proto(const char *name, size_t *len)
+{
+	*len = USM_PRIV_PROTO_AES_LEN;
+	if (strcmp(name, "DES") == 0)
+		return usmDESPrivProtocol;
+	if (strcmp(name, "AES-192") == 0) {
+		*len = OID_LENGTH(usmAES192PrivProtocol);
+		return usmAES192PrivProtocol;
+	}
+	if (strcmp(name, "AES-256") == 0) {
+		*len = OID_LENGTH(usmAES256PrivProtocol);
+		return usmAES256PrivProtocol;
+	}
+	return usmAESPrivProtocol;
+}
+
+/* USM keys from the password files; -1 with the reason logged. */
+static int
+setup_v3(netsnmp_session *s, const struct policy_ups *u)
+{
+	const struct policy_snmp	*c = &u->snmp;
+	char				*auth, *priv = NULL;
+	int				 rc = -1;
+
+	s->securityName = strdup(c->user);
+	s->securityNameLen = strlen(c->user);
+	s->securityAuthProto = snmp_duplicate_objid(auth_proto(c->auth_protocol,
+	    &s->securityAuthProtoLen), s->securityAuthProtoLen);
+	s->securityLevel = c->priv_protocol ? SNMP_SEC_LEVEL_AUTHPRIV :
+	    SNMP_SEC_LEVEL_AUTHNOPRIV;
+	s->securityAuthKeyLen = USM_AUTH_KU_LEN;
+	if ((auth = read_secret(c->auth_password_file)) == NULL ||
+	    (c->priv_protocol && (priv = read_secret(
+	    c->priv_password_file)) == NULL)) {
+		plog(LOG_ERR, "ups=%s cannot read its SNMPv3 password files: "
+		    "not polled", u->name);
+		goto done;
+	}
+	if (generate_Ku(s->securityAuthProto, (u_int)s->securityAuthProtoLen,
+	    (u_char *)auth, strlen(auth), s->securityAuthKey,
+	    &s->securityAuthKeyLen) != SNMPERR_SUCCESS)
+		goto done;
+	if (priv) {
+		s->securityPrivProto = snmp_duplicate_objid(priv_proto(
+		    c->priv_protocol, &s->securityPrivProtoLen),
+		    s->securityPrivProtoLen);
+		s->securityPrivKeyLen = USM_PRIV_KU_LEN;
+		if (generate_Ku(s->securityAuthProto, (u_int)s->securityAuthProtoLen,
+		    (u_char *)priv, strlen(priv), s->securityPrivKey,
+		    &s->securityPrivKeyLen) != SNMPERR_SUCCESS)
+			goto done;
+	}
+	rc = 0;
+done:
+	if (auth)
+		explicit_bzero(auth, strlen(auth));
+	if (priv)
+		explicit_bzero(priv, strlen(priv));
+	free(auth);
+	free(priv);
+	return rc;
+}
+
+static netsnmp_session *
+open_card(const struct policy_ups *u)
+{
+	netsnmp_session	 s, *ss;
+	char		 peer[96];
+
+	snmp_sess_init(&s);
+	snprintf(peer, sizeof(peer), "udp%s:%s%s%s:%d",
+	    u->addrs[0].family == AF_INET6 ? "6" : "",
+	    u->addrs[0].family == AF_INET6 ? "[" : "", u->addrs[0].text,
+	    u->addrs[0].family == AF_INET6 ? "]" : "", u->snmp.port);
+	s.peername = peer;
+	s.timeout = POLL_TIMEOUT_US;
+	s.retries = 1;
+	if (u->snmp.version == POLICY_SNMP_V3) {
+		s.version = SNMP_VERSION_3;
+		if (setup_v3(&s, u) == -1)
+			return NULL;
+	} else {
+		s.version = u->snmp.version == POLICY_SNMP_V1 ?
+		    SNMP_VERSION_1 : SNMP_VERSION_2c;
+		s.community = (u_char *)u->snmp.community;
+		s.community_len = strlen(u->snmp.community);
+	}
+	if ((ss = snmp_open(&s)) == NULL)
+		plog(LOG_ERR, "ups=%s cannot open an SNMP session to %s: not "
+		    "polled", u->name, peer);
+	free(s.securityName);
+	free(s.securityAuthProto);
+	free(s.securityPrivProto);
+	return ss;
+}
+
+int
+poll_start(const struct policy *p, poll_state_fn *on_state,
+    poll_confirm_fn *on_confirm, double (*now)(void))
+{
+	struct timeval	 tv;
+	size_t		 i;
+
+	pl.on_state = on_state;
+	pl.on_confirm = on_confirm;
+	pl.now = now;
+	if (status_lens[0] == 0 && parse_oids() == -1)
+		return -1;
+	if ((pl.cards = calloc(p->nups + 1, sizeof(*pl.cards))) == NULL)
+		return -1;
+	for (i = 0; i < p->nups; i++) {
+		struct card *c = &pl.cards[pl.ncards];
+
+		if (p->ups[i].snmp.version == POLICY_SNMP_NONE)
+			continue;
+		c->ups = i;
+		c->cfg = &p->ups[i];
+		c->family = -1;
+		if ((c->ss = open_card(c->cfg)) == NULL)
+			continue;
+		tv.tv_sec = (time_t)c->cfg->snmp.poll_interval;
+		tv.tv_usec = (suseconds_t)((c->cfg->snmp.poll_interval -
+		    (double)tv.tv_sec) * 1e6);
+		c->alarm = snmp_alarm_register_hr(tv, SA_REPEAT, tick, c);
+		pl.ncards++;
+		tick(0, c);	/* learn the state now, not in an interval */
+	}
+	return 0;
+}
+
+/* Requests still out are forgotten; confirmations are the caller's. */
+void
+poll_stop(void)
+{
+	struct request	*rq, *next;
+	size_t		 i;
+
+	for (i = 0; i < pl.ncards; i++) {
+		snmp_alarm_unregister(pl.cards[i].alarm);
+		snmp_close(pl.cards[i].ss);
+	}
+	for (rq = pl.outstanding; rq; rq = next) {
+		next = rq->next;
+		free(rq);
+	}
+	pl.outstanding = NULL;
+	free(pl.cards);
+	pl.cards = NULL;
+	pl.ncards = 0;
+}
+
+int
+poll_confirm(size_t ups, unsigned long id)
+{
+	size_t	 i;
+
+	for (i = 0; i < pl.ncards; i++)
+		if (pl.cards[i].ups == ups)
+			return send_get(&pl.cards[i], id);
+	return -1;
+}

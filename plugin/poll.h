@@ -1,0 +1,29 @@
+/*
+ * Polling the UPS cards over SNMP from snmptrapd's main thread.
+ */
+#ifndef UPSXEN_POLL_H
+#define UPSXEN_POLL_H
+
+#include <stddef.h>
+
+struct policy;
+
+enum poll_state {
+	POLL_UNKNOWN,
+	POLL_ON_BATTERY,
+	POLL_ONLINE,
+	POLL_UNREACHABLE
+};
+
+typedef void	 poll_state_fn(size_t, enum poll_state);
+typedef void	 poll_confirm_fn(unsigned long, size_t, enum poll_state);
+
+/* Every UPS with an snmp block is polled every poll_interval. */
+int	 poll_start(const struct policy *, poll_state_fn *, poll_confirm_fn *,
+	    double (*)(void));
+void	 poll_stop(void);
+/* Ask one card now; the answer comes to the confirm callback with id.
+ * -1 when the UPS is not polled (nothing to ask). */
+int	 poll_confirm(size_t, unsigned long);
+
+#endif
