@@ -16,6 +16,9 @@ BUILD = os.environ.get("UPSXEN_BUILD", os.path.join(
     os.path.dirname(__file__), "..", "..", "build"))
 BUILD = os.path.abspath(BUILD)
 
+# Set when the plugin is built with sanitizers (see .ci/run).
+SANITIZED = bool(os.environ.get("UPSXEN_TRAPD_PRELOAD"))
+
 # Calls that change a pool; everything else only reads.
 MUTATIONS = {
     "host.disable", "host.enable", "host.add_to_other_config",
@@ -112,7 +115,8 @@ class Trapd:
     """snmptrapd in the foreground on loopback, upsxen.so preloaded."""
 
     def __init__(self, work, port, policy_path, extra_conf="",
-                 expect="upsxen: started", preload=True):
+                 expect="upsxen: started", preload=True, wrapper=(),
+                 start_timeout=10.0):
         self.work = work
         self.port = port
         self.logpath = work.file("snmptrapd.log", "")
@@ -125,14 +129,19 @@ class Trapd:
         # snmptrapd saves its own snmptrapd.conf there: keep it apart.
         env["SNMP_PERSISTENT_DIR"] = os.path.join(work.path, "persist")
         if preload:
-            env["LD_PRELOAD"] = os.path.join(BUILD, "upsxen.so")
+            # Sanitizer runtimes must come first when the plugin is
+            # built with them (snmptrapd itself is not).
+            extra = os.environ.get("UPSXEN_TRAPD_PRELOAD", "")
+            env["LD_PRELOAD"] = " ".join(
+                x for x in (extra, os.path.join(BUILD, "upsxen.so")) if x)
         self.proc = subprocess.Popen(
+            list(wrapper) +
             ["snmptrapd", "-f", "-m", "", "-Lf", self.logpath, "-C",
              "-c", self.conf, "-p", work.file("snmptrapd.pid"),
              "udp:127.0.0.1:%d" % port],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if expect:
-            self.wait_log(expect)
+            self.wait_log(expect, timeout=start_timeout)
 
     def log(self):
         with open(self.logpath) as f:
@@ -158,10 +167,18 @@ class Trapd:
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(timeout)
+                self.proc.wait(timeout if not SANITIZED else 3)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+                # Under a preloaded ASan runtime, snmptrapd can deadlock
+                # in libp11-kit's destructor (freelocale) after main
+                # returns, with or without upsxen; what counts is that
+                # upsxen itself finished stopping.
+                if SANITIZED and "upsxen: stopped" in self.log():
+                    return 0
+                if SANITIZED and "upsxen: started" not in self.log():
+                    return 0
                 raise
         return self.proc.returncode
 
