@@ -149,17 +149,43 @@ decode_envelope(xmlrpc_value *result, xmlrpc_value **value,
 	return -1;
 }
 
+/* A response body: the value of a Success, or a typed error. */
+int
+rpc_decode(const char *xml, size_t len, xmlrpc_value **value,
+    struct xenapi_error *err)
+{
+	xmlrpc_env	 env;
+	xmlrpc_value	*result = NULL;
+	const char	*fault = NULL;
+	int		 code, rc = -1;
+
+	*value = NULL;
+	xmlrpc_env_init(&env);
+	xmlrpc_parse_response2(&env, xml, len, &result, &code, &fault);
+	if (env.fault_occurred)
+		xerr(err, XENAPI_ERR_PROTOCOL, "bad XML-RPC answer: %.300s",
+		    env.fault_string);
+	else if (fault) {
+		xerr(err, XENAPI_ERR_PROTOCOL, "XML-RPC fault %d: %.300s", code,
+		    fault);
+		free((void *)fault);
+	} else
+		rc = decode_envelope(result, value, err);
+	if (result)
+		xmlrpc_DECREF(result);
+	xmlrpc_env_clean(&env);
+	return rc;
+}
+
 int
 rpc_exchange(struct xenapi *x, const char *method, xmlrpc_value *params,
     xmlrpc_value **value, struct xenapi_error *err)
 {
 	xmlrpc_env		 env;
 	xmlrpc_mem_block	*mb;
-	xmlrpc_value		*result = NULL;
-	const char		*fault = NULL;
 	char			*resp = NULL;
 	size_t			 len;
-	int			 code, rc = -1;
+	int			 rc = -1;
 
 	*value = NULL;
 	xmlrpc_env_init(&env);
@@ -172,23 +198,19 @@ rpc_exchange(struct xenapi *x, const char *method, xmlrpc_value *params,
 	if (http_post(x, xmlrpc_mem_block_contents(mb),
 	    xmlrpc_mem_block_size(mb), &resp, &len, err) == -1)
 		goto done;
-	xmlrpc_parse_response2(&env, resp, len, &result, &code, &fault);
-	if (env.fault_occurred)
-		xerr(err, XENAPI_ERR_PROTOCOL, "%s: %s: bad XML-RPC answer: %s",
-		    x->url, method, env.fault_string);
-	else if (fault) {
-		xerr(err, XENAPI_ERR_PROTOCOL, "%s: %s: XML-RPC fault %d: %s",
-		    x->url, method, code, fault);
-		free((void *)fault);
-	} else
-		rc = decode_envelope(result, value, err);
+	if ((rc = rpc_decode(resp, len, value, err)) == -1 &&
+	    err->kind == XENAPI_ERR_PROTOCOL) {
+		char	 msg[sizeof(err->msg)];
+
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		xerr(err, XENAPI_ERR_PROTOCOL, "%s: %s: %.400s", x->url,
+		    method, msg);
+	}
 	goto done;
 encode_fail:
 	xerr(err, XENAPI_ERR_PROTOCOL, "%s: cannot encode the call: %s",
 	    method, env.fault_string);
 done:
-	if (result)
-		xmlrpc_DECREF(result);
 	if (mb)
 		xmlrpc_mem_block_free(mb);
 	free(resp);

@@ -44,6 +44,8 @@ int	 http_post(struct xenapi *, const char *, size_t, char **, size_t *,
 /* rpc.c */
 void	 xerr(struct xenapi_error *, enum xenapi_err_kind, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
+int	 rpc_decode(const char *, size_t, xmlrpc_value **,
+	    struct xenapi_error *);
 int	 rpc_exchange(struct xenapi *, const char *, xmlrpc_value *,
 	    xmlrpc_value **, struct xenapi_error *);
 int	 rpc_read_string(xmlrpc_value *, const char *, char *, size_t);
