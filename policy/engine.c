@@ -116,6 +116,7 @@ engine_new(const struct policy *p)
 		e->hosts[i].cfg = &p->hosts[i];
 		e->hosts[i].retry_at = -INFINITY;
 		e->hosts[i].watch_at = -INFINITY;
+		e->hosts[i].fresh_asked = -INFINITY;
 		for (j = 0; j < p->hosts[i].npowered_by; j++)
 			if (p->ups[p->hosts[i].powered_by[j]].confirm)
 				e->hosts[i].needs_confirm = 1;
@@ -127,6 +128,7 @@ engine_new(const struct policy *p)
 		e->pools[i].deadline = INFINITY;
 		e->pools[i].refresh_at = -INFINITY;
 		e->pools[i].designate_at = -INFINITY;
+		e->pools[i].facts_at = -INFINITY;
 		/* Nothing is done to a pool before its facts are known. */
 		e->pools[i].refresh_wanted = 1;
 		engine_mark_dirty(e, i);
@@ -236,6 +238,7 @@ engine_host_repower(struct engine *e, size_t hi, double now)
 		h->risk_since = since;
 		h->failed = 0;
 		h->confirmed = 0;
+		h->fresh_asked = -INFINITY;
 		h->attempts = 0;
 		h->retry_at = -INFINITY;
 		e->pools[h->cfg->pool].refresh_wanted = 1;
@@ -387,6 +390,15 @@ facts_apply_member(struct engine *e, struct epool *pl, size_t pool,
 	h = &e->hosts[hi];
 	if (h->uncertain)
 		reconcile(e, h, m);
+	else if (h->down && m->live && m->enabled) {
+		/* Back from a shutdown before a watch noticed: xapi enabled
+		 * it, the marks are still ours. */
+		h->down = 0;
+		h->disabled = 0;
+		h->evacuated = h->vms_clear = 0;
+		h->marked = m->marked;
+		e->gen++;
+	}
 	h->known = 1;
 	h->live = m->live;
 	h->enabled = m->enabled;
@@ -422,6 +434,7 @@ engine_on_pool_facts(struct engine *e, size_t pool,
 	for (i = 0; i < f->nmembers; i++)
 		facts_apply_member(e, pl, pool, &f->members[i]);
 	pl->facts_known = 1;
+	pl->facts_at = now;
 	engine_mark_dirty(e, pool);
 }
 

@@ -50,6 +50,7 @@ struct ehost {
 	int		 uncertain;	/* restored: the next facts settle it */
 	int		 needs_confirm;	/* a feed has confirm: true */
 	int		 confirmed;	/* in this outage */
+	double		 fresh_asked;	/* master: facts wanted from then */
 
 	/* The one action in flight for this host, if any. */
 	unsigned long	 inflight;
@@ -79,6 +80,7 @@ struct ehost {
 struct epool {
 	const struct policy_pool *cfg;
 	int		 facts_known;
+	double		 facts_at;
 	int		 ha;
 	long		 master;	/* policy host index; -1 unmanaged */
 	char		*spare;		/* unmanaged live enabled non-master */

@@ -311,6 +311,30 @@ step_evacuation(struct step *s, long hi)
 	return 1;
 }
 
+/*
+ * The master shuts down only when no other member is live, as facts
+ * fetched after it became due say: a member may have booted since the
+ * last look.
+ */
+static int
+master_may_leave(struct step *s, struct ehost *h)
+{
+	if (h->fresh_asked == -INFINITY) {
+		h->fresh_asked = s->now;
+		s->pl->refresh_wanted = 1;
+		return 0;
+	}
+	if (s->pl->facts_at < h->fresh_asked)
+		return 0;
+	if (pool_other_live(s, h - s->e->hosts)) {
+		/* Look again later: the others are on their way down. */
+		h->fresh_asked = -INFINITY;
+		step_later(s, s->now + s->e->t.watch_interval);
+		return 0;
+	}
+	return 1;
+}
+
 static void
 step_leaving(struct step *s, long hi)
 {
@@ -330,7 +354,7 @@ step_leaving(struct step *s, long hi)
 	}
 	if (step_evacuation(s, hi) || h->goal != GOAL_DOWN)
 		return;
-	if (s->pl->master == hi && pool_other_live(s, hi)) {
+	if (s->pl->master == hi && !master_may_leave(s, h)) {
 		h->wait_why = "the master goes last: other members are live";
 		return;
 	}
@@ -354,9 +378,25 @@ step_inflight(struct step *s, long hi)
 	struct ehost	*h = &s->e->hosts[hi];
 	double		 t;
 
-	if (h->inflight_op != ACT_STOP_VMS || h->inflight_hard ||
-	    h->goal == GOAL_NONE)
+	if (h->inflight_op != ACT_STOP_VMS || h->inflight_hard)
 		return;
+	if (h->goal == GOAL_NONE) {
+		/*
+		 * Power is back: no need to force anything, but a guest that
+		 * ignores its clean shutdown must not keep the host in
+		 * maintenance forever. After the timeout it is left alone.
+		 */
+		t = h->inflight_at + s->pl->cfg->vm_shutdown_timeout;
+		if (s->now < t) {
+			step_later(s, t);
+			return;
+		}
+		h->inflight = 0;
+		h->blocked = 0;
+		s->e->ninflight--;
+		step_returning(s, hi);
+		return;
+	}
 	t = stop_hard_at(s, h);
 	if (s->now < t) {
 		step_later(s, t);

@@ -389,6 +389,12 @@ finish_action(struct sim *s, struct pending *pd)
 		h->recorded = h->vms;
 		break;
 	case ACT_EVACUATE:
+		/* The targets may have left while it ran: xapi fails it. */
+		if (h->vms > 0 && count_targets(s, (size_t)a->host) == 0) {
+			set_result(&pd->r, OUTCOME_TRANSIENT,
+			    "NO_HOSTS_AVAILABLE", 0);
+			break;
+		}
 		spread_vms(s, (size_t)a->host, h->vms);
 		h->vms = 0;
 		h->evacuations++;
@@ -555,9 +561,18 @@ boot_hosts_of(struct sim *s, size_t ups)
 static void
 apply_event(struct sim *s, const struct sevent *ev)
 {
-	struct sups			*u = &s->ups[ev->ups];
-	const struct policy_ups		*c = &s->p->ups[ev->ups];
+	struct sups			*u;
+	const struct policy_ups		*c;
 	struct sim_line			 l = { 0 };
+
+	/* An event for a UPS the policy does not have: the engine must
+	 * ignore it, and there is no such UPS to simulate. */
+	if (ev->ups >= s->p->nups) {
+		engine_on_ups_event(s->e, ev->ups, ev->ev, s->now);
+		return;
+	}
+	u = &s->ups[ev->ups];
+	c = &s->p->ups[ev->ups];
 
 	if ((ev->ev == UPS_EV_ON_BATTERY || ev->ev == UPS_EV_LOW_BATTERY ||
 	    ev->ev == UPS_EV_SHUTDOWN_IMMINENT) && !u->on_battery) {

@@ -1,0 +1,465 @@
+/*
+ * The engine against its safety invariants over random, reproducible
+ * histories (issue 9). Each history: a random valid policy, a simulated
+ * pool with random masters, HA, pinned VMs and injected failures, random
+ * UPS events (repeats, flapping, low battery, unknown UPSes), then power
+ * back everywhere. After every step the invariants are checked; on a
+ * violation the history is shrunk to the fewest events that still fail
+ * and printed with its seed.
+ *
+ *   check_invariants [-n HISTORIES] [-t SECONDS] [-s FIRST_SEED] [-v]
+ *
+ * Exit 0 when nothing failed, 1 on a violation.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine.h"
+#include "policy.h"
+#include "sim.h"
+
+#define MAX_EVENTS	40
+#define MAX_HOSTS	64
+
+struct ev {
+	double		 t;
+	int		 ups;		/* may be out of range: unknown UPS */
+	enum ups_event	 ev;
+};
+
+struct history {
+	uint64_t	 seed;
+	struct ev	 ev[MAX_EVENTS];
+	int		 nev;
+	int		 keep[MAX_EVENTS];	/* for shrinking */
+};
+
+static int	 trace;
+
+struct check {
+	const struct policy	*p;
+	struct sim		*s;
+	int			 evac_inflight[8];
+	int			 shutdowns[MAX_HOSTS];	/* this outage */
+	int			 was_at_risk[MAX_HOSTS];
+	int			 crashed_before[MAX_HOSTS];
+	char			 why[512];
+	int			 failed;
+};
+
+static uint64_t
+rnd(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+static int
+rint_(uint64_t *x, int lo, int hi)
+{
+	return lo + (int)(rnd(x) % (uint64_t)(hi - lo + 1));
+}
+
+static double
+rdur(uint64_t *x, double lo, double hi)
+{
+	return lo + (hi - lo) * (double)(rnd(x) % 10000) / 10000.0;
+}
+
+/* A random policy within the validator's rules, as JSON. */
+static char *
+gen_policy(uint64_t *x)
+{
+	static char	 buf[65536];
+	int		 nups = rint_(x, 1, 6), npools = rint_(x, 1, 4);
+	int		 u, p, h, nh, f, nf, used[6], off = 0, k;
+	double		 wp[6], m, s, lim;
+
+	off += snprintf(buf + off, sizeof(buf) - off, "{\"ups\":{");
+	for (u = 0; u < nups; u++) {
+		wp[u] = rdur(x, 60, 900);
+		off += snprintf(buf + off, sizeof(buf) - off, "%s\"u%d\":{"
+		    "\"address\":\"10.0.%d.1\",\"warning_period\":%.3f}",
+		    u ? "," : "", u, u, wp[u]);
+	}
+	off += snprintf(buf + off, sizeof(buf) - off, "},\"pools\":{");
+	for (p = 0; p < npools; p++) {
+		off += snprintf(buf + off, sizeof(buf) - off, "%s\"p%d\":{"
+		    "\"url\":\"https://p%d\",\"username\":\"u\","
+		    "\"password_file\":\"/dev/null\",\"vm_shutdown_timeout\":"
+		    "%d,\"hosts\":{", p ? "," : "", p, p, rint_(x, 5, 120));
+		nh = rint_(x, 1, 12);
+		for (h = 0; h < nh; h++) {
+			nf = rint_(x, 1, nups < 3 ? nups : 3);
+			memset(used, 0, sizeof(used));
+			lim = 1e9;
+			off += snprintf(buf + off, sizeof(buf) - off, "%s\"h%d-%d"
+			    "\":{\"powered_by\":[", h ? "," : "", p, h);
+			for (f = 0, k = 0; f < nf; f++) {
+				u = rint_(x, 0, nups - 1);
+				if (used[u]++)
+					continue;
+				off += snprintf(buf + off, sizeof(buf) - off,
+				    "%s\"u%d\"", k++ ? "," : "", u);
+				if (wp[u] < lim)
+					lim = wp[u];
+			}
+			s = rdur(x, 0, lim * 0.95);
+			m = rdur(x, 0, s);
+			switch (rint_(x, 0, 2)) {
+			case 0:
+				off += snprintf(buf + off, sizeof(buf) - off,
+				    "],\"shutdown_after\":%.3f}", s);
+				break;
+			case 1:
+				off += snprintf(buf + off, sizeof(buf) - off,
+				    "],\"maintenance_after\":%.3f}", m);
+				break;
+			default:
+				off += snprintf(buf + off, sizeof(buf) - off,
+				    "],\"maintenance_after\":%.3f,"
+				    "\"shutdown_after\":%.3f}", m, s);
+			}
+		}
+		off += snprintf(buf + off, sizeof(buf) - off, "}}");
+	}
+	snprintf(buf + off, sizeof(buf) - off, "}}");
+	return buf;
+}
+
+static void
+gen_events(uint64_t *x, struct history *hi, int nups)
+{
+	static const enum ups_event kinds[] = { UPS_EV_ON_BATTERY,
+	    UPS_EV_ON_BATTERY, UPS_EV_POWER_RESTORED, UPS_EV_POWER_RESTORED,
+	    UPS_EV_LOW_BATTERY, UPS_EV_BATTERY_OK, UPS_EV_SHUTDOWN_IMMINENT,
+	    UPS_EV_COMMS_LOST };
+	double	 t = 0;
+	int	 i;
+
+	hi->nev = rint_(x, 1, MAX_EVENTS);
+	for (i = 0; i < hi->nev; i++) {
+		/* Mostly minutes apart, sometimes a burst (flapping). */
+		t += rint_(x, 0, 3) ? rdur(x, 0, 120) : rdur(x, 0, 0.5);
+		hi->ev[i].t = t;
+		hi->ev[i].ups = rint_(x, 0, 9) ? rint_(x, 0, nups - 1) : nups;
+		hi->ev[i].ev = kinds[rint_(x, 0, 7)];
+		hi->keep[i] = 1;
+	}
+}
+
+static void __attribute__((format(printf, 2, 3)))
+violate(struct check *c, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (c->failed)
+		return;
+	c->failed = 1;
+	va_start(ap, fmt);
+	vsnprintf(c->why, sizeof(c->why), fmt, ap);
+	va_end(ap);
+}
+
+static int
+feeds_on_battery(const struct check *c, long h)
+{
+	const struct policy_host	*ph = &c->p->hosts[h];
+	struct ups_status		 st;
+	size_t				 i;
+
+	for (i = 0; i < ph->npowered_by; i++) {
+		engine_ups_status(sim_engine(c->s), ph->powered_by[i], &st);
+		if (st.power != UPS_ON_BATTERY && st.power != UPS_LOW_BATTERY)
+			return 0;
+	}
+	return 1;
+}
+
+static void
+check_action(struct check *c, const struct sim_line *l)
+{
+	const struct action		*a = l->action;
+	const struct policy_pool	*pl = &c->p->pools[a->pool];
+	struct sim_host_state		 st, o;
+	size_t				 i;
+
+	if (a->due > l->t + 1e-9)
+		violate(c, "3: %s of host %ld at %.3f before its deadline %.3f",
+		    action_op_name(a->op), a->host, l->t, a->due);
+	if ((a->op == ACT_EVACUATE || a->op == ACT_SHUTDOWN) &&
+	    !feeds_on_battery(c, a->host))
+		violate(c, "2: %s of %s at %.3f while a feed is online",
+		    action_op_name(a->op), c->p->hosts[a->host].name, l->t);
+	if (a->op == ACT_EVACUATE && ++c->evac_inflight[a->pool] > 1)
+		violate(c, "4: two evacuations in flight in %s at %.3f",
+		    pl->name, l->t);
+	if (a->op != ACT_SHUTDOWN)
+		return;
+	sim_host_state(c->s, (size_t)a->host, &st);
+	c->crashed_before[a->host] = st.crashed;
+	if (!st.master)
+		return;
+	for (i = pl->first_host; i < pl->first_host + pl->nhosts; i++) {
+		sim_host_state(c->s, i, &o);
+		if ((long)i != a->host && o.live)
+			violate(c, "5: master %s shut down at %.3f while %s is "
+			    "live", c->p->hosts[a->host].name, l->t,
+			    c->p->hosts[i].name);
+	}
+}
+
+static void
+check_result(struct check *c, const struct sim_line *l)
+{
+	const struct action	*a = l->action;
+	struct sim_host_state	 st;
+
+	if (a->op == ACT_EVACUATE)
+		c->evac_inflight[a->pool]--;
+	if (a->op != ACT_SHUTDOWN || l->result->outcome != OUTCOME_OK)
+		return;
+	sim_host_state(c->s, (size_t)a->host, &st);
+	if (st.crashed > c->crashed_before[a->host])
+		violate(c, "1: %s shut down at %.3f with VMs on it",
+		    c->p->hosts[a->host].name, l->t);
+	if (++c->shutdowns[a->host] > 1)
+		violate(c, "7: %s shut down twice in one outage",
+		    c->p->hosts[a->host].name);
+}
+
+/* An outage starts when every feed of a host is on battery again: it
+ * starts a new count of destructive actions. */
+static void
+track_outages(struct check *c)
+{
+	size_t	 i;
+	int	 risk;
+
+	for (i = 0; i < c->p->nhosts && i < MAX_HOSTS; i++) {
+		risk = feeds_on_battery(c, (long)i);
+		if (risk && !c->was_at_risk[i])
+			c->shutdowns[i] = 0;
+		c->was_at_risk[i] = risk;
+	}
+}
+
+static void
+on_line(const struct sim_line *l, void *arg)
+{
+	struct check	*c = arg;
+
+	if (trace && l->kind != SIM_EVENT)
+		printf("%.3f %s %s %s %s\n", l->t, l->kind == SIM_ACTION ?
+		    "act" : "res", action_op_name(l->action->op),
+		    l->action->host >= 0 ? c->p->hosts[l->action->host].name :
+		    c->p->pools[l->action->pool].name, l->kind == SIM_RESULT ?
+		    action_outcome_name(l->result->outcome) : l->action->reason);
+
+	if (l->kind == SIM_ACTION)
+		check_action(c, l);
+	else if (l->kind == SIM_RESULT)
+		check_result(c, l);
+	track_outages(c);
+}
+
+static void
+check_end(struct check *c)
+{
+	struct sim_host_state	 st;
+	struct host_status	 hs;
+	size_t			 i;
+
+	for (i = 0; i < c->p->nhosts; i++) {
+		sim_host_state(c->s, i, &st);
+		engine_host_status(sim_engine(c->s), i, &hs);
+		if (hs.stage == STAGE_FAILED)
+			continue;
+		if (st.live && (!st.enabled || st.marked))
+			violate(c, "6: %s left %s after power returned (%s)",
+			    c->p->hosts[i].name, st.marked ?
+			    "in maintenance" : "disabled",
+			    host_stage_name(hs.stage));
+	}
+}
+
+/* Random faults in the simulated pool, from the history's seed. */
+static void
+set_up_pool(struct sim *s, const struct policy *p, uint64_t *x)
+{
+	static const enum action_op ops[] = { ACT_DISABLE, ACT_MARK,
+	    ACT_EVACUATE, ACT_STOP_VMS, ACT_SHUTDOWN, ACT_EXIT_MAINTENANCE };
+	size_t	 i, h;
+	int	 n;
+
+	for (i = 0; i < p->npools; i++) {
+		sim_set_master(s, p->pools[i].first_host +
+		    (size_t)rint_(x, 0, (int)p->pools[i].nhosts - 1));
+		sim_set_ha(s, i, rint_(x, 0, 4) == 0);
+	}
+	for (n = rint_(x, 0, 4); n > 0; n--) {
+		h = (size_t)rint_(x, 0, (int)p->nhosts - 1);
+		switch (rint_(x, 0, 3)) {
+		case 0:
+			sim_set_pinned(s, h, rint_(x, 1, 3));
+			break;
+		case 1:
+			sim_set_stuck_vms(s, h, 1);
+			sim_set_pinned(s, h, 1);
+			break;
+		case 2:
+			sim_inject(s, h, ops[rint_(x, 0, 5)], OUTCOME_TRANSIENT,
+			    "OTHER_OPERATION_IN_PROGRESS", rint_(x, 1, 3));
+			break;
+		default:
+			sim_set_evacuate_takes(s, h, rdur(x, 1, 200));
+		}
+	}
+}
+
+/* Run one history (only the kept events); 1 if an invariant broke. */
+static int
+run(struct history *hi, char *why, size_t whylen, int verbose)
+{
+	struct report	 rep;
+	struct policy	*p;
+	struct sim_opts	 o;
+	struct sim	*s;
+	struct check	 c;
+	uint64_t	 x = hi->seed * 2654435761u + 1;
+	const char	*text;
+	double		 end = 0;
+	int		 i, bad;
+	size_t		 u;
+
+	report_init(&rep);
+	text = gen_policy(&x);
+	p = policy_parse(text, strlen(text), "random", &rep);
+	if (p == NULL)
+		fprintf(stderr, "seed %llu: generated an invalid policy: %s\n",
+		    (unsigned long long)hi->seed,
+		    report_first(&rep, REPORT_ERROR));
+	report_free(&rep);
+	if (p == NULL)
+		return 0;
+	o.action_takes = rdur(&x, 0.05, 2);
+	o.evacuate_takes = rdur(&x, 1, 60);
+	o.vm_stop_takes = rdur(&x, 1, 30);
+	o.boot_takes = rdur(&x, 10, 200);
+	o.vms_per_host = rint_(&x, 0, 5);
+	s = sim_new(p, &o);
+	if (hi->nev == 0)
+		gen_events(&x, hi, (int)p->nups);
+	set_up_pool(s, p, &x);
+	for (i = 0; i < hi->nev; i++) {
+		if (!hi->keep[i])
+			continue;
+		sim_add_event(s, hi->ev[i].t, (size_t)hi->ev[i].ups,
+		    hi->ev[i].ev);
+		end = hi->ev[i].t;
+	}
+	/* Power comes back everywhere; everything must settle. */
+	for (u = 0; u < p->nups; u++)
+		sim_add_event(s, end + 1, u, UPS_EV_POWER_RESTORED);
+	memset(&c, 0, sizeof(c));
+	c.p = p;
+	c.s = s;
+	if (sim_run(s, end + 20000, on_line, &c) == -1)
+		violate(&c, "the simulation did not settle");
+	if (!c.failed)
+		check_end(&c);
+	if (verbose && c.failed)
+		printf("  %s\n", c.why);
+	snprintf(why, whylen, "%s", c.why);
+	bad = c.failed;
+	sim_free(s);
+	policy_free(p);
+	return bad;
+}
+
+/* Drop events one at a time while the history still fails. */
+static void
+shrink(struct history *hi, char *why, size_t len)
+{
+	char	 trial[512];
+	int	 i, changed = 1;
+
+	trace = 0;
+	while (changed) {
+		changed = 0;
+		for (i = 0; i < hi->nev; i++) {
+			if (!hi->keep[i])
+				continue;
+			hi->keep[i] = 0;
+			if (run(hi, trial, sizeof(trial), 0)) {
+				snprintf(why, len, "%s", trial);
+				changed = 1;
+			} else
+				hi->keep[i] = 1;
+		}
+	}
+}
+
+static void
+print_history(const struct history *hi, const char *why)
+{
+	int	 i;
+
+	printf("VIOLATION, seed %llu: %s\n", (unsigned long long)hi->seed,
+	    why);
+	printf("shortest history that still fails:\n");
+	for (i = 0; i < hi->nev; i++)
+		if (hi->keep[i])
+			printf("  t=%.3f ups u%d %s\n", hi->ev[i].t,
+			    hi->ev[i].ups, event_name(hi->ev[i].ev));
+}
+
+int
+main(int argc, char **argv)
+{
+	struct history	 hi;
+	char		 why[512];
+	unsigned long	 n = 2000, i;
+	double		 seconds = 0, t0;
+	uint64_t	 first = 1;
+	int		 verbose = 0, j;
+
+	for (j = 1; j < argc; j++) {
+		if (strcmp(argv[j], "-n") == 0 && j + 1 < argc)
+			n = strtoul(argv[++j], NULL, 10);
+		else if (strcmp(argv[j], "-t") == 0 && j + 1 < argc)
+			seconds = atof(argv[++j]);
+		else if (strcmp(argv[j], "-s") == 0 && j + 1 < argc)
+			first = strtoull(argv[++j], NULL, 10);
+		else if (strcmp(argv[j], "-v") == 0)
+			verbose = 1;
+		else if (strcmp(argv[j], "-T") == 0)
+			trace = 1;
+		else {
+			fprintf(stderr, "usage: check_invariants [-n N] "
+			    "[-t SECONDS] [-s SEED] [-v]\n");
+			return 2;
+		}
+	}
+	t0 = (double)clock() / CLOCKS_PER_SEC;
+	for (i = 0; seconds > 0 ? (double)clock() / CLOCKS_PER_SEC - t0 <
+	    seconds : i < n; i++) {
+		memset(&hi, 0, sizeof(hi));
+		hi.seed = first + i;
+		if (run(&hi, why, sizeof(why), verbose)) {
+			shrink(&hi, why, sizeof(why));
+			print_history(&hi, why);
+			printf("%lu histories, 1 failed\n", i + 1);
+			return 1;
+		}
+	}
+	printf("%lu histories checked, 0 invariant violations\n", i);
+	return 0;
+}
