@@ -529,6 +529,8 @@ host_result_failed(struct engine *e, struct ehost *h, enum action_op op,
 
 	snprintf(h->error, sizeof(h->error), "%s",
 	    r->error ? r->error : action_outcome_name(r->outcome));
+	/* Time passes before a retry: a master looks at its pool again. */
+	h->fresh_asked = -INFINITY;
 	if (r->outcome == OUTCOME_TRANSIENT &&
 	    ++h->attempts < e->t.max_attempts) {
 		h->retry_at = now + backoff(e, h->attempts);

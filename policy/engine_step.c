@@ -358,12 +358,15 @@ step_leaving(struct step *s, long hi)
 		h->wait_why = "the master goes last: other members are live";
 		return;
 	}
+	/* Anything done to the master first makes its last look stale. */
 	if (!h->vms_clear) {
+		h->fresh_asked = -INFINITY;
 		emit_stop(s, hi, STOP_ALL, 0, h->why);
 		return;
 	}
 	/* A spoofed or stale "on battery" must not power a host off. */
 	if (h->needs_confirm && !h->confirmed) {
+		h->fresh_asked = -INFINITY;
 		emit(s, hi, ACT_CONFIRM, h->why, h->down_due);
 		return;
 	}

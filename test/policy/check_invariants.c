@@ -454,8 +454,14 @@ main(int argc, char **argv)
 		memset(&hi, 0, sizeof(hi));
 		hi.seed = first + i;
 		if (run(&hi, why, sizeof(why), verbose)) {
+			j = trace;
 			shrink(&hi, why, sizeof(why));
 			print_history(&hi, why);
+			if (j) {
+				/* -T: the shortest history, step by step. */
+				trace = 1;
+				run(&hi, why, sizeof(why), 0);
+			}
 			printf("%lu histories, 1 failed\n", i + 1);
 			return 1;
 		}
