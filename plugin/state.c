@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 
 #include "outbox.h"
 #include "state.h"
+#include "thread.h"
 
 #define ERROR_EVERY	60	/* seconds between repeats of one failure */
 
@@ -192,19 +192,13 @@ struct state_writer *
 state_writer_start(struct outbox *ob)
 {
 	struct state_writer	*sw;
-	sigset_t		 all, old;
-	int			 rc;
 
 	if ((sw = calloc(1, sizeof(*sw))) == NULL)
 		return NULL;
 	sw->ob = ob;
 	pthread_mutex_init(&sw->mu, NULL);
 	pthread_cond_init(&sw->cv, NULL);
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rc = pthread_create(&sw->thread, NULL, writer_main, sw);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	if (thread_start(&sw->thread, writer_main, sw) != 0) {
 		free(sw);
 		return NULL;
 	}

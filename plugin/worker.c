@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 
 #include "outbox.h"
 #include "policy.h"
+#include "thread.h"
 #include "worker.h"
 #include "xenapi.h"
 
@@ -867,7 +867,6 @@ worker_start(const struct policy_pool *pl, struct outbox *ob, char *err,
     size_t errlen)
 {
 	struct worker	*w;
-	sigset_t	 all, old;
 	int		 rc;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL) {
@@ -881,12 +880,7 @@ worker_start(const struct policy_pool *pl, struct outbox *ob, char *err,
 	}
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
-	/* Signals are snmptrapd's: the thread must never take one. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rc = pthread_create(&w->thread, NULL, worker_main, w);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	if ((rc = thread_start(&w->thread, worker_main, w)) != 0) {
 		snprintf(err, errlen, "cannot start a thread: %s",
 		    strerror(rc));
 		worker_free(w);

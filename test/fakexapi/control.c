@@ -102,22 +102,29 @@ c_delay(xmlrpc_env *env, struct fake *f, xmlrpc_value *params)
 	return control_ok(env);
 }
 
+/* The host a control call names; takes (and frees) the name. */
+static int
+named_host(xmlrpc_env *env, struct fake *f, const char *name)
+{
+	int	 h = fake_host_by_name(f, name);
+
+	if (h == -1)
+		xmlrpc_faultf(env, "no host \"%s\"", name);
+	free((void *)name);
+	return h;
+}
+
 static int
 host_arg(xmlrpc_env *env, struct fake *f, xmlrpc_value *params, int *on)
 {
 	const char	*name;
 	xmlrpc_bool	 b;
-	int		 h;
 
 	xmlrpc_decompose_value(env, params, "(sb)", &name, &b);
 	if (env->fault_occurred)
 		return -1;
-	h = fake_host_by_name(f, name);
-	if (h == -1)
-		xmlrpc_faultf(env, "no host \"%s\"", name);
-	free((void *)name);
 	*on = b;
-	return h;
+	return named_host(env, f, name);
 }
 
 static xmlrpc_value *
@@ -138,14 +145,8 @@ c_drop(xmlrpc_env *env, struct fake *f, xmlrpc_value *params)
 	int		 n, h;
 
 	xmlrpc_decompose_value(env, params, "(si)", &name, &n);
-	if (env->fault_occurred)
+	if (env->fault_occurred || (h = named_host(env, f, name)) == -1)
 		return NULL;
-	h = fake_host_by_name(f, name);
-	free((void *)name);
-	if (h == -1) {
-		xmlrpc_faultf(env, "no such host");
-		return NULL;
-	}
 	f->hosts[h].drops = n;
 	return control_ok(env);
 }
@@ -194,14 +195,8 @@ c_set_master(xmlrpc_env *env, struct fake *f, xmlrpc_value *params)
 	int		 h, i;
 
 	xmlrpc_decompose_value(env, params, "(s)", &name);
-	if (env->fault_occurred)
+	if (env->fault_occurred || (h = named_host(env, f, name)) == -1)
 		return NULL;
-	h = fake_host_by_name(f, name);
-	free((void *)name);
-	if (h == -1) {
-		xmlrpc_faultf(env, "no such host");
-		return NULL;
-	}
 	for (i = 0; i < f->nhosts; i++)
 		f->hosts[i].master = i == h;
 	return control_ok(env);

@@ -101,8 +101,7 @@ class PluginTest(unittest.TestCase):
         self.assertIn("Async.host.evacuate", seen)
         self.assertLess(seen.index("Async.host.evacuate"),
                         seen.index("host.shutdown"))
-        # Nothing before maintenance_after, shutdown not before its time.
-        t_event = self.fake.calls()[0]["t"]
+        # The shutdown comes shutdown_after - maintenance_after later.
         disable = next(c for c in calls if c["method"] == "host.disable")
         shutdown = next(c for c in calls if c["method"] == "host.shutdown")
         self.assertGreaterEqual(shutdown["t"] - disable["t"], 0.6)
@@ -112,7 +111,6 @@ class PluginTest(unittest.TestCase):
         self.assertFalse(self.fake.host("xenserver-1")["live"])
         self.assertEqual(sorted(self.fake.host("xenserver-2")["vms"]),
                          ["db", "web"])
-        self.assertGreater(t_event, 0)
 
         v1_trap(self.trapport, "127.0.0.11", PPC, PPC_RESTORED)
         self.fake.rpc.fake.power("xenserver-1", True)
