@@ -18,6 +18,7 @@
 #include "classify.h"
 #include "core.h"
 #include "engine.h"
+#include "flap.h"
 #include "log.h"
 #include "outbox.h"
 #include "policy.h"
@@ -51,9 +52,18 @@ static struct {
 	double			 t0;
 	unsigned long		 saved_gen;
 	unsigned long		 saved_urgent_gen;
+	unsigned long		 saved_power_gen;
 	unsigned int		 save_alarm;
+	unsigned int		 power_alarm;
+	double			 saved_at;
 	struct state_writer	*writer;
 	struct confirm		*confirms;	/* asked, not all answered */
+	struct flap		*flap;		/* event lines per UPS */
+	unsigned int		 flap_alarm;
+	struct action		*held;		/* waiting for their save */
+	size_t			 nheld;
+	size_t			 cheld;
+	unsigned int		 held_alarm;
 } ux;
 
 /* A CONFIRM action: the GETs sent to a host's cards. */
@@ -68,6 +78,9 @@ struct confirm {
 };
 
 #define SAVE_DELAY_US	100000	/* coalesce host progress writes */
+#define POWER_DELAY_US	20000	/* coalesce UPS power changes */
+#define POWER_GAP	0.2	/* seconds: at most 5 such saves a second */
+#define URGENT_GAP	0.02	/* seconds between saves actions wait for */
 
 double
 core_now(void)
@@ -206,26 +219,27 @@ static void
 save_now(void)
 {
 	json_t	*j;
-	char	*text;
 
 	ux.saved_gen = engine_generation(ux.engine);
 	ux.saved_urgent_gen = engine_urgent_generation(ux.engine);
+	ux.saved_power_gen = engine_power_generation(ux.engine);
+	ux.saved_at = core_now();
 	if (ux.writer == NULL ||
 	    (j = engine_export(ux.engine, wall_offset())) == NULL)
 		return;
 	json_object_set_new(j, "saved", json_real(wall_now()));
 	json_object_set_new(j, "policy", json_string(ux.policy->path));
-	if ((text = json_dumps(j, JSON_COMPACT)) != NULL)
-		state_writer_submit(ux.writer, ux.policy->state_dir, text);
-	json_decref(j);
+	state_writer_submit(ux.writer, ux.policy->state_dir, j);
 }
 
 static void
 save_tick(unsigned int id, void *arg)
 {
-	(void)id;
 	(void)arg;
-	ux.save_alarm = 0;
+	if (id == ux.save_alarm)
+		ux.save_alarm = 0;
+	if (id == ux.power_alarm)
+		ux.power_alarm = 0;
 	if (ux.engine && engine_generation(ux.engine) != ux.saved_gen)
 		save_now();
 }
@@ -233,20 +247,34 @@ save_tick(unsigned int id, void *arg)
 /*
  * Urgent changes go to the writer before the actions go to the workers:
  * the write lands a few milliseconds after, and whatever a crash in
- * between loses is an action that is safe to repeat.
+ * between loses is an action that is safe to repeat. A UPS's power goes
+ * out within POWER_DELAY_US, or POWER_GAP after the last save: soon
+ * enough for the timers to survive a crash, and cards flapping thousands
+ * of times a second cost five exports a second, not one per trap.
  */
 static void
 maybe_save(void)
 {
-	struct timeval	 tv = { 0, SAVE_DELAY_US };
+	struct timeval	 later = { 0, SAVE_DELAY_US };
+	struct timeval	 soon = { 0, POWER_DELAY_US };
+	double		 wait = ux.saved_at + POWER_GAP - core_now();
 
 	if (ux.engine == NULL)
 		return;
+	if (wait * 1e6 > POWER_DELAY_US) {
+		soon.tv_sec = (time_t)wait;
+		soon.tv_usec = (suseconds_t)((wait - soon.tv_sec) * 1e6);
+	}
 	if (engine_urgent_generation(ux.engine) != ux.saved_urgent_gen)
 		save_now();
-	else if (engine_generation(ux.engine) != ux.saved_gen &&
+	else if (engine_power_generation(ux.engine) != ux.saved_power_gen) {
+		if (ux.power_alarm == 0)
+			ux.power_alarm = snmp_alarm_register_hr(soon, 0,
+			    save_tick, NULL);
+	} else if (engine_generation(ux.engine) != ux.saved_gen &&
 	    ux.save_alarm == 0)
-		ux.save_alarm = snmp_alarm_register_hr(tv, 0, save_tick, NULL);
+		ux.save_alarm = snmp_alarm_register_hr(later, 0, save_tick,
+		    NULL);
 }
 
 static void
@@ -300,11 +328,66 @@ schedule(double now)
 	ux.alarm = snmp_alarm_register_hr(tv, 0, alarm_fired, NULL);
 }
 
+static void	 pump(void);
+
+static void
+release_held(unsigned int id, void *arg)
+{
+	double	 now = core_now();
+	size_t	 i, n = ux.nheld;
+
+	(void)id;
+	(void)arg;
+	ux.held_alarm = 0;
+	ux.nheld = 0;
+	save_now();
+	for (i = 0; i < n; i++)
+		dispatch(&ux.held[i], now);
+	pump();
+}
+
+static int
+hold(const struct action *a, size_t n)
+{
+	struct action	*h;
+	size_t		 c;
+
+	if (ux.nheld + n > ux.cheld) {
+		c = ux.cheld ? ux.cheld * 2 : 256;
+		while (c < ux.nheld + n)
+			c *= 2;
+		if ((h = realloc(ux.held, c * sizeof(*h))) == NULL)
+			return -1;
+		ux.held = h;
+		ux.cheld = c;
+	}
+	memcpy(ux.held + ux.nheld, a, n * sizeof(*a));
+	ux.nheld += n;
+	return 0;
+}
+
+/*
+ * Actions whose state must be on disk first wait for the next save when
+ * one went out less than URGENT_GAP ago: a thousand cards reporting one
+ * outage within milliseconds then cost fifty exports a second, not a
+ * thousand (each export walks every host at risk), and snmptrapd keeps
+ * reading its socket. Whatever is held keeps its order; what comes after
+ * it waits with it.
+ */
+static int
+must_wait(double now)
+{
+	return ux.nheld > 0 ||
+	    (engine_urgent_generation(ux.engine) != ux.saved_urgent_gen &&
+	    now - ux.saved_at < URGENT_GAP);
+}
+
 /* Hand every due action to its worker, then re-arm the alarm. */
 static void
 pump(void)
 {
 	struct action	 acts[ACTIONS_BATCH];
+	struct timeval	 tv = { 0, 0 };
 	double		 now = core_now();
 	size_t		 n, i;
 
@@ -312,12 +395,33 @@ pump(void)
 		return;
 	do {
 		n = engine_take_actions(ux.engine, now, acts, ACTIONS_BATCH);
+		if (must_wait(now) && hold(acts, n) == 0) {
+			if (ux.held_alarm == 0) {
+				tv.tv_usec = (suseconds_t)(fmax(ux.saved_at +
+				    URGENT_GAP - now, 0) * 1e6);
+				ux.held_alarm = snmp_alarm_register_hr(tv, 0,
+				    release_held, NULL);
+			}
+			continue;
+		}
 		/* On disk before the pool hears of it. */
 		maybe_save();
 		for (i = 0; i < n; i++)
 			dispatch(&acts[i], now);
 	} while (n == ACTIONS_BATCH);
 	schedule(now);
+}
+
+/* Before the engine or the workers change: nothing may stay held. */
+static void
+held_flush(int deliver)
+{
+	if (ux.held_alarm)
+		snmp_alarm_unregister(ux.held_alarm);
+	ux.held_alarm = 0;
+	if (deliver && ux.nheld > 0)
+		release_held(0, NULL);
+	ux.nheld = 0;
 }
 
 static void
@@ -332,16 +436,60 @@ alarm_fired(unsigned int id, void *arg)
 }
 
 static void
-ups_event_from(size_t ups, enum ups_event ev, const char *source)
+flap_report(size_t ups, unsigned int held, void *arg)
+{
+	struct ups_status	 st;
+
+	(void)arg;
+	engine_ups_status(ux.engine, ups, &st);
+	plog(LOG_WARNING, "ups=%s events_not_logged=%u window_s=%.0f "
+	    "power=%s reason=\"more than %d events in the window: the card "
+	    "flaps or someone floods its address\"", ux.policy->ups[ups].name,
+	    held, FLAP_WINDOW, ups_power_name(st.power), FLAP_BURST);
+}
+
+static void
+flap_tick(unsigned int id, void *arg)
+{
+	double		 next, wait;
+	struct timeval	 tv;
+
+	(void)id;
+	(void)arg;
+	ux.flap_alarm = 0;
+	next = flap_flush(ux.flap, core_now(), flap_report, NULL);
+	if (next == INFINITY)
+		return;
+	wait = fmax(next - core_now(), 0.001);
+	tv.tv_sec = (time_t)wait;
+	tv.tv_usec = (suseconds_t)((wait - tv.tv_sec) * 1e6);
+	ux.flap_alarm = snmp_alarm_register_hr(tv, 0, flap_tick, NULL);
+}
+
+static void
+event_line(size_t ups, enum ups_event ev, const char *source)
+{
+	struct timeval	 tv = { (time_t)FLAP_WINDOW, 0 };
+
+	if (flap_allow(ux.flap, ups, core_now()))
+		plog(LOG_NOTICE, "ups=%s event=%s source=%s",
+		    ux.policy->ups[ups].name, event_name(ev), source);
+	else if (ux.flap_alarm == 0)
+		ux.flap_alarm = snmp_alarm_register_hr(tv, 0, flap_tick, NULL);
+}
+
+/* Polls log what changed; traps (`always`) log every event. */
+static void
+ups_event_from(size_t ups, enum ups_event ev, const char *source,
+    int always)
 {
 	struct ups_status	 before, after;
 
 	engine_ups_status(ux.engine, ups, &before);
 	engine_on_ups_event(ux.engine, ups, ev, core_now());
 	engine_ups_status(ux.engine, ups, &after);
-	if (before.power != after.power)
-		plog(LOG_NOTICE, "ups=%s event=%s source=%s",
-		    ux.policy->ups[ups].name, event_name(ev), source);
+	if (always || before.power != after.power)
+		event_line(ups, ev, source);
 }
 
 /* A routine poll: the card's word counts like a trap's. */
@@ -351,7 +499,7 @@ poll_state(size_t ups, enum poll_state st)
 	if (ux.engine == NULL)
 		return;
 	ups_event_from(ups, st == POLL_ON_BATTERY ? UPS_EV_ON_BATTERY :
-	    UPS_EV_POWER_RESTORED, "poll");
+	    UPS_EV_POWER_RESTORED, "poll", 0);
 	pump();
 }
 
@@ -414,7 +562,7 @@ poll_confirmed(unsigned long id, size_t ups, enum poll_state st)
 	c->answered++;
 	if (st == POLL_ONLINE) {
 		c->online = 1;
-		ups_event_from(ups, UPS_EV_POWER_RESTORED, "confirm");
+		ups_event_from(ups, UPS_EV_POWER_RESTORED, "confirm", 0);
 	} else if (st == POLL_UNREACHABLE || st == POLL_UNKNOWN)
 		c->unreachable++;
 	if (c->answered < c->asked)
@@ -443,11 +591,11 @@ confirms_abandon(void)
 }
 
 void
-core_ups_event(size_t ups, enum ups_event ev)
+core_ups_event(size_t ups, enum ups_event ev, const char *source)
 {
 	if (ux.engine == NULL)
 		return;
-	engine_on_ups_event(ux.engine, ups, ev, core_now());
+	ups_event_from(ups, ev, source, 1);
 	pump();
 }
 
@@ -556,6 +704,19 @@ load_policy(const char *path)
 	return p;
 }
 
+/* What was held back is told before the UPS list changes. */
+static void
+flap_close(void)
+{
+	if (ux.flap_alarm)
+		snmp_alarm_unregister(ux.flap_alarm);
+	ux.flap_alarm = 0;
+	if (ux.engine)
+		flap_flush(ux.flap, INFINITY, flap_report, NULL);
+	flap_free(ux.flap);
+	ux.flap = NULL;
+}
+
 static int
 install(struct policy *p, struct engine *e, struct worker **workers)
 {
@@ -564,6 +725,8 @@ install(struct policy *p, struct engine *e, struct worker **workers)
 
 	if ((addrs = build_addr_index(p, &n)) == NULL)
 		return -1;
+	/* Without it every event is logged: nothing is lost. */
+	ux.flap = flap_new(p->nups);
 	free(ux.addrs);
 	ux.addrs = addrs;
 	ux.naddrs = n;
@@ -639,6 +802,8 @@ reconcile_workers(const struct policy *old, const struct policy *np)
 	/* Stopped workers answer what they had as transient: the new
 	 * engine maps those answers to its own ids and retries. */
 	for (i = 0; i < old->npools; i++)
+		worker_stop_begin(ux.workers[i]);
+	for (i = 0; i < old->npools; i++)
 		worker_stop(ux.workers[i]);
 	return w;
 }
@@ -655,6 +820,7 @@ reload(void)
 		    "stays in force", ux.path);
 		return;
 	}
+	held_flush(1);
 	ne = engine_new(np);
 	if (ne == NULL || engine_adopt(ne, ux.engine, core_now()) == -1 ||
 	    (w = reconcile_workers(old, np)) == NULL) {
@@ -666,6 +832,7 @@ reload(void)
 	}
 	confirms_abandon();
 	poll_stop();
+	flap_close();
 	engine_free(ux.engine);
 	free(ux.workers);
 	install(np, ne, w);
@@ -717,10 +884,16 @@ core_shutdown(void)
 	size_t	 i;
 
 	if (ux.started) {
+		/* Held actions stay in flight in the saved state: a restart
+		 * settles them from the pool's facts. */
+		held_flush(0);
+		for (i = 0; i < ux.policy->npools; i++)
+			worker_stop_begin(ux.workers[i]);
 		for (i = 0; i < ux.policy->npools; i++)
 			worker_stop(ux.workers[i]);
 		confirms_abandon();
 		poll_stop();
+		flap_close();
 		save_now();
 		state_writer_stop(ux.writer);
 		unregister_readfd(ux.ob.rfd);
@@ -732,6 +905,7 @@ core_shutdown(void)
 	policy_free(ux.policy);
 	free(ux.workers);
 	free(ux.addrs);
+	free(ux.held);
 	free(ux.path);
 	classify_free();
 	memset(&ux, 0, sizeof(ux));

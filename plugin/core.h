@@ -22,6 +22,6 @@ void		 core_shutdown(void);
 const struct policy *core_policy(void);
 long		 core_ups_by_addr(const struct policy_addr *);
 double		 core_now(void);
-void		 core_ups_event(size_t, enum ups_event);
+void		 core_ups_event(size_t, enum ups_event, const char *);
 
 #endif

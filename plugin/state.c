@@ -22,7 +22,7 @@ struct state_writer {
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 cv;
 	char		*dir;		/* of the pending snapshot */
-	char		*text;
+	json_t		*snap;		/* owned; encoded by the thread */
 	int		 stop;
 	struct outbox	*ob;
 	int		 failing;
@@ -144,12 +144,15 @@ report(struct state_writer *sw, int prio, const char *fmt, ...)
 }
 
 static void
-write_one(struct state_writer *sw, const char *dir, const char *text)
+write_one(struct state_writer *sw, const char *dir, json_t *snap)
 {
 	char	 err[320];
+	char	*text;
 	time_t	 now = time(NULL);
 
-	if (state_write(dir, text, err, sizeof(err)) == -1) {
+	if ((text = json_dumps(snap, JSON_COMPACT)) == NULL)
+		snprintf(err, sizeof(err), "out of memory encoding the state");
+	if (text == NULL || state_write(dir, text, err, sizeof(err)) == -1) {
 		if (!sw->failing || now - sw->error_at >= ERROR_EVERY)
 			report(sw, LOG_ERR, "state not saved: %s (protecting "
 			    "the pools from memory; a restart would forget "
@@ -160,29 +163,32 @@ write_one(struct state_writer *sw, const char *dir, const char *text)
 		report(sw, LOG_NOTICE, "state saved again in %.400s", dir);
 		sw->failing = 0;
 	}
+	free(text);
 }
 
 static void *
 writer_main(void *arg)
 {
 	struct state_writer	*sw = arg;
-	char			*dir, *text;
+	char			*dir;
+	json_t			*snap;
 	int			 stop;
 
 	for (;;) {
 		pthread_mutex_lock(&sw->mu);
-		while (sw->text == NULL && !sw->stop)
+		while (sw->snap == NULL && !sw->stop)
 			pthread_cond_wait(&sw->cv, &sw->mu);
 		dir = sw->dir;
-		text = sw->text;
-		sw->dir = sw->text = NULL;
+		snap = sw->snap;
+		sw->dir = NULL;
+		sw->snap = NULL;
 		stop = sw->stop;
 		pthread_mutex_unlock(&sw->mu);
-		if (text)
-			write_one(sw, dir, text);
+		if (snap)
+			write_one(sw, dir, snap);
 		free(dir);
-		free(text);
-		if (stop && text == NULL)
+		json_decref(snap);
+		if (stop && snap == NULL)
 			break;
 	}
 	return NULL;
@@ -205,21 +211,24 @@ state_writer_start(struct outbox *ob)
 	return sw;
 }
 
-/* Takes text; an older snapshot not yet written is dropped for it. */
+/*
+ * Takes the snapshot, which nothing else may hold: it is encoded on the
+ * writer's thread. An older one not yet written is dropped for it.
+ */
 void
-state_writer_submit(struct state_writer *sw, const char *dir, char *text)
+state_writer_submit(struct state_writer *sw, const char *dir, json_t *snap)
 {
 	char	*d = strdup(dir);
 
 	if (d == NULL) {
-		free(text);
+		json_decref(snap);
 		return;
 	}
 	pthread_mutex_lock(&sw->mu);
 	free(sw->dir);
-	free(sw->text);
+	json_decref(sw->snap);
 	sw->dir = d;
-	sw->text = text;
+	sw->snap = snap;
 	pthread_cond_signal(&sw->cv);
 	pthread_mutex_unlock(&sw->mu);
 }
@@ -237,6 +246,6 @@ state_writer_stop(struct state_writer *sw)
 	pthread_mutex_destroy(&sw->mu);
 	pthread_cond_destroy(&sw->cv);
 	free(sw->dir);
-	free(sw->text);
+	json_decref(sw->snap);
 	free(sw);
 }

@@ -29,7 +29,7 @@ int	 state_write(const char *, const char *, char *, size_t);
  * still pending.
  */
 struct state_writer *state_writer_start(struct outbox *);
-void	 state_writer_submit(struct state_writer *, const char *, char *);
+void	 state_writer_submit(struct state_writer *, const char *, json_t *);
 void	 state_writer_stop(struct state_writer *);
 
 #endif

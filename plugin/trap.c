@@ -247,8 +247,6 @@ trap_handle(netsnmp_pdu *pdu, netsnmp_transport *t, netsnmp_trapd_handler *h)
 		    "not a power event" : "no trap OID");
 		return NETSNMPTRAPD_HANDLER_OK;
 	}
-	plog(LOG_NOTICE, "ups=%s event=%s source=%s", p->ups[ups].name,
-	    event_name(ev), src.text);
-	core_ups_event((size_t)ups, ev);
+	core_ups_event((size_t)ups, ev, src.text);
 	return NETSNMPTRAPD_HANDLER_OK;
 }

@@ -913,15 +913,27 @@ worker_submit(struct worker *w, const struct action *a, const char *host)
 }
 
 void
-worker_stop(struct worker *w)
+worker_stop_begin(struct worker *w)
 {
 	if (w == NULL)
 		return;
 	pthread_mutex_lock(&w->mu);
-	w->stop = 1;
-	pthread_cond_signal(&w->cv);
-	xenapi_wakeup(w->x);	/* a request in progress ends now */
+	if (!w->stop) {
+		w->stop = 1;
+		pthread_cond_signal(&w->cv);
+		/* A request in progress ends now; the logout that follows
+		 * must not be cut short by a second wakeup. */
+		xenapi_wakeup(w->x);
+	}
 	pthread_mutex_unlock(&w->mu);
+}
+
+void
+worker_stop(struct worker *w)
+{
+	if (w == NULL)
+		return;
+	worker_stop_begin(w);
 	pthread_join(w->thread, NULL);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);

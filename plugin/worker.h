@@ -20,7 +20,10 @@ struct worker	*worker_start(const struct policy_pool *, struct outbox *,
 void		 worker_submit(struct worker *, const struct action *,
 		    const char *);
 /* Stops within a second: requests in progress are aborted, the session
- * logged out, and every action not finished is answered as transient. */
+ * logged out, and every action not finished is answered as transient.
+ * worker_stop_begin only asks, so that many workers log out at once;
+ * worker_stop then waits for it and frees the worker. */
+void		 worker_stop_begin(struct worker *);
 void		 worker_stop(struct worker *);
 /* Whether a reloaded pool can keep this worker (same connection). */
 int		 worker_same_pool(const struct worker *,

@@ -103,6 +103,7 @@ engine_new(const struct policy *p)
 	e->t.max_attempts = 6;
 	e->t.watch_interval = 5.0;
 	e->t.settle = 2.0;
+	e->t.outage_refresh_gap = 5.0;
 	e->t.confirm_retry = 5.0;
 	e->ups = calloc(p->nups, sizeof(*e->ups));
 	e->hosts = calloc(p->nhosts, sizeof(*e->hosts));
@@ -209,6 +210,16 @@ engine_queue(struct engine *e, const struct action *a)
 }
 
 /* Recompute whether every feed of a host is on battery, and since when. */
+static void
+pool_want_outage_refresh(struct engine *e, struct epool *pl)
+{
+	double	 at = pl->facts_at + e->t.outage_refresh_gap;
+
+	pl->refresh_wanted = 1;
+	if (at > pl->refresh_at)
+		pl->refresh_at = at;
+}
+
 void
 engine_host_repower(struct engine *e, size_t hi, double now)
 {
@@ -241,7 +252,7 @@ engine_host_repower(struct engine *e, size_t hi, double now)
 		h->fresh_asked = -INFINITY;
 		h->attempts = 0;
 		h->retry_at = -INFINITY;
-		e->pools[h->cfg->pool].refresh_wanted = 1;
+		pool_want_outage_refresh(e, &e->pools[h->cfg->pool]);
 		e->pools[h->cfg->pool].designate_failed = 0;
 		e->pools[h->cfg->pool].designate_attempts = 0;
 	} else if (!risk && h->at_risk) {
@@ -324,7 +335,7 @@ engine_on_ups_event(struct engine *e, size_t ups, enum ups_event ev,
 	if (!ups_apply(&e->ups[ups], ev, now))
 		return 0;
 	e->gen++;
-	e->urgent_gen++;
+	e->power_gen++;
 	for (i = 0; i < e->ups_nhosts[ups]; i++)
 		engine_host_repower(e, e->ups_hosts[ups][i], now);
 	return 0;
@@ -893,6 +904,12 @@ unsigned long
 engine_urgent_generation(const struct engine *e)
 {
 	return e->urgent_gen;
+}
+
+unsigned long
+engine_power_generation(const struct engine *e)
+{
+	return e->power_gen;
 }
 
 size_t

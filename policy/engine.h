@@ -136,6 +136,12 @@ struct engine_tuning {
 	 */
 	double	 settle;
 	double	 confirm_retry;		/* after a card said "online" */
+	/*
+	 * A new outage asks the pool for fresh facts, but not sooner than
+	 * this after the last ones: a flapping card must not keep every
+	 * master busy answering get_all_records.
+	 */
+	double	 outage_refresh_gap;
 };
 
 struct engine	*engine_new(const struct policy *);
@@ -174,15 +180,17 @@ int		 engine_adopt(struct engine *, const struct engine *, double);
 /*
  * Durable state. engine_generation changes whenever anything worth saving
  * changes; engine_urgent_generation when it should be saved before the
- * actions just taken go out: a UPS's power state (it sets the timers), a
- * host touched for the first time, a shutdown. `off` turns engine time
- * into the caller's wall clock. engine_import returns the hosts restored,
- * or -1.
+ * actions just taken go out (a host touched for the first time, a
+ * shutdown); engine_power_generation when a UPS's power state changed (it
+ * sets the timers: worth saving soon, but a flapping card must not cost a
+ * save per trap). `off` turns engine time into the caller's wall clock.
+ * engine_import returns the hosts restored, or -1.
  */
 json_t		*engine_export(const struct engine *, double);
 int		 engine_import(struct engine *, json_t *, double, double);
 unsigned long	 engine_generation(const struct engine *);
 unsigned long	 engine_urgent_generation(const struct engine *);
+unsigned long	 engine_power_generation(const struct engine *);
 
 void		 engine_ups_status(const struct engine *, size_t,
 		    struct ups_status *);

@@ -116,6 +116,7 @@ struct engine {
 	int			 ndirty;
 	unsigned long		 gen;		/* durable state changes */
 	unsigned long		 urgent_gen;	/* of which: save before acting */
+	unsigned long		 power_gen;	/* of which: UPS power changes */
 
 	unsigned long		*remap;		/* adopted ids: old, new pairs */
 	size_t			 nremap;

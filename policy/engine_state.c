@@ -28,23 +28,51 @@ export_ups(const struct eups *u, double off)
 	    u->imminent, "comms_lost", u->comms_lost);
 }
 
+static void
+set_flag(json_t *o, const char *key, int v)
+{
+	if (v)
+		json_object_set_new_nocheck(o, key, json_true());
+}
+
+/*
+ * Only what differs from a host at rest is written (import reads a
+ * missing key as false, zero or empty): a save runs on snmptrapd's loop,
+ * and with thousands of hosts at risk its cost is the number of values.
+ */
 static json_t *
 export_host(const struct ehost *h, double off)
 {
 	json_t	*o;
 
-	o = json_pack("{s:b, s:f, s:b, s:f, s:s, s:b, s:b, s:b, s:b, s:i, "
-	    "s:b, s:b, s:b, s:b, s:s}",
-	    "at_risk", h->at_risk, "risk_since", h->risk_since + off,
-	    "final", h->final, "final_since", h->final_since + off,
-	    "final_why", h->final_why ? h->final_why : "",
-	    "disabled", h->disabled, "marked", h->marked,
-	    "evacuated", h->evacuated, "vms_clear", h->vms_clear,
-	    "blocked", h->blocked, "down", h->down,
-	    "restore_pending", h->restore_pending, "touched", h->touched,
-	    "failed", h->failed, "error", h->error);
-	if (o && h->inflight)
-		json_object_set_new(o, "inflight",
+	if ((o = json_object()) == NULL)
+		return NULL;
+	set_flag(o, "at_risk", h->at_risk);
+	if (h->at_risk)
+		json_object_set_new_nocheck(o, "risk_since",
+		    json_real(h->risk_since + off));
+	if (h->final) {
+		set_flag(o, "final", 1);
+		json_object_set_new_nocheck(o, "final_since",
+		    json_real(h->final_since + off));
+		json_object_set_new_nocheck(o, "final_why",
+		    json_string(h->final_why ? h->final_why : ""));
+	}
+	set_flag(o, "disabled", h->disabled);
+	set_flag(o, "marked", h->marked);
+	set_flag(o, "evacuated", h->evacuated);
+	set_flag(o, "vms_clear", h->vms_clear);
+	if (h->blocked)
+		json_object_set_new_nocheck(o, "blocked",
+		    json_integer(h->blocked));
+	set_flag(o, "down", h->down);
+	set_flag(o, "restore_pending", h->restore_pending);
+	set_flag(o, "touched", h->touched);
+	set_flag(o, "failed", h->failed);
+	if (h->error[0])
+		json_object_set_new_nocheck(o, "error", json_string(h->error));
+	if (h->inflight)
+		json_object_set_new_nocheck(o, "inflight",
 		    json_string(action_op_name(h->inflight_op)));
 	return o;
 }

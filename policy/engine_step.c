@@ -246,6 +246,15 @@ step_handover(struct step *s)
 		return 1;
 	if ((target = handover_target(s)) == NULL)
 		return 0;
+	/*
+	 * A member on good power now may be on battery a moment later: the
+	 * cards of one site speak milliseconds to seconds apart. Hand over
+	 * only once they had the settle window to do so.
+	 */
+	if (s->now < m->due + s->e->t.settle) {
+		step_later(s, m->due + s->e->t.settle);
+		return 1;
+	}
 	if (s->now < pl->designate_at) {
 		step_later(s, pl->designate_at);
 		return 1;

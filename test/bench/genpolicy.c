@@ -2,88 +2,148 @@
  * genpolicy: write a large valid policy for benchmarks.
  *
  *   genpolicy [-u UPSES] [-p POOLS] [-n HOSTS] [-w PASSWORD_FILE]
+ *             [-d STATE_DIR] [-m MAINTENANCE_AFTER -s SHUTDOWN_AFTER]
+ *             [-x PORT [-X DIR]]
  *
  * UPS k gets the loopback address 127.1.(k / 250).(k % 250 + 1) so that a
  * benchmark can send traps "from" it on this machine. Every host has both
- * timers, every third host a redundant second feed.
+ * timers (staggered unless -m and -s fix them), every third host a
+ * redundant second feed. With -x the pools are fakexapi pools on loopback:
+ * pool p's member i listens on PORT + p * HOSTS/POOLS + i, the first
+ * member is the master, and -X writes each pool's fakexapi configuration
+ * (no VMs, password "secret") to DIR/poolP.json.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+struct gen {
+	int		 nups, npools, nhosts, per;
+	int		 maint, shut;	/* -1: staggered */
+	int		 port;		/* 0: unreachable https pools */
+	const char	*pw, *dir, *fakedir;
+};
+
 static void
-write_ups(FILE *f, int nups)
+write_ups(FILE *f, const struct gen *g)
 {
 	int	 k;
 
 	fprintf(f, "  \"ups\": {\n");
-	for (k = 0; k < nups; k++)
+	for (k = 0; k < g->nups; k++)
 		fprintf(f, "    \"ups%d\": { \"address\": \"127.1.%d.%d\", "
 		    "\"warning_period\": %d }%s\n", k, k / 250, k % 250 + 1,
-		    300 + k % 7, k + 1 < nups ? "," : "");
+		    300 + k % 7, k + 1 < g->nups ? "," : "");
 	fprintf(f, "  },\n");
 }
 
 static void
-write_pool(FILE *f, int p, int first, int n, int nups, const char *pw,
-    int last)
+write_url(FILE *f, const struct gen *g, int p)
+{
+	if (g->port)
+		fprintf(f, "      \"url\": \"http://127.0.0.1:%d\", "
+		    "\"allow_plaintext\": true,\n", g->port + p * g->per);
+	else
+		fprintf(f, "      \"url\": \"https://127.2.%d.%d\",\n", p / 250,
+		    p % 250 + 1);
+}
+
+static void
+write_pool(FILE *f, const struct gen *g, int p, int first, int n)
 {
 	int	 h, u;
 
-	fprintf(f, "    \"pool%d\": {\n      \"url\": \"https://127.2.%d.%d\","
-	    "\n      \"username\": \"root\", \"password_file\": \"%s\",\n"
-	    "      \"hosts\": {\n", p, p / 250, p % 250 + 1, pw);
+	fprintf(f, "    \"pool%d\": {\n", p);
+	write_url(f, g, p);
+	fprintf(f, "      \"username\": \"root\", \"password_file\": \"%s\","
+	    "\n      \"hosts\": {\n", g->pw);
 	for (h = first; h < first + n; h++) {
-		u = h % nups;
+		u = h % g->nups;
 		fprintf(f, "        \"host%d\": { \"powered_by\": [\"ups%d\"",
 		    h, u);
-		if (h % 3 == 0 && nups > 1)
-			fprintf(f, ", \"ups%d\"", (u + 1) % nups);
+		if (h % 3 == 0 && g->nups > 1)
+			fprintf(f, ", \"ups%d\"", (u + 1) % g->nups);
 		fprintf(f, "], \"maintenance_after\": %d, \"shutdown_after\": "
-		    "%d }%s\n", 30 + h % 60, 120 + h % 120,
+		    "%d }%s\n", g->maint >= 0 ? g->maint : 30 + h % 60,
+		    g->shut >= 0 ? g->shut : 120 + h % 120,
 		    h + 1 < first + n ? "," : "");
 	}
-	fprintf(f, "      }\n    }%s\n", last ? "" : ",");
+	fprintf(f, "      }\n    }%s\n", p + 1 == g->npools ? "" : ",");
+}
+
+static int
+write_fake(const struct gen *g, int p)
+{
+	char	 path[4096];
+	FILE	*f;
+	int	 i;
+
+	snprintf(path, sizeof(path), "%s/pool%d.json", g->fakedir, p);
+	if ((f = fopen(path, "w")) == NULL) {
+		perror(path);
+		return -1;
+	}
+	fprintf(f, "{ \"password\": \"secret\", \"per_vm_ms\": 20, "
+	    "\"boot_ms\": 200, \"shutdown_ms\": 20, \"vms\": [],\n"
+	    "  \"hosts\": [\n");
+	for (i = 0; i < g->per; i++)
+		fprintf(f, "    { \"name_label\": \"host%d\", \"port\": %d%s }"
+		    "%s\n", p * g->per + i, g->port + p * g->per + i,
+		    i == 0 ? ", \"master\": true" : "",
+		    i + 1 < g->per ? "," : "");
+	fprintf(f, "  ]\n}\n");
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: genpolicy [-u ups] [-p pools] [-n hosts] "
+	    "[-w password_file] [-d state_dir]\n"
+	    "                 [-m maintenance_after -s shutdown_after] "
+	    "[-x port [-X dir]]\n");
+	exit(2);
 }
 
 int
 main(int argc, char **argv)
 {
-	int		 nups = 1000, npools = 200, nhosts = 5000, ch, p, per;
-	const char	*pw = "/dev/null";
+	struct gen	 g = { 1000, 200, 5000, 0, -1, -1, 0, "/dev/null",
+			    "/tmp/upsxen-bench", NULL };
+	int		 ch, p;
 
-	while ((ch = getopt(argc, argv, "u:p:n:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "u:p:n:w:d:m:s:x:X:")) != -1) {
 		switch (ch) {
-		case 'u':
-			nups = atoi(optarg);
-			break;
-		case 'p':
-			npools = atoi(optarg);
-			break;
-		case 'n':
-			nhosts = atoi(optarg);
-			break;
-		case 'w':
-			pw = optarg;
-			break;
-		default:
-			fprintf(stderr, "usage: genpolicy [-u ups] [-p pools] "
-			    "[-n hosts] [-w password_file]\n");
-			return 2;
+		case 'u': g.nups = atoi(optarg); break;
+		case 'p': g.npools = atoi(optarg); break;
+		case 'n': g.nhosts = atoi(optarg); break;
+		case 'w': g.pw = optarg; break;
+		case 'd': g.dir = optarg; break;
+		case 'm': g.maint = atoi(optarg); break;
+		case 's': g.shut = atoi(optarg); break;
+		case 'x': g.port = atoi(optarg); break;
+		case 'X': g.fakedir = optarg; break;
+		default: usage();
 		}
 	}
-	if (nups < 1 || npools < 1 || nhosts < npools) {
+	if (g.nups < 1 || g.npools < 1 || g.nhosts < g.npools ||
+	    (g.maint >= 0) != (g.shut >= 0) || (g.fakedir && !g.port) ||
+	    (g.port && g.nhosts % g.npools)) {
 		fprintf(stderr, "genpolicy: need ups >= 1, hosts >= pools >= "
-		    "1\n");
+		    "1, -m with -s, -X with -x, and with -x as many hosts in "
+		    "every pool\n");
 		return 2;
 	}
-	per = nhosts / npools;
-	printf("{\n  \"state_dir\": \"/tmp/upsxen-bench\",\n");
-	write_ups(stdout, nups);
+	g.per = g.nhosts / g.npools;
+	printf("{\n  \"state_dir\": \"%s\",\n", g.dir);
+	write_ups(stdout, &g);
 	printf("  \"pools\": {\n");
-	for (p = 0; p < npools; p++)
-		write_pool(stdout, p, p * per, p + 1 < npools ? per :
-		    nhosts - p * per, nups, pw, p + 1 == npools);
+	for (p = 0; p < g.npools; p++) {
+		write_pool(stdout, &g, p, p * g.per, p + 1 < g.npools ?
+		    g.per : g.nhosts - p * g.per);
+		if (g.fakedir && write_fake(&g, p) == -1)
+			return 1;
+	}
 	printf("  }\n}\n");
 	return 0;
 }

@@ -971,6 +971,7 @@ fake_dispatch(xmlrpc_env *env, const char *info, const char *method,
 	read_args(&c);
 	if (strncmp(method, "fake.", 5) == 0) {
 		r = fake_control(env, c.f, method, params);
+		pthread_cond_signal(&c.f->wake);
 		pthread_mutex_unlock(&c.f->mu);
 		return r;
 	}
@@ -996,6 +997,7 @@ fake_dispatch(xmlrpc_env *env, const char *info, const char *method,
 	}
 	r = api_call(&c, m);
 	log_call(&c, m, r);
+	pthread_cond_signal(&c.f->wake);
 	pthread_mutex_unlock(&c.f->mu);
 	return r;
 }

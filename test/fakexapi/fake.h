@@ -79,6 +79,7 @@ struct fdelay {
 
 struct fake {
 	pthread_mutex_t	 mu;
+	pthread_cond_t	 wake;		/* a call may have started work */
 	double		 t0;
 	char		 username[64];
 	char		 password[128];
@@ -123,6 +124,7 @@ long		 fake_free_mib(const struct fake *, int);
 int		 fake_place_vm(const struct fake *, int, int);
 void		 fake_power_off(struct fake *, int);
 void		 fake_tick(struct fake *);
+int		 fake_busy(const struct fake *);
 struct ftask	*fake_task_new(struct fake *, enum ftask_kind, int, int, int);
 struct ftask	*fake_task_by_ref(struct fake *, const char *);
 json_t		*fake_state_json(const struct fake *);

@@ -373,6 +373,22 @@ fake_tick(struct fake *f)
 		tick_task(f, &f->tasks[i], now);
 }
 
+/* Whether a task or a boot will move on by itself. */
+int
+fake_busy(const struct fake *f)
+{
+	int	 i;
+
+	for (i = 0; i < f->nhosts; i++)
+		if (f->hosts[i].boot_at != INFINITY)
+			return 1;
+	for (i = 0; i < f->ntasks; i++)
+		if (strcmp(f->tasks[i].status, "pending") == 0 &&
+		    f->tasks[i].next_at != INFINITY)
+			return 1;
+	return 0;
+}
+
 struct ftask *
 fake_task_new(struct fake *f, enum ftask_kind kind, int host, int vm,
     int target)

@@ -49,9 +49,10 @@ core_now(void)
 }
 
 void
-core_ups_event(size_t ups, enum ups_event ev)
+core_ups_event(size_t ups, enum ups_event ev, const char *source)
 {
-	if (ups >= policy->nups || (unsigned)ev >= UPS_EV_COUNT)
+	if (ups >= policy->nups || (unsigned)ev >= UPS_EV_COUNT ||
+	    source == NULL || source[0] == '\0')
 		__builtin_trap();
 	events++;
 }

@@ -116,16 +116,17 @@ class Trapd:
 
     def __init__(self, work, port, policy_path, extra_conf="",
                  expect="upsxen: started", preload=True, wrapper=(),
-                 start_timeout=10.0):
+                 start_timeout=10.0, options=(), preload_more=(), env=None,
+                 auth="log"):
         self.work = work
         self.port = port
         self.logpath = work.file("snmptrapd.log", "")
         self.conf = work.file("snmptrapd.conf",
-                              "authCommunity log public\n"
-                              "doNotLogTraps yes\n" + extra_conf +
+                              "authCommunity %s public\n" % auth +
+                              extra_conf +
                               ("upsxenPolicy %s\n" % policy_path
                                if policy_path else ""))
-        env = dict(os.environ)
+        env = dict(os.environ, **(env or {}))
         # snmptrapd saves its own snmptrapd.conf there: keep it apart.
         env["SNMP_PERSISTENT_DIR"] = os.path.join(work.path, "persist")
         if preload:
@@ -134,9 +135,14 @@ class Trapd:
             extra = os.environ.get("UPSXEN_TRAPD_PRELOAD", "")
             env["LD_PRELOAD"] = " ".join(
                 x for x in (extra, os.path.join(BUILD, "upsxen.so")) if x)
+        if preload_more:
+            env["LD_PRELOAD"] = " ".join(
+                x for x in [env.get("LD_PRELOAD", "")] + list(preload_more)
+                if x)
         self.proc = subprocess.Popen(
             list(wrapper) +
-            ["snmptrapd", "-f", "-m", "", "-Lf", self.logpath, "-C",
+            ["snmptrapd", "-f", "-m", ""] + list(options) +
+            ["-Lf", self.logpath, "-C",
              "-c", self.conf, "-p", work.file("snmptrapd.pid"),
              "udp:127.0.0.1:%d" % port],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -447,11 +447,12 @@ test_master_hands_over_first(void **state)
 {
 	struct fixture		 f;
 	struct sim_host_state	 st;
+	/* Handed over once the settle window (2 s) is past. */
 	static const char *const want[] = {
-		"60 xenserver-1 designate_master master_handover",
-		"61 xenserver-1 disable maintenance_after",
-		"61.5 xenserver-1 mark_maintenance maintenance_after",
-		"62 xenserver-1 evacuate maintenance_after",
+		"62 xenserver-1 designate_master master_handover",
+		"63 xenserver-1 disable maintenance_after",
+		"63.5 xenserver-1 mark_maintenance maintenance_after",
+		"64 xenserver-1 evacuate maintenance_after",
 		"120 xenserver-1 shutdown shutdown_after",
 		NULL
 	};
@@ -464,6 +465,29 @@ test_master_hands_over_first(void **state)
 	sim_host_state(f.s, host(&f, "xenserver-2"), &st);
 	assert_true(st.master);
 	assert_int_equal(st.vms, 6);
+	assert_int_equal(sim_crashed_total(f.s), 0);
+	teardown_fixture(&f);
+}
+
+/*
+ * The other member's card speaks a second after the master falls due:
+ * the role must not move to a host about to be on battery too. The
+ * master then goes last.
+ */
+static void
+test_master_not_handed_to_member_about_to_fail(void **state)
+{
+	struct fixture		 f;
+	struct sim_host_state	 st;
+
+	(void)state;
+	setup(&f, seed1);
+	event(&f, "ups1", UPS_EV_ON_BATTERY, 0);
+	event(&f, "ups2", UPS_EV_ON_BATTERY, 61);	/* master due at 60 */
+	run(&f);
+	assert_int_equal(find(&f.tl, "designate_master", NULL), -1);
+	sim_host_state(f.s, host(&f, "xenserver-1"), &st);
+	assert_true(st.master);
 	assert_int_equal(sim_crashed_total(f.s), 0);
 	teardown_fixture(&f);
 }
@@ -973,6 +997,7 @@ main(void)
 		cmocka_unit_test(test_low_battery_goes_to_final_stage),
 		cmocka_unit_test(test_shutdown_imminent_maintenance_only_host),
 		cmocka_unit_test(test_master_hands_over_first),
+		cmocka_unit_test(test_master_not_handed_to_member_about_to_fail),
 		cmocka_unit_test(test_master_never_handed_over_under_ha),
 		cmocka_unit_test(test_whole_pool_down_master_last),
 		cmocka_unit_test(test_blocked_evacuation_stops_blockers),
