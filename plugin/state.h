@@ -13,7 +13,9 @@
 
 #include <jansson.h>
 
-#define STATE_FILE	"state.json"
+#include "engine.h"
+
+#define STATE_FILE	ENGINE_STATE_FILE
 
 struct outbox;
 struct state_writer;

@@ -9,7 +9,7 @@
 
 #include <pthread.h>
 
-#define THREAD_NICE	5
+#define THREAD_NICE	10
 
 /* 0, or the pthread_create error (-1 out of memory). */
 int	thread_start(pthread_t *, void *(*)(void *), void *);

@@ -186,6 +186,8 @@ int		 engine_adopt(struct engine *, const struct engine *, double);
  * save per trap). `off` turns engine time into the caller's wall clock.
  * engine_import returns the hosts restored, or -1.
  */
+#define ENGINE_STATE_FILE	"state.json"	/* in the policy's state_dir */
+
 json_t		*engine_export(const struct engine *, double);
 int		 engine_import(struct engine *, json_t *, double, double);
 unsigned long	 engine_generation(const struct engine *);

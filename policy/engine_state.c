@@ -74,7 +74,41 @@ export_host(const struct ehost *h, double off)
 	if (h->inflight)
 		json_object_set_new_nocheck(o, "inflight",
 		    json_string(action_op_name(h->inflight_op)));
+	/* For upsxenctl status: what was done last, and how it went. */
+	if (h->has_last) {
+		json_object_set_new_nocheck(o, "last_op",
+		    json_string(action_op_name(h->last_op)));
+		json_object_set_new_nocheck(o, "last_outcome",
+		    json_string(action_outcome_name(h->last_outcome)));
+	}
 	return o;
+}
+
+static int
+op_parse(const char *s, enum action_op *op)
+{
+	int	 i;
+
+	for (i = 0; i < ACT_OP_COUNT && s; i++)
+		if (strcmp(s, action_op_name((enum action_op)i)) == 0) {
+			*op = (enum action_op)i;
+			return 0;
+		}
+	return -1;
+}
+
+static int
+outcome_parse(const char *s, enum action_outcome *o)
+{
+	int	 i;
+
+	for (i = OUTCOME_OK; i <= OUTCOME_PERMANENT && s; i++)
+		if (strcmp(s, action_outcome_name((enum action_outcome)i)) ==
+		    0) {
+			*o = (enum action_outcome)i;
+			return 0;
+		}
+	return -1;
 }
 
 /* `off` turns an engine time into the caller's wall-clock time. */
@@ -174,6 +208,10 @@ import_host(struct ehost *h, json_t *o, double off)
 	h->touched = flag(o, "touched");
 	h->failed = flag(o, "failed");
 	snprintf(h->error, sizeof(h->error), "%s", err ? err : "");
+	h->has_last = op_parse(json_string_value(json_object_get(o,
+	    "last_op")), &h->last_op) == 0 && outcome_parse(
+	    json_string_value(json_object_get(o, "last_outcome")),
+	    &h->last_outcome) == 0;
 	/* What was under way is settled by the first facts, not replayed. */
 	h->uncertain = json_object_get(o, "inflight") != NULL || h->touched;
 }

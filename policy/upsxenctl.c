@@ -13,13 +13,18 @@ static const char usage_text[] =
     "                 [--evacuate-takes S] [--action-takes S] "
     "[--vm-stop-takes S]\n"
     "                 [--boot-takes S] [--until S]\n"
+    "       upsxenctl status [--state-dir DIR] [--json] [--all] [POLICY]\n"
     "\n"
     "  check   validate POLICY, print each host's schedule (exit 1 on "
     "errors)\n"
     "  plan    dry run: what the engine does, against a simulated pool, "
     "when\n"
     "          these UPS events happen (exit 1 if a VM would crash or a "
-    "host fail)\n";
+    "host fail)\n"
+    "  status  each UPS's power and each host's stage, next deadline and "
+    "last\n"
+    "          action, from the state upsxen saves (exit 1 if a host "
+    "failed)\n";
 
 int
 ctl_usage(const char *why)
@@ -39,6 +44,8 @@ main(int argc, char **argv)
 		return ctl_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "plan") == 0)
 		return ctl_plan(argc - 1, argv + 1);
+	if (strcmp(argv[1], "status") == 0)
+		return ctl_status(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(usage_text, stdout);
 		return 0;

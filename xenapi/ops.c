@@ -411,8 +411,23 @@ xenapi_host_vms(struct xenapi *x, const char *host, struct xenapi_vm **vms,
     size_t *n, struct xenapi_error *err)
 {
 	struct vm_walk	 w = { host, NULL, 0, 0 };
+	xmlrpc_value	*v = NULL;
+	char		 expr[XENAPI_REF_LEN + 32];
+	int		 rc;
 
-	if (all_records(x, "VM", vm_record_on, &w, err) == -1) {
+	/* Only this host's VMs: a big pool's full list is megabytes. */
+	if (strchr(host, '"') != NULL) {
+		xerr(err, XENAPI_ERR_PROTOCOL, "host reference %s: quote in "
+		    "it", host);
+		return -1;
+	}
+	snprintf(expr, sizeof(expr), "field \"resident_on\" = \"%s\"", host);
+	if ((rc = call_strings(x, "VM.get_all_records_where", &v, err, expr,
+	    NULL, NULL)) == 0)
+		rc = each_record(v, vm_record_on, &w, err);
+	if (v)
+		xmlrpc_DECREF(v);
+	if (rc == -1) {
 		free(w.vms);
 		return -1;
 	}

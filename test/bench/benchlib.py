@@ -43,7 +43,7 @@ class Pools:
                 # The pools stand for other machines: on this one they
                 # must not take the CPU from snmptrapd.
                 self.procs.append(subprocess.Popen(
-                    ["nice", "-n", "10", os.path.join(BUILD, "fakexapi"),
+                    ["nice", "-n", "19", os.path.join(BUILD, "fakexapi"),
                      os.path.join(self.dir, "pool%d.json" % p), "--log",
                      self.logs[p]], stdout=subprocess.PIPE,
                     stderr=subprocess.STDOUT, text=True))

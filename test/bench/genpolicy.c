@@ -11,7 +11,8 @@
  * redundant second feed. With -x the pools are fakexapi pools on loopback:
  * pool p's member i listens on PORT + p * HOSTS/POOLS + i, the first
  * member is the master, and -X writes each pool's fakexapi configuration
- * (no VMs, password "secret") to DIR/poolP.json.
+ * (no VMs, an evacuation takes 0.5 s as an empty host's does in xapi,
+ * password "secret") to DIR/poolP.json.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,7 +85,8 @@ write_fake(const struct gen *g, int p)
 		return -1;
 	}
 	fprintf(f, "{ \"password\": \"secret\", \"per_vm_ms\": 20, "
-	    "\"boot_ms\": 200, \"shutdown_ms\": 20, \"vms\": [],\n"
+	    "\"evacuate_ms\": 500, \"boot_ms\": 200, \"shutdown_ms\": 20, "
+	    "\"vms\": [],\n"
 	    "  \"hosts\": [\n");
 	for (i = 0; i < g->per; i++)
 		fprintf(f, "    { \"name_label\": \"host%d\", \"port\": %d%s }"

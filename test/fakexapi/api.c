@@ -580,6 +580,86 @@ m_vm_records(struct call *c)
 	return ok_json(c, all);
 }
 
+/*
+ * One clause of xapi's query language: field "NAME" = "VALUE". Returns
+ * the text after it, or NULL when it is not one.
+ */
+static const char *
+where_clause(const char *s, char *name, char *value, size_t len)
+{
+	size_t	 n;
+
+	s += strspn(s, " ");
+	if (strncmp(s, "field \"", 7) != 0)
+		return NULL;
+	s += 7;
+	if ((n = strcspn(s, "\"")) >= len || s[n] != '"')
+		return NULL;
+	memcpy(name, s, n);
+	name[n] = '\0';
+	s += n + 1;
+	s += strspn(s, " ");
+	if (*s++ != '=')
+		return NULL;
+	s += strspn(s, " ");
+	if (*s++ != '"' || (n = strcspn(s, "\"")) >= len || s[n] != '"')
+		return NULL;
+	memcpy(value, s, n);
+	value[n] = '\0';
+	return s + n + 1;
+}
+
+static int
+where_match(json_t *rec, const char *name, const char *value)
+{
+	json_t	*v = json_object_get(rec, name);
+
+	if (json_is_string(v))
+		return strcmp(json_string_value(v), value) == 0;
+	if (json_is_boolean(v))
+		return strcmp(json_is_true(v) ? "true" : "false", value) == 0;
+	return 0;
+}
+
+/* VM.get_all_records_where: clauses joined by "and", as xapi parses. */
+static xmlrpc_value *
+m_vm_records_where(struct call *c)
+{
+	char		 name[ARGLEN], value[ARGLEN];
+	const char	*s;
+	json_t		*all = json_object(), *rec;
+	int		 i, keep;
+
+	for (i = 0; i < c->f->nvms; i++) {
+		rec = vm_record(c->f, i);
+		keep = 1;
+		for (s = c->a[1]; s && *s; ) {
+			if ((s = where_clause(s, name, value, sizeof(name))) ==
+			    NULL)
+				break;
+			keep = keep && where_match(rec, name, value);
+			s += strspn(s, " ");
+			if (*s && strncmp(s, "and ", 4) != 0) {
+				s = NULL;
+				break;
+			}
+			if (*s)
+				s += 4;
+		}
+		if (s == NULL) {
+			json_decref(rec);
+			json_decref(all);
+			return fake_failure_v(c->env, "INTERNAL_ERROR",
+			    "Db_filter.Expression_error", c->a[1], NULL);
+		}
+		if (keep)
+			json_object_set_new(all, c->f->vms[i].ref, rec);
+		else
+			json_decref(rec);
+	}
+	return ok_json(c, all);
+}
+
 static xmlrpc_value *
 m_vm_record(struct call *c)
 {
@@ -735,6 +815,7 @@ static const struct method {
 	{ "Async.host.evacuate", 2, m_evacuate },
 	{ "host.shutdown", 2, m_host_shutdown },
 	{ "VM.get_all_records", 1, m_vm_records },
+	{ "VM.get_all_records_where", 2, m_vm_records_where },
 	{ "VM.get_record", 2, m_vm_record },
 	{ "VM.get_by_uuid", 2, m_vm_by_uuid },
 	{ "VM.clean_shutdown", 2, m_vm_shutdown },

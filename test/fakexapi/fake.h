@@ -85,6 +85,7 @@ struct fake {
 	char		 password[128];
 	int		 ha;
 	int		 per_vm_ms;
+	int		 evacuate_ms;	/* before the first VM moves */
 	int		 shutdown_ms;
 	int		 boot_ms;
 	struct fhost	*hosts;

@@ -154,6 +154,7 @@ fake_load(struct fake *f, const char *path)
 	    str_or(root, "password", "secret"));
 	f->ha = json_is_true(json_object_get(root, "ha_enabled"));
 	f->per_vm_ms = int_or(root, "per_vm_ms", 20);
+	f->evacuate_ms = int_or(root, "evacuate_ms", 0);
 	f->shutdown_ms = int_or(root, "shutdown_ms", 20);
 	f->boot_ms = int_or(root, "boot_ms", 100);
 	f->nhosts = (int)json_array_size(hosts);
@@ -418,7 +419,8 @@ fake_task_new(struct fake *f, enum ftask_kind kind, int host, int vm,
 	t->error_info = json_array();
 	switch (kind) {
 	case FTASK_EVACUATE:
-		t->next_at = now;
+		/* xapi's own checks before the first VM moves. */
+		t->next_at = now + f->evacuate_ms / 1000.0;
 		break;
 	case FTASK_CLEAN_SHUTDOWN:
 		t->next_at = now + f->shutdown_ms / 1000.0;

@@ -80,6 +80,13 @@ class PluginTest(unittest.TestCase):
     def assert_no_crash(self):
         self.assertEqual(self.fake.state()["crashed"], [])
 
+    def status(self, state_dir):
+        r = subprocess.run([os.path.join(BUILD, "upsxenctl"), "status",
+                            "--state-dir", state_dir], capture_output=True,
+                           text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout
+
     def test_seed1_outage_and_return(self):
         pool = pool3(self.base)
         pool["hosts"] = pool["hosts"][:2]
@@ -111,6 +118,13 @@ class PluginTest(unittest.TestCase):
         self.assertFalse(self.fake.host("xenserver-1")["live"])
         self.assertEqual(sorted(self.fake.host("xenserver-2")["vms"]),
                          ["db", "web"])
+        # What upsxenctl status reads while snmptrapd runs: the saved
+        # state says it is down, and what was done last.
+        state = os.path.join(self.work.path, "state")
+        wait_for(lambda: "xenserver-1: down" in self.status(state),
+                 what="status to show xenserver-1 down:\n" +
+                 self.status(state))
+        self.assertIn("last shutdown: ok", self.status(state))
 
         v1_trap(self.trapport, "127.0.0.11", PPC, PPC_RESTORED)
         self.fake.rpc.fake.power("xenserver-1", True)

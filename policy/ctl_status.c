@@ -1,0 +1,291 @@
+/*
+ * upsxenctl status: what upsxen knows now, read from the state file the
+ * plugin keeps (replaced atomically, so reading it while snmptrapd runs
+ * is safe). The saved state is loaded into an engine, as the plugin does
+ * after a restart, so that stages and deadlines are the engine's own.
+ *
+ *   upsxenctl status [--state-dir DIR] [--json] [--all] [POLICY]
+ *
+ * Exit status: 0 fine, 1 a host is failed (for monitoring checks), 2 the
+ * state or the policy cannot be read.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "ctl.h"
+#include "engine.h"
+#include "policy.h"
+
+#define DEFAULT_STATE_DIR	"/var/lib/upsxen"
+
+struct status_opts {
+	const char	*dir;
+	const char	*policy;
+	int		 json;
+	int		 all;
+};
+
+static double
+wall_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static const char *
+when(double t, char *buf, size_t len)
+{
+	time_t		 s = (time_t)t;
+	struct tm	 tm;
+
+	if (!isfinite(t) || localtime_r(&s, &tm) == NULL)
+		return "-";
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+	return buf;
+}
+
+static int
+parse_args(int argc, char **argv, struct status_opts *o)
+{
+	int	 i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			o->json = 1;
+		else if (strcmp(argv[i], "--all") == 0)
+			o->all = 1;
+		else if (strcmp(argv[i], "--state-dir") == 0 && i + 1 < argc)
+			o->dir = argv[++i];
+		else if (argv[i][0] == '-' || o->policy)
+			return -1;
+		else
+			o->policy = argv[i];
+	}
+	return 0;
+}
+
+static struct policy *
+load_quiet(const char *path)
+{
+	struct report	 rep;
+	struct policy	*p;
+
+	report_init(&rep);
+	if ((p = policy_load(path, &rep)) == NULL) {
+		fprintf(stderr, "upsxenctl: status: policy %s:\n", path);
+		ctl_print_report(&rep, 1, stderr);
+	}
+	report_free(&rep);
+	return p;
+}
+
+/* The state, or NULL: *missing says the file simply is not there yet. */
+static json_t *
+read_state(const char *dir, int *missing)
+{
+	char		 path[4096];
+	json_error_t	 jerr;
+	json_t		*j;
+	FILE		*f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, ENGINE_STATE_FILE);
+	*missing = 0;
+	if ((f = fopen(path, "r")) == NULL) {
+		*missing = errno == ENOENT;
+		if (!*missing)
+			fprintf(stderr, "upsxenctl: status: %s: %s\n", path,
+			    strerror(errno));
+		return NULL;
+	}
+	j = json_loadf(f, 0, &jerr);
+	fclose(f);
+	if (j == NULL)
+		fprintf(stderr, "upsxenctl: status: %s:%d:%d: %s\n", path,
+		    jerr.line, jerr.column, jerr.text);
+	return j;
+}
+
+/* Every host goes through one step, as after a restart; actions dropped. */
+static void
+settle_goals(struct engine *e, double now)
+{
+	struct action	 a[64];
+
+	while (engine_take_actions(e, now, a, 64) == 64)
+		;
+}
+
+static json_t *
+host_json(const struct host_status *st, double now)
+{
+	json_t	*o = json_pack("{s:s, s:s}", "stage",
+	    host_stage_name(st->stage), "reason", st->reason ? st->reason : "");
+
+	if (isfinite(st->next_deadline)) {
+		json_object_set_new(o, "next_deadline",
+		    json_real(st->next_deadline));
+		json_object_set_new(o, "next_in_s",
+		    json_real(st->next_deadline - now));
+	}
+	if (st->has_last) {
+		json_object_set_new(o, "last_action",
+		    json_string(action_op_name(st->last_op)));
+		json_object_set_new(o, "last_result",
+		    json_string(action_outcome_name(st->last_outcome)));
+	}
+	if (st->error)
+		json_object_set_new(o, "error", json_string(st->error));
+	return o;
+}
+
+static void
+print_text(const struct policy *p, struct engine *e, json_t *state,
+    const struct status_opts *o, double now)
+{
+	struct ups_status	 us;
+	struct host_status	 hs;
+	char			 t1[32], t2[32];
+	size_t			 i, shown = 0;
+	double			 saved;
+
+	saved = json_number_value(json_object_get(state, "saved"));
+	printf("state saved %s (%.0f s ago), policy %s\n",
+	    when(saved, t1, sizeof(t1)), now - saved, p->path);
+	for (i = 0; i < p->nups; i++) {
+		engine_ups_status(e, i, &us);
+		if (us.power == UPS_UNKNOWN && !o->all)
+			continue;
+		printf("ups  %-20s %-12s since %s%s\n", p->ups[i].name,
+		    ups_power_name(us.power), when(us.since, t1, sizeof(t1)),
+		    us.comms_lost ? " (card not answering)" : "");
+	}
+	for (i = 0; i < p->nhosts; i++) {
+		engine_host_status(e, i, &hs);
+		if (hs.stage == STAGE_NORMAL && !hs.has_last && !o->all)
+			continue;
+		shown++;
+		printf("host %s/%s: %s", p->pools[p->hosts[i].pool].name,
+		    p->hosts[i].name, host_stage_name(hs.stage));
+		if (hs.reason && hs.reason[0])
+			printf(" (%s)", hs.reason);
+		if (isfinite(hs.next_deadline))
+			printf(", next step %s (in %.0f s)",
+			    when(hs.next_deadline, t2, sizeof(t2)),
+			    hs.next_deadline - now);
+		if (hs.has_last)
+			printf(", last %s: %s", action_op_name(hs.last_op),
+			    action_outcome_name(hs.last_outcome));
+		if (hs.error && hs.stage != STAGE_FAILED)
+			printf(", error: %s", hs.error);
+		printf("\n");
+	}
+	if (shown == 0)
+		printf("all %zu hosts at rest\n", p->nhosts);
+}
+
+static void
+print_json(const struct policy *p, struct engine *e, json_t *state,
+    double now)
+{
+	struct ups_status	 us;
+	struct host_status	 hs;
+	json_t			*root, *ups, *hosts;
+	char			 key[512];
+	size_t			 i;
+
+	root = json_pack("{s:O, s:s, s:f}", "saved", json_object_get(state,
+	    "saved"), "policy", p->path, "now", now);
+	ups = json_object();
+	hosts = json_object();
+	for (i = 0; i < p->nups; i++) {
+		engine_ups_status(e, i, &us);
+		json_object_set_new(ups, p->ups[i].name, json_pack(
+		    "{s:s, s:o, s:b}", "power", ups_power_name(us.power),
+		    "since", isfinite(us.since) ? json_real(us.since) :
+		    json_null(), "comms_lost", us.comms_lost));
+	}
+	for (i = 0; i < p->nhosts; i++) {
+		engine_host_status(e, i, &hs);
+		snprintf(key, sizeof(key), "%s/%s",
+		    p->pools[p->hosts[i].pool].name, p->hosts[i].name);
+		json_object_set_new(hosts, key, host_json(&hs, now));
+	}
+	json_object_set_new(root, "ups", ups);
+	json_object_set_new(root, "hosts", hosts);
+	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+	printf("\n");
+	json_decref(root);
+}
+
+static int
+any_failed(const struct policy *p, struct engine *e)
+{
+	struct host_status	 hs;
+	size_t			 i;
+
+	for (i = 0; i < p->nhosts; i++) {
+		engine_host_status(e, i, &hs);
+		if (hs.stage == STAGE_FAILED)
+			return 1;
+	}
+	return 0;
+}
+
+int
+ctl_status(int argc, char **argv)
+{
+	struct status_opts	 o = { NULL, NULL, 0, 0 };
+	struct policy		*p = NULL;
+	struct engine		*e = NULL;
+	json_t			*state = NULL;
+	const char		*named;
+	double			 now = wall_now();
+	int			 missing, rc = 2;
+
+	if (parse_args(argc, argv, &o) == -1)
+		return ctl_usage("status: bad arguments");
+	if (o.policy && (p = load_quiet(o.policy)) == NULL)
+		goto done;
+	if (o.dir == NULL)
+		o.dir = p ? p->state_dir : DEFAULT_STATE_DIR;
+	if ((state = read_state(o.dir, &missing)) == NULL) {
+		if (missing) {
+			printf("no state in %s yet: upsxen has not started "
+			    "there, or has seen nothing to remember\n", o.dir);
+			rc = 0;
+		}
+		goto done;
+	}
+	named = json_string_value(json_object_get(state, "policy"));
+	if (p == NULL && (named == NULL || (p = load_quiet(named)) == NULL)) {
+		if (named == NULL)
+			fprintf(stderr, "upsxenctl: status: the state names no "
+			    "policy: give it as an argument\n");
+		goto done;
+	}
+	if ((e = engine_new(p)) == NULL ||
+	    engine_import(e, state, 0.0, now) < 0) {
+		fprintf(stderr, "upsxenctl: status: %s/%s is not upsxen's "
+		    "state\n", o.dir, ENGINE_STATE_FILE);
+		goto done;
+	}
+	settle_goals(e, now);
+	if (o.json)
+		print_json(p, e, state, now);
+	else
+		print_text(p, e, state, &o, now);
+	rc = any_failed(p, e);
+done:
+	engine_free(e);
+	policy_free(p);
+	json_decref(state);
+	return rc;
+}
