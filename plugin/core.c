@@ -56,6 +56,7 @@ static struct {
 	unsigned int		 save_alarm;
 	unsigned int		 power_alarm;
 	double			 saved_at;
+	double			 save_free_at;	/* next save within budget */
 	struct state_writer	*writer;
 	struct confirm		*confirms;	/* asked, not all answered */
 	struct flap		*flap;		/* event lines per UPS */
@@ -80,7 +81,7 @@ struct confirm {
 #define SAVE_DELAY_US	100000	/* coalesce host progress writes */
 #define POWER_DELAY_US	20000	/* coalesce UPS power changes */
 #define POWER_GAP	0.2	/* seconds: at most 5 such saves a second */
-#define URGENT_GAP	0.02	/* seconds between saves actions wait for */
+#define SAVE_SHARE	0.1	/* of snmptrapd's thread saves may take */
 
 double
 core_now(void)
@@ -230,6 +231,9 @@ save_now(void)
 	json_object_set_new(j, "saved", json_real(wall_now()));
 	json_object_set_new(j, "policy", json_string(ux.policy->path));
 	state_writer_submit(ux.writer, ux.policy->state_dir, j);
+	/* An export walks every host at risk: pay for it with idle time. */
+	ux.save_free_at = core_now() + (core_now() - ux.saved_at) *
+	    (1 / SAVE_SHARE - 1);
 }
 
 static void
@@ -367,19 +371,20 @@ hold(const struct action *a, size_t n)
 }
 
 /*
- * Actions whose state must be on disk first wait for the next save when
- * one went out less than URGENT_GAP ago: a thousand cards reporting one
- * outage within milliseconds then cost fifty exports a second, not a
- * thousand (each export walks every host at risk), and snmptrapd keeps
- * reading its socket. Whatever is held keeps its order; what comes after
- * it waits with it.
+ * Actions whose state must be on disk first go at once while saves take
+ * less than SAVE_SHARE of snmptrapd's thread; beyond that they wait for
+ * the next save. A small state saves in microseconds and nothing waits;
+ * a thousand cards reporting one outage over 5,000 hosts then cost a few
+ * exports a second, not a thousand, and snmptrapd keeps reading its
+ * socket. Whatever is held keeps its order; what comes after it waits
+ * with it.
  */
 static int
 must_wait(double now)
 {
 	return ux.nheld > 0 ||
 	    (engine_urgent_generation(ux.engine) != ux.saved_urgent_gen &&
-	    now - ux.saved_at < URGENT_GAP);
+	    now < ux.save_free_at);
 }
 
 /* Hand every due action to its worker, then re-arm the alarm. */
@@ -397,8 +402,8 @@ pump(void)
 		n = engine_take_actions(ux.engine, now, acts, ACTIONS_BATCH);
 		if (must_wait(now) && hold(acts, n) == 0) {
 			if (ux.held_alarm == 0) {
-				tv.tv_usec = (suseconds_t)(fmax(ux.saved_at +
-				    URGENT_GAP - now, 0) * 1e6);
+				tv.tv_usec = (suseconds_t)(fmin(fmax(
+				    ux.save_free_at - now, 0), 0.5) * 1e6);
 				ux.held_alarm = snmp_alarm_register_hr(tv, 0,
 				    release_held, NULL);
 			}

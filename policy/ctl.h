@@ -14,6 +14,8 @@ struct report;
 int	ctl_check(int, char **);
 int	ctl_plan(int, char **);
 int	ctl_status(int, char **);
+int	ctl_enable(int, char **);
+int	ctl_disable(int, char **);
 int	ctl_usage(const char *);
 void	ctl_print_report(const struct report *, int, FILE *);
 void	ctl_print_schedule(const struct policy *, const struct policy_host *,

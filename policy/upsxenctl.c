@@ -14,6 +14,7 @@ static const char usage_text[] =
     "[--vm-stop-takes S]\n"
     "                 [--boot-takes S] [--until S]\n"
     "       upsxenctl status [--state-dir DIR] [--json] [--all] [POLICY]\n"
+    "       upsxenctl enable | disable [--root DIR]\n"
     "\n"
     "  check   validate POLICY, print each host's schedule (exit 1 on "
     "errors)\n"
@@ -24,7 +25,10 @@ static const char usage_text[] =
     "  status  each UPS's power and each host's stage, next deadline and "
     "last\n"
     "          action, from the state upsxen saves (exit 1 if a host "
-    "failed)\n";
+    "failed)\n"
+    "  enable  install the systemd drop-in that loads upsxen into "
+    "snmptrapd\n"
+    "  disable remove it (both take effect when snmptrapd restarts)\n";
 
 int
 ctl_usage(const char *why)
@@ -46,6 +50,10 @@ main(int argc, char **argv)
 		return ctl_plan(argc - 1, argv + 1);
 	if (strcmp(argv[1], "status") == 0)
 		return ctl_status(argc - 1, argv + 1);
+	if (strcmp(argv[1], "enable") == 0)
+		return ctl_enable(argc - 1, argv + 1);
+	if (strcmp(argv[1], "disable") == 0)
+		return ctl_disable(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(usage_text, stdout);
 		return 0;

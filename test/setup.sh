@@ -4,7 +4,7 @@
 UPSXEN_PACKAGES="gcc make cmake pkg-config libc6-dev
   libjansson-dev libcmocka-dev libsnmp-dev snmptrapd snmp snmpd
   libxmlrpc-core-c3-dev libcurl4-openssl-dev stunnel4 openssl valgrind
-  python3"
+  python3 python3-jsonschema mandoc"
 
 upsxen_deps() {
 	missing=""

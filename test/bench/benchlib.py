@@ -78,6 +78,27 @@ class Pools:
             proc.stdout.close()
 
 
+class Tail:
+    """New lines of a JSON-lines call log since the last look: reading
+    the whole log at every poll would make the benchmark the machine's
+    busiest process."""
+
+    def __init__(self, path):
+        self.path, self.off, self.buf = path, 0, ""
+
+    def new(self):
+        try:
+            with open(self.path) as f:
+                f.seek(self.off)
+                data = f.read()
+                self.off = f.tell()
+        except FileNotFoundError:
+            return []
+        self.buf += data
+        *lines, self.buf = self.buf.split("\n")
+        return [json.loads(line) for line in lines if line]
+
+
 def blast(port, rate, n=None, seconds=None, ups=0, oids=(ON,),
           source="127.0.0.2", wait=True):
     """trapblast: n traps (or for seconds) at rate from an unknown source,
