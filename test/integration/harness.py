@@ -15,6 +15,9 @@ import xmlrpc.client
 BUILD = os.environ.get("UPSXEN_BUILD", os.path.join(
     os.path.dirname(__file__), "..", "..", "build"))
 BUILD = os.path.abspath(BUILD)
+# The installed files when test/install.sh runs a scenario against them.
+PLUGIN = os.environ.get("UPSXEN_PLUGIN", os.path.join(BUILD, "upsxen.so"))
+CTL = os.environ.get("UPSXEN_CTL", os.path.join(BUILD, "upsxenctl"))
 
 # Set when the plugin is built with sanitizers (see .ci/run).
 SANITIZED = bool(os.environ.get("UPSXEN_TRAPD_PRELOAD"))
@@ -134,7 +137,7 @@ class Trapd:
             # built with them (snmptrapd itself is not).
             extra = os.environ.get("UPSXEN_TRAPD_PRELOAD", "")
             env["LD_PRELOAD"] = " ".join(
-                x for x in (extra, os.path.join(BUILD, "upsxen.so")) if x)
+                x for x in (extra, PLUGIN) if x)
         if preload_more:
             env["LD_PRELOAD"] = " ".join(
                 x for x in [env.get("LD_PRELOAD", "")] + list(preload_more)

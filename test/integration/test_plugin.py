@@ -9,7 +9,7 @@ import sys
 import time
 import unittest
 
-from harness import (BUILD, Fake, Trapd, Workdir, ber, policy, pool3,
+from harness import (CTL, PLUGIN, Fake, Trapd, Workdir, ber, policy, pool3,
                      send_udp, ups, v1_trap, v2_trap, wait_for)
 
 BASE = int(sys.argv.pop(1)) if len(sys.argv) > 1 else 17000
@@ -81,7 +81,7 @@ class PluginTest(unittest.TestCase):
         self.assertEqual(self.fake.state()["crashed"], [])
 
     def status(self, state_dir):
-        r = subprocess.run([os.path.join(BUILD, "upsxenctl"), "status",
+        r = subprocess.run([CTL, "status",
                             "--state-dir", state_dir], capture_output=True,
                            text=True)
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -334,7 +334,7 @@ class PluginTest(unittest.TestCase):
 
     def test_directive_in_help(self):
         preload = (os.environ.get("UPSXEN_TRAPD_PRELOAD", "") + " " +
-                   os.path.join(BUILD, "upsxen.so")).strip()
+                   PLUGIN).strip()
         env = dict(os.environ, LD_PRELOAD=preload,
                    SNMP_PERSISTENT_DIR=self.work.path)
         self.assertIn("upsxenPolicy", help_text(["snmptrapd", "-m", "", "-C",
