@@ -5,6 +5,7 @@
  * callback: configuration is read before snmptrapd forks and drops its
  * privileges, and threads do not survive a fork.
  */
+#include <malloc.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@
 #include "xenapi.h"
 
 #define FACTS_INTERVAL	60	/* refresh pool facts at least this often */
+#define TRIM_INTERVAL	5	/* seconds of quiet before memory goes back */
 #define ACTIONS_BATCH	64
 
 struct addr_entry {
@@ -49,6 +51,8 @@ static struct {
 	unsigned int		 alarm;
 	double			 alarm_at;
 	unsigned int		 facts_alarm;
+	unsigned int		 trim_alarm;
+	int			 busy;		/* actions or results since */
 	double			 t0;
 	unsigned long		 saved_gen;
 	unsigned long		 saved_urgent_gen;
@@ -185,6 +189,7 @@ dispatch(const struct action *a, double now)
 	struct action_result	 r = { OUTCOME_TRANSIENT, NULL, 0 };
 
 	log_action(a, now);
+	ux.busy = 1;
 	if (a->op == ACT_CONFIRM) {
 		confirm_start(a, now);
 		return;
@@ -657,6 +662,7 @@ outbox_ready(int fd, void *arg)
 	(void)arg;
 	for (r = outbox_take(&ux.ob); r; r = next) {
 		next = r->next;
+		ux.busy = 1;
 		if (r->kind == WR_LOG)
 			plog(r->prio, "%s", r->text);
 		else if (r->kind == WR_FACTS && ux.engine)
@@ -678,6 +684,29 @@ facts_tick(unsigned int id, void *arg)
 	for (i = 0; ux.engine && i < ux.policy->npools; i++)
 		engine_want_refresh(ux.engine, i);
 	pump();
+}
+
+/*
+ * After a quiet spell, hand back what the workers' parsing left in the
+ * malloc arenas: two hundred pools otherwise keep tens of MiB between
+ * outages. Once for the whole plugin, from this thread: a trim walks
+ * every arena, and two hundred of them from the workers would hold the
+ * arena locks snmptrapd's thread needs.
+ */
+static void
+trim_tick(unsigned int id, void *arg)
+{
+	static int	 dirty;
+
+	(void)id;
+	(void)arg;
+	if (ux.busy) {
+		ux.busy = 0;
+		dirty = 1;
+	} else if (dirty && ux.engine && engine_inflight(ux.engine) == 0) {
+		malloc_trim(0);
+		dirty = 0;
+	}
 }
 
 static struct worker *
@@ -775,6 +804,8 @@ start(unsigned int id, void *arg)
 		w[i] = start_worker(&p->pools[i]);
 	install(p, e, w);
 	ux.started = 1;
+	ux.trim_alarm = snmp_alarm_register(TRIM_INTERVAL, SA_REPEAT,
+	    trim_tick, NULL);
 	ux.facts_alarm = snmp_alarm_register(FACTS_INTERVAL, SA_REPEAT,
 	    facts_tick, NULL);
 	if (poll_start(p, poll_state, poll_confirmed, core_now) == -1)

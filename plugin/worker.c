@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,7 +21,6 @@
 #include "xenapi.h"
 
 #define POLL_MS		100	/* how often a pending task is asked */
-#define TRIM_AFTER_MS	5000	/* idle time before malloc_trim */
 #define IDLE_MS		1000
 #define KEY_MAINT	"MAINTENANCE_MODE"
 #define KEY_MIGRATED	"MAINTENANCE_MODE_EVACUATED_VMS_MIGRATED"
@@ -60,7 +58,6 @@ struct worker {
 	struct job		*inbox;
 	struct job		*active;
 	volatile int		 stop;
-	double			 worked;	/* last busy, if not trimmed since */
 	struct outbox		*ob;
 	char			 pool[128];
 	struct xenapi_config	 cfg;
@@ -724,7 +721,6 @@ worker_main(void *arg)
 {
 	struct worker	*w = arg;
 	struct xenapi	*x = xenapi_new(&w->cfg, xenapi_warning, w);
-	double		 wait;
 
 	pthread_mutex_lock(&w->mu);
 	w->x = x;
@@ -741,23 +737,7 @@ worker_main(void *arg)
 			wait_for_work(w, IDLE_MS);
 			continue;
 		}
-		if (w->active)
-			w->worked = now_ms();
-		wait = run_active(w);
-		if (w->active == NULL && w->worked > 0) {
-			/*
-			 * Quiet for a while: hand back what parsing the pool's
-			 * answers left in the malloc arenas (two hundred pools
-			 * otherwise keep tens of MiB between outages). Not
-			 * after every job: a trim walks every arena.
-			 */
-			if (now_ms() - w->worked >= TRIM_AFTER_MS) {
-				malloc_trim(0);
-				w->worked = 0;
-			} else if (wait > TRIM_AFTER_MS)
-				wait = TRIM_AFTER_MS;
-		}
-		wait_for_work(w, wait);
+		wait_for_work(w, run_active(w));
 	}
 	answer_unfinished(w);
 	if (w->x) {

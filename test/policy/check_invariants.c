@@ -45,7 +45,15 @@ struct check {
 	const struct policy	*p;
 	struct sim		*s;
 	int			 evac_inflight[8];
+	double			 facts_at[8];	/* first answer to a refresh */
+	/* A master handover: from its action to the facts after it. */
+	double			 handover_from[8], handover_to[8];
+	int			 handover_state[8];
 	int			 shutdowns[MAX_HOSTS];	/* this outage */
+	int			 disables[MAX_HOSTS];	/* this outage */
+	int			 busy[MAX_HOSTS];	/* action in flight */
+	double			 idle_at[MAX_HOSTS];	/* its last answer */
+	int			 clean[MAX_HOSTS];	/* up, idle at outage start */
 	int			 was_at_risk[MAX_HOSTS];
 	int			 crashed_before[MAX_HOSTS];
 	char			 why[512];
@@ -194,6 +202,36 @@ check_action(struct check *c, const struct sim_line *l)
 	if (a->due > l->t + 1e-9)
 		violate(c, "3: %s of host %ld at %.3f before its deadline %.3f",
 		    action_op_name(a->op), a->host, l->t, a->due);
+	/*
+	 * A host's first disable of an outage waits for nothing in its pool:
+	 * it must go at the step its deadline falls on, unless the host was
+	 * busy with an earlier action (which the engine lets finish), was
+	 * not up and idle when the outage began (still booting from the last
+	 * one), or is the master (it waits the settle window to see whether
+	 * a member on good power can take its role); and only if
+	 * the pool's facts were known by then (nothing is done to a pool
+	 * unseen).
+	 */
+	if (a->op == ACT_DESIGNATE_MASTER && a->host >= 0 &&
+	    a->host < MAX_HOSTS) {
+		c->disables[a->host]++;
+		c->handover_from[a->pool] = l->t;
+		c->handover_to[a->pool] = INFINITY;
+		c->handover_state[a->pool] = 1;
+	}
+	if (a->op == ACT_DISABLE && a->host >= 0 && a->host < MAX_HOSTS)
+		sim_host_state(c->s, (size_t)a->host, &st);
+	if (a->op == ACT_DISABLE && a->host >= 0 && a->host < MAX_HOSTS &&
+	    !st.master &&
+	    c->disables[a->host]++ == 0 && !c->busy[a->host] &&
+	    c->idle_at[a->host] < a->due &&
+	    c->clean[a->host] && c->facts_at[a->pool] <= a->due &&
+	    !(c->handover_from[a->pool] <= l->t &&
+	    c->handover_to[a->pool] >= a->due) && l->t > a->due + 1e-6)
+		violate(c, "3: first disable of %s at %.3f, %.3f s after its "
+		    "deadline", c->p->hosts[a->host].name, l->t, l->t - a->due);
+	if (a->host >= 0 && a->host < MAX_HOSTS)
+		c->busy[a->host] = 1;
 	if ((a->op == ACT_EVACUATE || a->op == ACT_SHUTDOWN) &&
 	    !feeds_on_battery(c, a->host))
 		violate(c, "2: %s of %s at %.3f while a feed is online",
@@ -224,6 +262,19 @@ check_result(struct check *c, const struct sim_line *l)
 
 	if (a->op == ACT_EVACUATE)
 		c->evac_inflight[a->pool]--;
+	if (a->op == ACT_REFRESH && l->result->outcome == OUTCOME_OK &&
+	    c->facts_at[a->pool] == INFINITY)
+		c->facts_at[a->pool] = l->t;
+	if (a->op == ACT_DESIGNATE_MASTER)
+		c->handover_state[a->pool] = 2;
+	else if (a->op == ACT_REFRESH && c->handover_state[a->pool] == 2) {
+		c->handover_state[a->pool] = 0;
+		c->handover_to[a->pool] = l->t;
+	}
+	if (a->host >= 0 && a->host < MAX_HOSTS) {
+		c->busy[a->host] = 0;
+		c->idle_at[a->host] = l->t;
+	}
 	if (a->op != ACT_SHUTDOWN || l->result->outcome != OUTCOME_OK)
 		return;
 	sim_host_state(c->s, (size_t)a->host, &st);
@@ -240,13 +291,19 @@ check_result(struct check *c, const struct sim_line *l)
 static void
 track_outages(struct check *c)
 {
-	size_t	 i;
-	int	 risk;
+	struct sim_host_state	 st;
+	size_t			 i;
+	int			 risk;
 
 	for (i = 0; i < c->p->nhosts && i < MAX_HOSTS; i++) {
 		risk = feeds_on_battery(c, (long)i);
-		if (risk && !c->was_at_risk[i])
+		if (risk && !c->was_at_risk[i]) {
+			sim_host_state(c->s, i, &st);
 			c->shutdowns[i] = 0;
+			c->disables[i] = 0;
+			c->clean[i] = st.live && st.enabled && !st.marked &&
+			    !c->busy[i];
+		}
 		c->was_at_risk[i] = risk;
 	}
 }
@@ -280,8 +337,12 @@ check_end(struct check *c)
 	for (i = 0; i < c->p->nhosts; i++) {
 		sim_host_state(c->s, i, &st);
 		engine_host_status(sim_engine(c->s), i, &hs);
-		if (hs.stage == STAGE_FAILED)
+		if (hs.stage == STAGE_FAILED) {
+			if (hs.reason == NULL || hs.reason[0] == '\0')
+				violate(c, "6: %s failed without saying why",
+				    c->p->hosts[i].name);
 			continue;
+		}
 		if (st.live && (!st.enabled || st.marked))
 			violate(c, "6: %s left %s after power returned (%s)",
 			    c->p->hosts[i].name, st.marked ?
@@ -306,7 +367,7 @@ set_up_pool(struct sim *s, const struct policy *p, uint64_t *x)
 	}
 	for (n = rint_(x, 0, 4); n > 0; n--) {
 		h = (size_t)rint_(x, 0, (int)p->nhosts - 1);
-		switch (rint_(x, 0, 3)) {
+		switch (rint_(x, 0, 4)) {
 		case 0:
 			sim_set_pinned(s, h, rint_(x, 1, 3));
 			break;
@@ -317,6 +378,11 @@ set_up_pool(struct sim *s, const struct policy *p, uint64_t *x)
 		case 2:
 			sim_inject(s, h, ops[rint_(x, 0, 5)], OUTCOME_TRANSIENT,
 			    "OTHER_OPERATION_IN_PROGRESS", rint_(x, 1, 3));
+			break;
+		case 3:
+			/* The host is failed for good, and must say why. */
+			sim_inject(s, h, ops[rint_(x, 0, 5)], OUTCOME_PERMANENT,
+			    "HOST_OFFLINE", 1);
 			break;
 		default:
 			sim_set_evacuate_takes(s, h, rdur(x, 1, 200));
@@ -371,6 +437,11 @@ run(struct history *hi, char *why, size_t whylen, int verbose)
 	memset(&c, 0, sizeof(c));
 	c.p = p;
 	c.s = s;
+	for (i = 0; i < 8; i++) {
+		c.facts_at[i] = INFINITY;
+		c.handover_from[i] = INFINITY;
+		c.handover_to[i] = -INFINITY;
+	}
 	if (sim_run(s, end + 20000, on_line, &c) == -1)
 		violate(&c, "the simulation did not settle");
 	if (!c.failed)
