@@ -42,6 +42,8 @@ def outage(pools, port):
         wait_for(lambda: all(any(c["method"] == "VM.get_all_records"
                                  for c in p) for p in fake.calls()), 60,
                  "every pool's first facts")
+        # Idle: the plugin hands memory back after 5 to 10 s of quiet.
+        time.sleep(11)
         rss_idle = rss_kib(trapd.proc.pid)
         t0 = time.monotonic()
         blast(port - 1, 20000, n=UPS, ups=UPS, oids=(ON,))
