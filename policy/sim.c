@@ -45,7 +45,11 @@ struct pending {
 	struct action		 a;
 	struct action_result	 r;
 	double			 done_at;
+	int			 orphan;	/* asked before a restart */
+	int			 follows;	/* answered by an orphan */
 };
+
+#define RESTART_UPS	((size_t)-1)	/* an event that is a restart */
 
 struct inject {
 	size_t			 host;
@@ -155,6 +159,12 @@ sim_add_event(struct sim *s, double t, size_t ups, enum ups_event ev)
 }
 
 int
+sim_add_restart(struct sim *s, double t)
+{
+	return sim_add_event(s, t, RESTART_UPS, UPS_EV_COUNT);
+}
+
+int
 sim_set_master(struct sim *s, size_t host)
 {
 	const struct policy_pool	*pl;
@@ -229,8 +239,7 @@ take_injection(struct sim *s, const struct action *a)
 }
 
 static void
-emit_line(struct sim *s, enum sim_line_kind kind, const struct action *a,
-    const struct action_result *r)
+emit_line(struct sim *s, enum sim_line_kind kind, const struct pending *pd)
 {
 	struct sim_line	 l = { 0 };
 
@@ -238,8 +247,10 @@ emit_line(struct sim *s, enum sim_line_kind kind, const struct action *a,
 		return;
 	l.kind = kind;
 	l.t = s->now;
-	l.action = a;
-	l.result = r;
+	l.action = pd ? &pd->a : NULL;
+	l.result = kind == SIM_RESULT ? &pd->r : NULL;
+	l.orphan = pd ? pd->orphan : 0;
+	l.follows = pd ? pd->follows : 0;
 	s->cb(&l, s->arg);
 }
 
@@ -375,7 +386,7 @@ finish_action(struct sim *s, struct pending *pd)
 	struct shost		*h = a->host >= 0 ? &s->hosts[a->host] : NULL;
 	int			 n;
 
-	if (pd->r.outcome != OUTCOME_OK)
+	if (pd->r.outcome != OUTCOME_OK || pd->follows)
 		return;
 	switch (a->op) {
 	case ACT_DESIGNATE_MASTER:
@@ -448,10 +459,32 @@ deliver_facts(struct sim *s, size_t pool)
 	engine_on_pool_facts(s->e, pool, &f, s->now);
 }
 
+/*
+ * The same operation on the same host, still running from before. A hard
+ * VM stop follows nothing: it supersedes a clean one.
+ */
+static const struct pending *
+running_orphan(const struct sim *s, const struct action *a)
+{
+	const struct action	*o;
+	size_t			 i;
+
+	if (a->host < 0 || (a->op == ACT_STOP_VMS && a->hard))
+		return NULL;
+	for (i = 0; i < s->npend; i++) {
+		o = &s->pend[i].a;
+		if (s->pend[i].orphan && o->host == a->host && o->op == a->op &&
+		    o->hard == a->hard && o->scope == a->scope)
+			return &s->pend[i];
+	}
+	return NULL;
+}
+
 static int
 add_pending(struct sim *s, const struct action *a)
 {
-	struct pending	*np;
+	const struct pending	*run;
+	struct pending		*np;
 	size_t		 cap;
 
 	if (s->npend == s->cappend) {
@@ -462,8 +495,14 @@ add_pending(struct sim *s, const struct action *a)
 		s->cappend = cap;
 	}
 	np = &s->pend[s->npend];
+	memset(np, 0, sizeof(*np));
 	np->a = *a;
-	np->done_at = s->now + start_action(s, np);
+	if ((run = running_orphan(s, a)) != NULL) {
+		np->follows = 1;
+		np->r = run->r;
+		np->done_at = run->done_at;
+	} else
+		np->done_at = s->now + start_action(s, np);
 	s->npend++;
 	return 0;
 }
@@ -477,9 +516,9 @@ take_all(struct sim *s)
 	do {
 		n = engine_take_actions(s->e, s->now, acts, 64);
 		for (i = 0; i < n; i++) {
-			emit_line(s, SIM_ACTION, &acts[i], NULL);
 			if (add_pending(s, &acts[i]) == -1)
 				return -1;
+			emit_line(s, SIM_ACTION, &s->pend[s->npend - 1]);
 		}
 	} while (n == 64);
 	return 0;
@@ -494,11 +533,38 @@ complete(struct sim *s, size_t i)
 	    (s->npend - i - 1) * sizeof(*s->pend));
 	s->npend--;
 	finish_action(s, &pd);
-	emit_line(s, SIM_RESULT, &pd.a, &pd.r);
+	emit_line(s, SIM_RESULT, &pd);
+	if (pd.orphan)
+		return;		/* the process that asked is gone */
 	if (pd.a.op == ACT_REFRESH && pd.r.outcome == OUTCOME_OK)
 		deliver_facts(s, pd.a.pool);
 	else
 		engine_on_result(s->e, pd.a.id, &pd.r, s->now);
+}
+
+/* A crash and restart: a new engine from the old one's durable state. */
+static void
+restart(struct sim *s)
+{
+	struct engine	*ne;
+	json_t		*j;
+	size_t		 i;
+
+	if ((j = engine_export(s->e, 0)) == NULL)
+		return;
+	if ((ne = engine_new(s->p)) == NULL ||
+	    engine_import(ne, j, 0, s->now) < 0) {
+		engine_free(ne);
+		json_decref(j);
+		return;
+	}
+	json_decref(j);
+	*engine_tuning(ne) = *engine_tuning(s->e);
+	engine_free(s->e);
+	s->e = ne;
+	for (i = 0; i < s->npend; i++)
+		s->pend[i].orphan = 1;
+	emit_line(s, SIM_RESTART, NULL);
 }
 
 static double
@@ -565,6 +631,10 @@ apply_event(struct sim *s, const struct sevent *ev)
 	const struct policy_ups		*c;
 	struct sim_line			 l = { 0 };
 
+	if (ev->ups == RESTART_UPS) {
+		restart(s);
+		return;
+	}
 	/* An event for a UPS the policy does not have: the engine must
 	 * ignore it, and there is no such UPS to simulate. */
 	if (ev->ups >= s->p->nups) {

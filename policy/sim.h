@@ -29,7 +29,8 @@ struct sim_opts {
 enum sim_line_kind {
 	SIM_EVENT,		/* a UPS event was fed to the engine */
 	SIM_ACTION,		/* the engine asked for an action */
-	SIM_RESULT		/* an action finished */
+	SIM_RESULT,		/* an action finished */
+	SIM_RESTART		/* the engine was rebuilt from its state */
 };
 
 struct sim_line {
@@ -37,6 +38,17 @@ struct sim_line {
 	double			 t;
 	const struct action	*action;	/* ACTION, RESULT */
 	const struct action_result *result;	/* RESULT */
+	/*
+	 * RESULT of an action the engine asked for before a restart: the
+	 * pool finished it, the new engine never hears of it.
+	 */
+	int			 orphan;
+	/*
+	 * ACTION, RESULT: the action an operation already running in the
+	 * pool (asked for before a restart) answers, as the plugin's worker
+	 * follows a running evacuation instead of starting another.
+	 */
+	int			 follows;
 	size_t			 ups;		/* EVENT */
 	enum ups_event		 event;		/* EVENT */
 };
@@ -48,6 +60,12 @@ void		 sim_free(struct sim *);
 struct engine	*sim_engine(struct sim *);
 
 int		 sim_add_event(struct sim *, double, size_t, enum ups_event);
+/*
+ * At time t the engine is rebuilt from what it exported, as after a
+ * crash and restart: answers to actions in flight are lost, the pool
+ * goes on with them.
+ */
+int		 sim_add_restart(struct sim *, double);
 /* The master of a pool; by default the first host of each pool. */
 int		 sim_set_master(struct sim *, size_t);
 void		 sim_set_ha(struct sim *, size_t, int);
