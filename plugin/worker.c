@@ -201,6 +201,7 @@ post_facts(struct worker *w, const struct xenapi_pool *pool)
 		r->members[i].master = h->master;
 		r->members[i].marked = h->maintenance;
 		r->members[i].nvms = h->nvms;
+		r->members[i].evacuating = h->evacuating;
 		ref_remember(w, h->name, h->ref);
 	}
 	outbox_post(w->ob, r);

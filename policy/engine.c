@@ -130,6 +130,7 @@ engine_new(const struct policy *p)
 		e->pools[i].refresh_at = -INFINITY;
 		e->pools[i].designate_at = -INFINITY;
 		e->pools[i].facts_at = -INFINITY;
+		e->pools[i].changed_at = -INFINITY;
 		/* Nothing is done to a pool before its facts are known. */
 		e->pools[i].refresh_wanted = 1;
 		engine_mark_dirty(e, i);
@@ -391,6 +392,7 @@ facts_apply_member(struct engine *e, struct epool *pl, size_t pool,
 	if (m->master)
 		pl->master = hi;
 	if (hi == -1) {
+		pl->others_evacuating += m->evacuating;
 		if (m->live && !m->master) {
 			pl->nother_live++;
 			if (m->enabled && pl->spare == NULL)
@@ -415,6 +417,7 @@ facts_apply_member(struct engine *e, struct epool *pl, size_t pool,
 	h->enabled = m->enabled;
 	h->master = m->master;
 	h->nvms = m->nvms;
+	h->xapi_evacuating = m->evacuating;
 }
 
 void
@@ -438,6 +441,7 @@ engine_on_pool_facts(struct engine *e, size_t pool,
 	pl->ha = f->ha_enabled;
 	pl->master = -1;
 	pl->nother_live = 0;
+	pl->others_evacuating = 0;
 	free(pl->spare);
 	pl->spare = NULL;
 	for (i = cfg->first_host; i < cfg->first_host + cfg->nhosts; i++)
@@ -634,6 +638,10 @@ engine_on_result(struct engine *e, unsigned long id,
 	h = &e->hosts[slot];
 	op = h->inflight_op;
 	h->inflight = 0;
+	/* Facts from before this answer no longer tell. */
+	if (op == ACT_EVACUATE)
+		h->xapi_evacuating = 0;
+	e->pools[h->cfg->pool].changed_at = now;
 	e->ninflight--;
 	e->gen++;
 	h->has_last = 1;

@@ -79,6 +79,7 @@ struct member_facts {
 	int		 master;
 	int		 marked;	/* other_config MAINTENANCE_MODE=true */
 	int		 nvms;		/* running VMs resident, not dom0 */
+	int		 evacuating;	/* current_operations has evacuate */
 };
 
 struct pool_facts {

@@ -75,12 +75,15 @@ struct ehost {
 	int		 enabled;
 	int		 master;
 	int		 nvms;
+	int		 xapi_evacuating; /* as the facts say */
 };
 
 struct epool {
 	const struct policy_pool *cfg;
 	int		 facts_known;
 	double		 facts_at;
+	int		 others_evacuating; /* members outside the policy */
+	double		 changed_at;	/* last answer about a member */
 	int		 ha;
 	long		 master;	/* policy host index; -1 unmanaged */
 	char		*spare;		/* unmanaged live enabled non-master */

@@ -11,6 +11,8 @@
 
 #include "engine_int.h"
 
+#define EVAC_LOOK_AGAIN	2.0	/* seconds between looks at a running one */
+
 struct step {
 	struct engine	*e;
 	struct epool	*pl;
@@ -19,6 +21,8 @@ struct step {
 	double		 next;		/* the pool's next deadline */
 	int		 all_due_disabled;
 	long		 evac_next;	/* who gets the slot when it frees */
+	int		 evac_others;	/* xapi evacuates members not ours */
+	long		 evac_running;	/* a host xapi evacuates, unasked */
 };
 
 static void
@@ -207,8 +211,14 @@ step_survey(struct step *s)
 
 	s->all_due_disabled = 1;
 	s->evac_next = -1;
+	s->evac_others = s->pl->others_evacuating > 0;
+	s->evac_running = -1;
 	for (i = c->first_host; i < c->first_host + c->nhosts; i++) {
 		h = &s->e->hosts[i];
+		/* Started by someone else, or by us before a restart. */
+		if (h->xapi_evacuating && (long)i != s->pl->evac_holder &&
+		    !(h->inflight && h->inflight_op == ACT_EVACUATE))
+			s->evac_running = (long)i;
 		/* About to fall due: wait for it, so it is disabled first. */
 		if (h->goal == GOAL_NONE && h->at_risk && !h->failed &&
 		    h->next_due <= s->now + s->e->t.settle)
@@ -308,6 +318,22 @@ step_evacuation(struct step *s, long hi)
 		emit_stop(s, hi, STOP_BLOCKERS, 0, "evacuation_blocked");
 		return 1;
 	}
+	/* Already running for this host (we asked before a restart): the
+	 * worker follows it rather than starting another. */
+	if (pl->evac_holder == -1 && s->evac_running == hi && !s->evac_others)
+		pl->evac_holder = hi;
+	if (pl->evac_holder == -1 && (s->evac_others ||
+	    s->evac_running >= 0)) {
+		/* One evacuation per pool, whoever started the other. */
+		h->wait_why = "an evacuation is already running in the pool";
+		/* Look again in a while (not: push the look on each step). */
+		if (!pl->refresh_wanted && !pl->refresh_inflight) {
+			pl->refresh_wanted = 1;
+			if (pl->refresh_at < s->now + EVAC_LOOK_AGAIN)
+				pl->refresh_at = s->now + EVAC_LOOK_AGAIN;
+		}
+		return 1;
+	}
 	if (pl->evac_holder == -1 && s->all_due_disabled && s->evac_next == hi)
 		pl->evac_holder = hi;
 	if (pl->evac_holder != hi) {
@@ -335,6 +361,13 @@ master_may_leave(struct step *s, struct ehost *h)
 	}
 	if (s->pl->facts_at < h->fresh_asked)
 		return 0;
+	/* A member changed after that look (and others may have booted
+	 * meanwhile): one more. */
+	if (s->pl->facts_at < s->pl->changed_at) {
+		h->fresh_asked = s->now;
+		s->pl->refresh_wanted = 1;
+		return 0;
+	}
 	if (pool_other_live(s, h - s->e->hosts)) {
 		/* Look again later: the others are on their way down. */
 		h->fresh_asked = -INFINITY;

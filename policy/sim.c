@@ -437,6 +437,20 @@ finish_action(struct sim *s, struct pending *pd)
 	}
 }
 
+/* Whether the pool is evacuating host h now, whoever asked. */
+static int
+evacuating(const struct sim *s, size_t h)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->npend; i++)
+		if (s->pend[i].a.op == ACT_EVACUATE && !s->pend[i].follows &&
+		    s->pend[i].a.host == (long)h &&
+		    s->pend[i].r.outcome == OUTCOME_OK)
+			return 1;
+	return 0;
+}
+
 static void
 deliver_facts(struct sim *s, size_t pool)
 {
@@ -451,6 +465,7 @@ deliver_facts(struct sim *s, size_t pool)
 		s->members[n].master = s->hosts[i].master;
 		s->members[n].marked = s->hosts[i].marked;
 		s->members[n].nvms = s->hosts[i].vms;
+		s->members[n].evacuating = evacuating(s, i);
 		n++;
 	}
 	f.ha_enabled = s->ha[pool];

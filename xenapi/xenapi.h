@@ -61,6 +61,7 @@ struct xenapi_host {
 	int	 master;
 	int	 maintenance;	/* other_config MAINTENANCE_MODE=true */
 	int	 nvms;		/* running VMs resident, control domains not */
+	int	 evacuating;	/* current_operations has an evacuate */
 };
 
 struct xenapi_pool {

@@ -201,21 +201,26 @@ vm_host_ref(const struct fake *f, const struct fvm *v)
 	return v->host >= 0 ? f->hosts[v->host].ref : "OpaqueRef:NULL";
 }
 
+static struct ftask	*running_evacuation(struct fake *, int);
+
 static json_t *
-host_record(const struct fake *f, int h)
+host_record(struct fake *f, int h)
 {
-	json_t	*resident = json_array();
-	int	 i;
+	json_t		*resident = json_array(), *ops = json_object();
+	struct ftask	*t;
+	int		 i;
 
 	for (i = 0; i < f->nvms; i++)
 		if (f->vms[i].running && f->vms[i].host == h)
 			json_array_append_new(resident,
 			    json_string(f->vms[i].ref));
-	return json_pack("{s:s, s:s, s:s, s:b, s:s, s:O, s:o}", "uuid",
+	if ((t = running_evacuation(f, h)) != NULL)
+		json_object_set_new(ops, t->ref, json_string("evacuate"));
+	return json_pack("{s:s, s:s, s:s, s:b, s:s, s:O, s:o, s:o}", "uuid",
 	    f->hosts[h].uuid, "name_label", f->hosts[h].name, "address",
 	    f->hosts[h].address, "enabled", f->hosts[h].enabled, "metrics",
 	    f->hosts[h].metrics_ref, "other_config", f->hosts[h].other_config,
-	    "resident_VMs", resident);
+	    "resident_VMs", resident, "current_operations", ops);
 }
 
 static json_t *

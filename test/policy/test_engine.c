@@ -729,9 +729,9 @@ test_exact_deadline_by_hand(void **state)
 	struct engine		*e;
 	struct action		 a[8];
 	struct member_facts	 m[3] = {
-		{ "xenserver-1", 1, 1, 1, 0, 2 },
-		{ "xenserver-2", 1, 1, 0, 0, 2 },
-		{ "xenserver-3", 1, 1, 0, 0, 2 },
+		{ "xenserver-1", 1, 1, 1, 0, 2, 0 },
+		{ "xenserver-2", 1, 1, 0, 0, 2, 0 },
+		{ "xenserver-3", 1, 1, 0, 0, 2, 0 },
 	};
 	struct pool_facts	 pf = { 0, 3, m };
 	struct action_result	 ok = { OUTCOME_OK, NULL, 0 };
@@ -771,13 +771,80 @@ test_exact_deadline_by_hand(void **state)
 	policy_free(p);
 }
 
+/*
+ * Answers every action at `t` (facts for refreshes); returns the op of
+ * the first host action other than disable and mark, or -1.
+ */
+static int
+answer_all(struct engine *e, const struct pool_facts *pf, double t)
+{
+	struct action		 a[8];
+	struct action_result	 ok = { OUTCOME_OK, NULL, 0 };
+	size_t			 n, i;
+	int			 other = -1;
+
+	while ((n = engine_take_actions(e, t, a, 8)) > 0)
+		for (i = 0; i < n; i++) {
+			if (a[i].op == ACT_REFRESH) {
+				engine_on_result(e, a[i].id, &ok, t);
+				engine_on_pool_facts(e, a[i].pool, pf, t);
+				continue;
+			}
+			if (a[i].op != ACT_DISABLE && a[i].op != ACT_MARK &&
+			    other == -1)
+				other = (int)a[i].op;
+			if (a[i].op == ACT_DISABLE || a[i].op == ACT_MARK)
+				engine_on_result(e, a[i].id, &ok, t);
+		}
+	return other;
+}
+
+/*
+ * xapi is already evacuating another member (an operator, or this
+ * process before a restart): the pool's one evacuation slot is taken
+ * until the facts say it is over.
+ */
+static void
+test_evacuation_waits_for_one_running(void **state)
+{
+	struct policy		*p;
+	struct engine		*e;
+	struct member_facts	 m[3] = {
+		{ "xenserver-1", 1, 1, 1, 0, 0, 0 },
+		{ "xenserver-2", 1, 1, 0, 0, 2, 0 },
+		{ "xenserver-3", 1, 0, 0, 0, 2, 1 },
+	};
+	struct pool_facts	 pf = { 0, 3, m };
+	struct host_status	 hs;
+	double			 t;
+
+	(void)state;
+	p = load(seed3);
+	e = engine_new(p);
+	answer_all(e, &pf, 0);
+	engine_on_ups_event(e, 1, UPS_EV_ON_BATTERY, 0);	/* ups2 */
+	for (t = 0; t <= 70; t += 0.5)
+		assert_int_equal(answer_all(e, &pf, t), -1);
+	engine_host_status(e, 1, &hs);
+	assert_string_equal(hs.reason,
+	    "an evacuation is already running in the pool");
+	/* It ends: the next look lets xenserver-2 go. */
+	m[2].evacuating = 0;
+	for (t = 70.5; t <= 75; t += 0.5)
+		if (answer_all(e, &pf, t) == ACT_EVACUATE)
+			break;
+	assert_true(t <= 73);
+	engine_free(e);
+	policy_free(p);
+}
+
 static void
 test_status_reports_stage_and_deadline(void **state)
 {
 	struct policy		*p;
 	struct engine		*e;
 	struct action		 a[8];
-	struct member_facts	 m[1] = { { "xenserver-1", 1, 1, 1, 0, 0 } };
+	struct member_facts	 m[1] = { { "xenserver-1", 1, 1, 1, 0, 0, 0 } };
 	struct pool_facts	 pf = { 0, 1, m };
 	struct host_status	 hs;
 	struct ups_status	 us;
@@ -810,9 +877,9 @@ test_adopt_keeps_outage_across_reload(void **state)
 	struct engine		*e1, *e2;
 	struct action		 a[8];
 	struct member_facts	 m[3] = {
-		{ "xenserver-1", 1, 1, 1, 0, 2 },
-		{ "xenserver-2", 1, 1, 0, 0, 2 },
-		{ "xenserver-3", 1, 1, 0, 0, 2 },
+		{ "xenserver-1", 1, 1, 1, 0, 2, 0 },
+		{ "xenserver-2", 1, 1, 0, 0, 2, 0 },
+		{ "xenserver-3", 1, 1, 0, 0, 2, 0 },
 	};
 	struct pool_facts	 pf = { 0, 3, m };
 	struct action_result	 ok = { OUTCOME_OK, NULL, 0 };
@@ -880,9 +947,9 @@ test_restart_mid_evacuation(void **state)
 	struct engine		*e1, *e2;
 	struct action		 a[8];
 	struct member_facts	 m[3] = {
-		{ "xenserver-1", 1, 1, 1, 0, 2 },
-		{ "xenserver-2", 1, 1, 0, 0, 2 },
-		{ "xenserver-3", 1, 1, 0, 0, 2 },
+		{ "xenserver-1", 1, 1, 1, 0, 2, 0 },
+		{ "xenserver-2", 1, 1, 0, 0, 2, 0 },
+		{ "xenserver-3", 1, 1, 0, 0, 2, 0 },
 	};
 	struct pool_facts	 pf = { 0, 3, m };
 	struct action_result	 ok = { OUTCOME_OK, NULL, 0 };
@@ -948,9 +1015,9 @@ test_restart_redoes_what_did_not_happen(void **state)
 	struct engine		*e1, *e2;
 	struct action		 a[8];
 	struct member_facts	 m[3] = {
-		{ "xenserver-1", 1, 1, 1, 0, 2 },
-		{ "xenserver-2", 1, 1, 0, 0, 2 },
-		{ "xenserver-3", 1, 1, 0, 0, 2 },
+		{ "xenserver-1", 1, 1, 1, 0, 2, 0 },
+		{ "xenserver-2", 1, 1, 0, 0, 2, 0 },
+		{ "xenserver-3", 1, 1, 0, 0, 2, 0 },
 	};
 	struct pool_facts	 pf = { 0, 3, m };
 	json_t			*saved;
@@ -998,6 +1065,7 @@ main(void)
 		cmocka_unit_test(test_shutdown_imminent_maintenance_only_host),
 		cmocka_unit_test(test_master_hands_over_first),
 		cmocka_unit_test(test_master_not_handed_to_member_about_to_fail),
+		cmocka_unit_test(test_evacuation_waits_for_one_running),
 		cmocka_unit_test(test_master_never_handed_over_under_ha),
 		cmocka_unit_test(test_whole_pool_down_master_last),
 		cmocka_unit_test(test_blocked_evacuation_stops_blockers),

@@ -21,7 +21,8 @@ static int base;		/* ports base+1 .. base+3 */
 static struct fakeproc fake;
 
 static const char pool_fmt[] = "{\"username\":\"root\",\"password\":"
-    "\"s3cret-pw\",\"per_vm_ms\":10,\"shutdown_ms\":20,\"hosts\":["
+    "\"s3cret-pw\",\"per_vm_ms\":10,\"evacuate_ms\":1000,\"shutdown_ms\":20,"
+    "\"hosts\":["
     "{\"name_label\":\"xs1\",\"port\":%d,\"master\":true,\"memory_mib\":"
     "16384},{\"name_label\":\"xs2\",\"port\":%d,\"memory_mib\":16384},"
     "{\"name_label\":\"xs3\",\"port\":%d,\"memory_mib\":16384}],\"vms\":["
@@ -202,6 +203,24 @@ test_failure_is_typed(void **state)
 	xenapi_free(x);
 }
 
+/* Whether the pool's facts say host `name` is being evacuated. */
+static int
+pool_evacuating(struct xenapi *x, const char *name)
+{
+	struct xenapi_pool	 pool;
+	struct xenapi_error	 err;
+	size_t			 i;
+	int			 on = -1;
+
+	if (xenapi_pool_get(x, &pool, &err) == -1)
+		return -1;
+	for (i = 0; i < pool.nhosts; i++)
+		if (strcmp(pool.hosts[i].name, name) == 0)
+			on = pool.hosts[i].evacuating;
+	xenapi_pool_clear(&pool);
+	return on;
+}
+
 static void
 test_evacuate_and_blockers(void **state)
 {
@@ -219,7 +238,10 @@ test_evacuate_and_blockers(void **state)
 	free(vms);
 	assert_int_equal(xenapi_host_disable(x, ref, &err), 0);
 	assert_int_equal(xenapi_host_evacuate_async(x, ref, task, &err), 0);
+	/* The pool's facts show it running, as after a restart we ask. */
+	assert_true(pool_evacuating(x, "xs2") == 1);
 	assert_int_equal(xenapi_task_wait(x, task, 5000, &err), 0);
+	assert_true(pool_evacuating(x, "xs2") == 0);
 	assert_int_equal(xenapi_host_vms(x, ref, &vms, &n, &err), 0);
 	assert_int_equal(n, 0);
 	free(vms);
