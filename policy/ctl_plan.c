@@ -220,7 +220,8 @@ show_line(const struct sim_line *l, void *arg)
 	case SIM_RESULT:
 		show_result(pl, l);
 		break;
-	case SIM_RESTART:	/* plans do not restart */
+	case SIM_RESTART:	/* plans have no restarts or faults */
+	case SIM_FAULT:
 		break;
 	}
 }

@@ -104,6 +104,8 @@ engine_new(const struct policy *p)
 	e->t.watch_interval = 5.0;
 	e->t.settle = 2.0;
 	e->t.outage_refresh_gap = 5.0;
+	e->t.shutdown_fresh = 5.0;
+	e->t.shutdown_prelook = 2.0;
 	e->t.confirm_retry = 5.0;
 	e->ups = calloc(p->nups, sizeof(*e->ups));
 	e->hosts = calloc(p->nhosts, sizeof(*e->hosts));

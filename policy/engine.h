@@ -143,6 +143,14 @@ struct engine_tuning {
 	 * master busy answering get_all_records.
 	 */
 	double	 outage_refresh_gap;
+	/*
+	 * Who is master can change under us (HA, an operator): no host is
+	 * powered off on facts older than shutdown_fresh, and the pool is
+	 * looked at shutdown_prelook before a power-off falls due so that
+	 * the look does not delay it.
+	 */
+	double	 shutdown_fresh;
+	double	 shutdown_prelook;
 };
 
 struct engine	*engine_new(const struct policy *);

@@ -412,6 +412,11 @@ step_leaving(struct step *s, long hi)
 		emit(s, hi, ACT_CONFIRM, h->why, h->down_due);
 		return;
 	}
+	if (s->now - s->pl->facts_at > s->e->t.shutdown_fresh) {
+		h->wait_why = "looking at the pool again before the power-off";
+		s->pl->refresh_wanted = 1;
+		return;
+	}
 	s->e->urgent_gen++;
 	emit(s, hi, ACT_SHUTDOWN, h->why, h->down_due);
 }
@@ -496,6 +501,30 @@ step_refresh(struct step *s)
 	return INFINITY;
 }
 
+/* Fresh facts just before a power-off falls due (shutdown_fresh). */
+static void
+step_prelook(struct step *s, const struct ehost *h)
+{
+	struct epool	*pl = s->pl;
+	double		 look;
+
+	if (!h->at_risk || !h->cfg->has_shutdown || h->down || h->failed ||
+	    !isfinite(h->down_due))
+		return;
+	look = h->down_due - s->e->t.shutdown_prelook;
+	if (s->now < look) {
+		step_later(s, look);
+		return;
+	}
+	if (pl->facts_at >= look)
+		return;
+	pl->refresh_wanted = 1;
+	/* Not held back by the outage-refresh gap; a failure's backoff is
+	 * kept. */
+	if (pl->refresh_attempts == 0 && pl->refresh_at > look)
+		pl->refresh_at = look;
+}
+
 void
 engine_pool_step(struct engine *e, size_t pool, double now)
 {
@@ -517,6 +546,7 @@ engine_pool_step(struct engine *e, size_t pool, double now)
 		h->next_due = t;
 		h->wait_why = NULL;
 		step_later(&s, t);
+		step_prelook(&s, h);
 	}
 	if (!s.pl->facts_known) {
 		s.pl->deadline = step_refresh(&s);

@@ -37,8 +37,9 @@ struct sups {
 
 struct sevent {
 	double		 t;
-	size_t		 ups;
+	size_t		 ups;		/* or one of the markers below */
 	enum ups_event	 ev;
+	size_t		 host;		/* MASTER_UPS, CRASH_UPS */
 };
 
 struct pending {
@@ -50,6 +51,8 @@ struct pending {
 };
 
 #define RESTART_UPS	((size_t)-1)	/* an event that is a restart */
+#define MASTER_UPS	((size_t)-2)	/* ... a master change */
+#define CRASH_UPS	((size_t)-3)	/* ... a host crash */
 
 struct inject {
 	size_t			 host;
@@ -138,8 +141,9 @@ sim_engine(struct sim *s)
 	return s->e;
 }
 
-int
-sim_add_event(struct sim *s, double t, size_t ups, enum ups_event ev)
+static int
+insert_event(struct sim *s, double t, size_t ups, enum ups_event ev,
+    size_t host)
 {
 	struct sevent	*ne;
 	size_t		 i;
@@ -154,14 +158,37 @@ sim_add_event(struct sim *s, double t, size_t ups, enum ups_event ev)
 	ne[i].t = t;
 	ne[i].ups = ups;
 	ne[i].ev = ev;
+	ne[i].host = host;
 	s->nevents++;
 	return 0;
 }
 
 int
+sim_add_event(struct sim *s, double t, size_t ups, enum ups_event ev)
+{
+	return insert_event(s, t, ups, ev, 0);
+}
+
+int
 sim_add_restart(struct sim *s, double t)
 {
-	return sim_add_event(s, t, RESTART_UPS, UPS_EV_COUNT);
+	return insert_event(s, t, RESTART_UPS, UPS_EV_COUNT, 0);
+}
+
+int
+sim_add_master_change(struct sim *s, double t, size_t host)
+{
+	if (host >= s->p->nhosts)
+		return -1;
+	return insert_event(s, t, MASTER_UPS, UPS_EV_COUNT, host);
+}
+
+int
+sim_add_host_crash(struct sim *s, double t, size_t host)
+{
+	if (host >= s->p->nhosts)
+		return -1;
+	return insert_event(s, t, CRASH_UPS, UPS_EV_COUNT, host);
 }
 
 int
@@ -639,6 +666,39 @@ boot_hosts_of(struct sim *s, size_t ups)
 	}
 }
 
+static int	 host_powered(const struct sim *, size_t);
+
+/* The pool changing by itself: a new master, or a host crashing. */
+static void
+fault(struct sim *s, const struct sevent *ev)
+{
+	const struct policy_pool	*pl;
+	struct shost			*h = &s->hosts[ev->host];
+	struct sim_line			 l = { 0 };
+	size_t				 i;
+
+	if (ev->ups == MASTER_UPS) {
+		if (!h->live)
+			return;		/* xapi makes no dead host master */
+		pl = &s->p->pools[s->p->hosts[ev->host].pool];
+		for (i = pl->first_host; i < pl->first_host + pl->nhosts; i++)
+			s->hosts[i].master = i == ev->host;
+	} else {
+		if (!h->live)
+			return;
+		host_loses_power(h);
+		if (host_powered(s, ev->host))
+			h->boot_at = s->now + s->o.boot_takes;
+		s->internal_dirty = 1;
+	}
+	if (s->cb) {
+		l.kind = SIM_FAULT;
+		l.t = s->now;
+		l.host = (long)ev->host;
+		s->cb(&l, s->arg);
+	}
+}
+
 static void
 apply_event(struct sim *s, const struct sevent *ev)
 {
@@ -648,6 +708,10 @@ apply_event(struct sim *s, const struct sevent *ev)
 
 	if (ev->ups == RESTART_UPS) {
 		restart(s);
+		return;
+	}
+	if (ev->ups == MASTER_UPS || ev->ups == CRASH_UPS) {
+		fault(s, ev);
 		return;
 	}
 	/* An event for a UPS the policy does not have: the engine must

@@ -30,7 +30,8 @@ enum sim_line_kind {
 	SIM_EVENT,		/* a UPS event was fed to the engine */
 	SIM_ACTION,		/* the engine asked for an action */
 	SIM_RESULT,		/* an action finished */
-	SIM_RESTART		/* the engine was rebuilt from its state */
+	SIM_RESTART,		/* the engine was rebuilt from its state */
+	SIM_FAULT		/* the pool changed by itself (host) */
 };
 
 struct sim_line {
@@ -50,6 +51,7 @@ struct sim_line {
 	 */
 	int			 follows;
 	size_t			 ups;		/* EVENT */
+	long			 host;		/* FAULT */
 	enum ups_event		 event;		/* EVENT */
 };
 
@@ -66,6 +68,13 @@ int		 sim_add_event(struct sim *, double, size_t, enum ups_event);
  * goes on with them.
  */
 int		 sim_add_restart(struct sim *, double);
+/*
+ * Things the pool does by itself: at time t a member becomes master (HA,
+ * or an operator), or a host crashes (its VMs die with it, not by our
+ * doing) and boots again if it has power.
+ */
+int		 sim_add_master_change(struct sim *, double, size_t);
+int		 sim_add_host_crash(struct sim *, double, size_t);
 /* The master of a pool; by default the first host of each pool. */
 int		 sim_set_master(struct sim *, size_t);
 void		 sim_set_ha(struct sim *, size_t, int);

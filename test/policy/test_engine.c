@@ -411,7 +411,8 @@ test_low_battery_goes_to_final_stage(void **state)
 		"10 xenserver-2 disable low_battery",
 		"10.5 xenserver-2 mark_maintenance low_battery",
 		"11 xenserver-2 evacuate low_battery",
-		"21 xenserver-2 shutdown low_battery",
+		/* The pool looked at again before the power-off. */
+		"21.5 xenserver-2 shutdown low_battery",
 		NULL
 	};
 
@@ -722,6 +723,20 @@ test_pools_are_independent(void **state)
 	teardown_fixture(&f);
 }
 
+/* The refresh due at t, answered at once with these facts. */
+static void
+look_at_pool(struct engine *e, const struct pool_facts *pf, double t)
+{
+	struct action		 a[8];
+	struct action_result	 ok = { OUTCOME_OK, NULL, 0 };
+
+	assert_int_equal(engine_take_actions(e, t, a, 8), 1);
+	assert_int_equal(a[0].op, ACT_REFRESH);
+	assert_int_equal(engine_on_result(e, a[0].id, &ok, t), 0);
+	engine_on_pool_facts(e, a[0].pool, pf, t);
+	assert_int_equal(engine_take_actions(e, t, a, 8), 0);
+}
+
 static void
 test_exact_deadline_by_hand(void **state)
 {
@@ -838,6 +853,52 @@ test_evacuation_waits_for_one_running(void **state)
 	policy_free(p);
 }
 
+/*
+ * HA makes the host about to be powered off the master, long after the
+ * engine's last look: the look taken just before the power-off shows it,
+ * and a master is not powered off while another member is live.
+ */
+static void
+test_master_change_seen_before_power_off(void **state)
+{
+	struct policy		*p;
+	struct engine		*e;
+	struct member_facts	 m[3] = {
+		{ "xenserver-1", 1, 1, 1, 0, 0, 0 },
+		{ "xenserver-2", 1, 1, 0, 0, 0, 0 },
+		{ "xenserver-3", 1, 1, 0, 0, 0, 0 },
+	};
+	struct pool_facts	 pf = { 0, 3, m };
+	struct action		 a[8];
+	struct action_result	 ok = { OUTCOME_OK, NULL, 0 };
+	size_t			 n, i;
+	double			 t;
+	int			 shut = 0;
+
+	(void)state;
+	p = load(seed3);
+	e = engine_new(p);
+	engine_on_ups_event(e, 1, UPS_EV_ON_BATTERY, 0);	/* ups2 */
+	for (t = 0; t <= 130 && !shut; t += 0.5) {
+		if (t == 100) {
+			m[0].master = 0;	/* HA moved the role */
+			m[1].master = 1;
+		}
+		while ((n = engine_take_actions(e, t, a, 8)) > 0)
+			for (i = 0; i < n; i++) {
+				if (a[i].op == ACT_SHUTDOWN && a[i].host == 1)
+					shut = 1;
+				engine_on_result(e, a[i].id, &ok, t);
+				if (a[i].op == ACT_REFRESH)
+					engine_on_pool_facts(e, a[i].pool, &pf,
+					    t);
+			}
+	}
+	assert_false(shut);
+	engine_free(e);
+	policy_free(p);
+}
+
 static void
 test_status_reports_stage_and_deadline(void **state)
 {
@@ -930,7 +991,10 @@ test_adopt_keeps_outage_across_reload(void **state)
 	assert_int_equal(engine_take_actions(e2, 75, a, 8), 0);
 	assert_int_equal(engine_on_result(e2, evac, &ok, 80), 0);
 	assert_int_equal(engine_take_actions(e2, 80, a, 8), 0);
-	/* The new rule: shutdown at 10 + 100, from the original outage. */
+	/* The new rule: shutdown at 10 + 100, from the original outage,
+	 * with a look at the pool 2 s before. */
+	assert_true(engine_next_deadline(e2) == 108);
+	look_at_pool(e2, &pf, 108);
 	assert_true(engine_next_deadline(e2) == 110);
 	n = engine_take_actions(e2, 110, a, 8);
 	assert_int_equal(n, 1);
@@ -998,7 +1062,10 @@ test_restart_mid_evacuation(void **state)
 	for (i = 0; i < n; i++)
 		print_message("unexpected %s\n", action_op_name(a[i].op));
 	assert_int_equal(n, 0);
-	/* The shutdown keeps its wall-clock deadline: 1010 + 120. */
+	/* The shutdown keeps its wall-clock deadline: 1010 + 120, with a
+	 * look at the pool 2 s before. */
+	assert_true(fabs(engine_next_deadline(e2) - (1128 - off2)) < 1e-6);
+	look_at_pool(e2, &pf, 1128 - off2);
 	assert_true(fabs(engine_next_deadline(e2) - (1130 - off2)) < 1e-6);
 	n = engine_take_actions(e2, 1130 - off2, a, 8);
 	assert_int_equal(n, 1);
@@ -1066,6 +1133,7 @@ main(void)
 		cmocka_unit_test(test_master_hands_over_first),
 		cmocka_unit_test(test_master_not_handed_to_member_about_to_fail),
 		cmocka_unit_test(test_evacuation_waits_for_one_running),
+		cmocka_unit_test(test_master_change_seen_before_power_off),
 		cmocka_unit_test(test_master_never_handed_over_under_ha),
 		cmocka_unit_test(test_whole_pool_down_master_last),
 		cmocka_unit_test(test_blocked_evacuation_stops_blockers),
