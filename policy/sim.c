@@ -48,6 +48,7 @@ struct pending {
 	double			 done_at;
 	int			 orphan;	/* asked before a restart */
 	int			 follows;	/* answered by an orphan */
+	char			 target[128];	/* a.target outlives its engine */
 };
 
 #define RESTART_UPS	((size_t)-1)	/* an event that is a restart */
@@ -386,14 +387,14 @@ start_action(struct sim *s, struct pending *pd)
 }
 
 static void
-designate(struct sim *s, const struct action *a)
+designate(struct sim *s, const struct pending *pd)
 {
-	const struct policy_pool	*pl = &s->p->pools[a->pool];
+	const struct policy_pool	*pl = &s->p->pools[pd->a.pool];
 	size_t				 i;
 
 	for (i = pl->first_host; i < pl->first_host + pl->nhosts; i++)
 		s->hosts[i].master = strcmp(s->p->hosts[i].name,
-		    a->target) == 0;
+		    pd->target) == 0;
 }
 
 static void
@@ -417,7 +418,7 @@ finish_action(struct sim *s, struct pending *pd)
 		return;
 	switch (a->op) {
 	case ACT_DESIGNATE_MASTER:
-		designate(s, a);
+		designate(s, pd);
 		break;
 	case ACT_DISABLE:
 		h->enabled = 0;
@@ -539,6 +540,8 @@ add_pending(struct sim *s, const struct action *a)
 	np = &s->pend[s->npend];
 	memset(np, 0, sizeof(*np));
 	np->a = *a;
+	if (a->target)
+		snprintf(np->target, sizeof(np->target), "%s", a->target);
 	if ((run = running_orphan(s, a)) != NULL) {
 		np->follows = 1;
 		np->r = run->r;
@@ -604,8 +607,10 @@ restart(struct sim *s)
 	*engine_tuning(ne) = *engine_tuning(s->e);
 	engine_free(s->e);
 	s->e = ne;
-	for (i = 0; i < s->npend; i++)
+	for (i = 0; i < s->npend; i++) {
 		s->pend[i].orphan = 1;
+		s->pend[i].a.target = NULL;	/* the old engine's string */
+	}
 	emit_line(s, SIM_RESTART, NULL);
 }
 
