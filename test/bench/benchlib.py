@@ -62,8 +62,9 @@ class Pools:
             pool = []
             try:
                 with open(path) as f:
-                    for line in f:
-                        pool.append(json.loads(line))
+                    # The last line may still be being written.
+                    lines = f.read().split("\n")[:-1]
+                pool = [json.loads(line) for line in lines if line]
             except FileNotFoundError:
                 pass
             out.append(pool)
