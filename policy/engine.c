@@ -42,6 +42,8 @@ action_outcome_name(enum action_outcome o)
 		return "transient";
 	case OUTCOME_PERMANENT:
 		return "permanent";
+	case OUTCOME_STALE:
+		return "stale";
 	}
 	return "unknown";
 }
@@ -133,6 +135,7 @@ engine_new(const struct policy *p)
 		e->pools[i].designate_at = -INFINITY;
 		e->pools[i].facts_at = -INFINITY;
 		e->pools[i].changed_at = -INFINITY;
+		e->pools[i].stale_at = -INFINITY;
 		/* Nothing is done to a pool before its facts are known. */
 		e->pools[i].refresh_wanted = 1;
 		engine_mark_dirty(e, i);
@@ -568,6 +571,23 @@ host_result_failed(struct engine *e, struct ehost *h, enum action_op op,
 		pl->evac_holder = -1;
 }
 
+/*
+ * Not a failure and not an attempt: the pool moved on since the last
+ * look (HA or an operator changed its master, a member came back), so
+ * nothing more happens to the host before facts newer than this answer.
+ */
+static void
+host_result_stale(struct engine *e, struct ehost *h, double now)
+{
+	struct epool	*pl = &e->pools[h->cfg->pool];
+
+	snprintf(h->error, sizeof(h->error), "%s", "the pool changed since "
+	    "the last look");
+	h->fresh_asked = -INFINITY;
+	pl->stale_at = now;
+	pl->refresh_wanted = 1;
+}
+
 static int
 pool_result(struct engine *e, size_t pool, unsigned long id,
     const struct action_result *r, double now)
@@ -651,6 +671,8 @@ engine_on_result(struct engine *e, unsigned long id,
 	h->last_outcome = r->outcome;
 	if (r->outcome == OUTCOME_OK || r->outcome == OUTCOME_BLOCKED)
 		host_result_ok(e, h, op, r);
+	else if (r->outcome == OUTCOME_STALE)
+		host_result_stale(e, h, now);
 	else
 		host_result_failed(e, h, op, r, now);
 	engine_mark_dirty(e, h->cfg->pool);

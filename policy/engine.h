@@ -56,13 +56,26 @@ struct action {
 	int		 hard;		/* STOP_VMS: hard_shutdown */
 	const char	*reason;	/* why now: a static word */
 	double		 due;		/* when it became due */
+	/*
+	 * SHUTDOWN: the engine takes the host for the pool's master with
+	 * no other member live, or (0) for a member. The pool can change
+	 * its master after the engine's last look; whoever runs the action
+	 * checks this just before the power-off and answers STALE.
+	 */
+	int		 as_master;
 };
 
 enum action_outcome {
 	OUTCOME_OK,
 	OUTCOME_BLOCKED,	/* see the op: VMs in the way, host not back */
 	OUTCOME_TRANSIENT,	/* retried with backoff */
-	OUTCOME_PERMANENT	/* the host is failed with this reason */
+	OUTCOME_PERMANENT,	/* the host is failed with this reason */
+	/*
+	 * Nothing was done: the pool is not as the action assumed (a
+	 * power-off for a member found the host master, or the master's
+	 * found a member live). The engine looks at the pool again.
+	 */
+	OUTCOME_STALE
 };
 
 struct action_result {

@@ -84,6 +84,7 @@ struct epool {
 	double		 facts_at;
 	int		 others_evacuating; /* members outside the policy */
 	double		 changed_at;	/* last answer about a member */
+	double		 stale_at;	/* an action found it changed */
 	int		 ha;
 	long		 master;	/* policy host index; -1 unmanaged */
 	char		*spare;		/* unmanaged live enabled non-master */

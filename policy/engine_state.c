@@ -102,7 +102,7 @@ outcome_parse(const char *s, enum action_outcome *o)
 {
 	int	 i;
 
-	for (i = OUTCOME_OK; i <= OUTCOME_PERMANENT && s; i++)
+	for (i = OUTCOME_OK; i <= OUTCOME_STALE && s; i++)
 		if (strcmp(s, action_outcome_name((enum action_outcome)i)) ==
 		    0) {
 			*o = (enum action_outcome)i;

@@ -412,13 +412,15 @@ step_leaving(struct step *s, long hi)
 		emit(s, hi, ACT_CONFIRM, h->why, h->down_due);
 		return;
 	}
-	if (s->now - s->pl->facts_at > s->e->t.shutdown_fresh) {
+	if (s->now - s->pl->facts_at > s->e->t.shutdown_fresh ||
+	    s->pl->facts_at <= s->pl->stale_at) {
 		h->wait_why = "looking at the pool again before the power-off";
 		s->pl->refresh_wanted = 1;
 		return;
 	}
 	s->e->urgent_gen++;
-	emit(s, hi, ACT_SHUTDOWN, h->why, h->down_due);
+	if (emit(s, hi, ACT_SHUTDOWN, h->why, h->down_due) == 0)
+		s->e->queue[s->e->qlen - 1].as_master = s->pl->master == hi;
 }
 
 /* A clean VM shutdown that runs too long turns hard (stop_hard_at). */

@@ -279,6 +279,7 @@ emit_line(struct sim *s, enum sim_line_kind kind, const struct pending *pd)
 	l.result = kind == SIM_RESULT ? &pd->r : NULL;
 	l.orphan = pd ? pd->orphan : 0;
 	l.follows = pd ? pd->follows : 0;
+	l.refused = pd ? pd->r.outcome == OUTCOME_STALE : 0;
 	s->cb(&l, s->arg);
 }
 
@@ -323,6 +324,32 @@ set_result(struct action_result *r, enum action_outcome o, const char *err,
 
 /* What the cards of a host would answer to a GET. */
 static int
+other_member_live(const struct sim *s, size_t h)
+{
+	const struct policy_pool	*pl = &s->p->pools[s->p->hosts[h].pool];
+	size_t				 i;
+
+	for (i = pl->first_host; i < pl->first_host + pl->nhosts; i++)
+		if (i != h && s->hosts[i].live)
+			return 1;
+	return 0;
+}
+
+/* Whether host h is powering off now, whoever asked. */
+static int
+shutting_down(const struct sim *s, size_t h)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->npend; i++)
+		if (s->pend[i].a.op == ACT_SHUTDOWN && !s->pend[i].follows &&
+		    s->pend[i].a.host == (long)h &&
+		    s->pend[i].r.outcome == OUTCOME_OK)
+			return 1;
+	return 0;
+}
+
+static int
 host_all_on_battery(const struct sim *s, size_t h)
 {
 	const struct policy_host	*c = &s->p->hosts[h];
@@ -344,6 +371,12 @@ start_action(struct sim *s, struct pending *pd)
 	const struct inject	*in;
 
 	set_result(r, OUTCOME_OK, NULL, 0);
+	/* The plugin's worker looks at the pool just before a power-off. */
+	if (a->op == ACT_SHUTDOWN && h->live && (h->master != a->as_master ||
+	    (a->as_master && other_member_live(s, (size_t)a->host)))) {
+		set_result(r, OUTCOME_STALE, "the pool changed", 0);
+		return s->o.action_takes;
+	}
 	if ((in = take_injection(s, a)) != NULL) {
 		set_result(r, in->outcome, in->error, 0);
 		return s->o.action_takes;
@@ -683,8 +716,9 @@ fault(struct sim *s, const struct sevent *ev)
 	size_t				 i;
 
 	if (ev->ups == MASTER_UPS) {
-		if (!h->live)
-			return;		/* xapi makes no dead host master */
+		/* xapi makes no dead host master, nor one powering off. */
+		if (!h->live || shutting_down(s, ev->host))
+			return;
 		pl = &s->p->pools[s->p->hosts[ev->host].pool];
 		for (i = pl->first_host; i < pl->first_host + pl->nhosts; i++)
 			s->hosts[i].master = i == ev->host;

@@ -50,6 +50,11 @@ struct sim_line {
 	 * follows a running evacuation instead of starting another.
 	 */
 	int			 follows;
+	/*
+	 * ACTION: refused before anything was done, as the worker's look
+	 * just before a power-off refuses one the pool no longer allows.
+	 */
+	int			 refused;
 	size_t			 ups;		/* EVENT */
 	long			 host;		/* FAULT */
 	enum ups_event		 event;		/* EVENT */

@@ -3,8 +3,9 @@
  * histories (issue 9). Each history: a random valid policy, a simulated
  * pool with random masters, HA, pinned VMs and injected failures
  * (transient and permanent), random UPS events (repeats, flapping, low
- * battery, unknown UPSes) and restarts of the process (the engine rebuilt
- * from its exported state while the pool goes on), then power back
+ * battery, unknown UPSes), restarts of the process (the engine rebuilt
+ * from its exported state while the pool goes on), hosts that crash and
+ * masters the pool changes by itself (HA, an operator), then power back
  * everywhere. After every step the invariants are checked; on a
  * violation the history is shrunk to the fewest events that still fail
  * and printed with its seed.
@@ -52,12 +53,8 @@ static int	 trace;
 static int	 restarts = 1;
 /* -F: no crashed hosts. */
 static int	 crashes = 1;
-/*
- * -M: the pool also changes master by itself (HA, an operator). Not in
- * ctest yet: seed 69 has a host made master after the engine's last look
- * and then shut down as a member while another is live (issue 9 note).
- */
-static int	 new_masters;
+/* -M: no master changes made by the pool itself (HA, an operator). */
+static int	 new_masters = 1;
 
 struct check {
 	const struct policy	*p;
@@ -66,6 +63,8 @@ struct check {
 	double			 facts_at[8];	/* first answer to a refresh */
 	int			 restarted;	/* hosts re-learnt from facts */
 	double			 facts_last[8], facts_prev[8];	/* answers */
+	/* The master those two answers named: the engine's belief. */
+	long			 master_last[8], master_prev[8];
 	/* A master handover: from its action to the facts after it. */
 	double			 handover_from[8], handover_to[8];
 	int			 handover_state[8];
@@ -221,6 +220,22 @@ feeds_on_battery(const struct check *c, long h)
 	return 1;
 }
 
+/* The pool's master in the simulation now, or -1. */
+static long
+pool_master(const struct check *c, size_t pool)
+{
+	const struct policy_pool	*pl = &c->p->pools[pool];
+	struct sim_host_state		 st;
+	size_t				 i;
+
+	for (i = pl->first_host; i < pl->first_host + pl->nhosts; i++) {
+		sim_host_state(c->s, i, &st);
+		if (st.master)
+			return (long)i;
+	}
+	return -1;
+}
+
 static void
 check_action(struct check *c, const struct sim_line *l)
 {
@@ -255,6 +270,8 @@ check_action(struct check *c, const struct sim_line *l)
 		sim_host_state(c->s, (size_t)a->host, &st);
 	if (a->op == ACT_DISABLE && a->host >= 0 && a->host < MAX_HOSTS &&
 	    !st.master && !c->was_master[a->host] && !c->restarted &&
+	    a->host != (c->facts_last[a->pool] <= a->due ?
+	    c->master_last[a->pool] : c->master_prev[a->pool]) &&
 	    c->disables[a->host]++ == 0 && !c->busy[a->host] &&
 	    c->idle_at[a->host] < a->due &&
 	    c->idle_at[a->host] <= (c->facts_last[a->pool] <= a->due ?
@@ -285,7 +302,7 @@ check_action(struct check *c, const struct sim_line *l)
 				    c->p->hosts[i].name);
 		c->evacuating[a->host]++;
 	}
-	if (a->op != ACT_SHUTDOWN)
+	if (a->op != ACT_SHUTDOWN || l->refused)
 		return;
 	sim_host_state(c->s, (size_t)a->host, &st);
 	c->crashed_before[a->host] = st.crashed;
@@ -315,6 +332,8 @@ check_result(struct check *c, const struct sim_line *l)
 			c->facts_at[a->pool] = l->t;
 		c->facts_prev[a->pool] = c->facts_last[a->pool];
 		c->facts_last[a->pool] = l->t;
+		c->master_prev[a->pool] = c->master_last[a->pool];
+		c->master_last[a->pool] = pool_master(c, a->pool);
 	}
 	if (a->op == ACT_DESIGNATE_MASTER)
 		c->handover_state[a->pool] = 2;
@@ -372,6 +391,23 @@ restarted(struct check *c)
 	for (i = 0; i < c->p->npools && i < 8; i++) {
 		c->facts_at[i] = INFINITY;
 		c->facts_last[i] = c->facts_prev[i] = -INFINITY;
+		c->master_last[i] = c->master_prev[i] = -1;
+	}
+}
+
+/* -T: what each host of a pool waits for, after a look at it. */
+static void
+trace_pool(const struct check *c, size_t pool)
+{
+	const struct policy_pool	*pl = &c->p->pools[pool];
+	struct host_status		 hs;
+	size_t				 i;
+
+	for (i = pl->first_host; i < pl->first_host + pl->nhosts; i++) {
+		engine_host_status(sim_engine(c->s), i, &hs);
+		if (hs.stage != STAGE_NORMAL)
+			printf("	%s %s: %s\n", c->p->hosts[i].name,
+			    host_stage_name(hs.stage), hs.reason);
 	}
 }
 
@@ -390,6 +426,8 @@ on_line(const struct sim_line *l, void *arg)
 		    c->p->pools[l->action->pool].name, l->kind == SIM_RESULT ?
 		    action_outcome_name(l->result->outcome) : l->action->reason);
 
+	if (trace && l->kind == SIM_RESULT && l->action->op == ACT_REFRESH)
+		trace_pool(c, l->action->pool);
 	if (l->kind == SIM_RESTART)
 		restarted(c);
 	else if (l->kind == SIM_FAULT && l->host < MAX_HOSTS) {
@@ -526,6 +564,7 @@ run(struct history *hi, char *why, size_t whylen, int verbose)
 	for (i = 0; i < 8; i++) {
 		c.facts_at[i] = INFINITY;
 		c.facts_last[i] = c.facts_prev[i] = -INFINITY;
+		c.master_last[i] = c.master_prev[i] = -1;
 		c.handover_from[i] = INFINITY;
 		c.handover_to[i] = -INFINITY;
 	}
@@ -613,7 +652,7 @@ main(int argc, char **argv)
 		else if (strcmp(argv[j], "-F") == 0)
 			crashes = 0;
 		else if (strcmp(argv[j], "-M") == 0)
-			new_masters = 1;
+			new_masters = 0;
 		else {
 			fprintf(stderr, "usage: check_invariants [-n N] "
 			    "[-t SECONDS] [-s SEED] [-v] [-T] [-R] [-F] [-M]\n");

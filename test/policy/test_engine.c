@@ -899,6 +899,76 @@ test_master_change_seen_before_power_off(void **state)
 	policy_free(p);
 }
 
+/*
+ * HA makes xenserver-2 master between the engine's last look and its
+ * power-off: the worker's check answers STALE. Nothing is retried on the
+ * old picture; after a new look it is the master and waits for the
+ * others, and its power-off then says so.
+ */
+static void
+test_stale_power_off_looks_again(void **state)
+{
+	struct policy		*p;
+	struct engine		*e;
+	struct member_facts	 m[3] = {
+		{ "xenserver-1", 1, 1, 1, 0, 0, 0 },
+		{ "xenserver-2", 1, 1, 0, 0, 0, 0 },
+		{ "xenserver-3", 1, 1, 0, 0, 0, 0 },
+	};
+	struct pool_facts	 pf = { 0, 3, m };
+	struct action		 a[8];
+	struct action_result	 ok = { OUTCOME_OK, NULL, 0 };
+	struct action_result	 stale = { OUTCOME_STALE, "master changed", 0 };
+	struct host_status	 hs;
+	size_t			 n, i;
+	double			 t, stale_at = -1, looked_at = -1;
+	int			 shuts = 0, as_master = -1;
+
+	(void)state;
+	p = load(seed3);
+	e = engine_new(p);
+	engine_on_ups_event(e, 1, UPS_EV_ON_BATTERY, 0);	/* ups2 */
+	for (t = 0; t <= 300; t += 0.5) {
+		if (t == 200)
+			m[0].live = m[2].live = 0;	/* the others go */
+		while ((n = engine_take_actions(e, t, a, 8)) > 0)
+			for (i = 0; i < n; i++) {
+				if (a[i].op == ACT_REFRESH) {
+					if (stale_at >= 0 && looked_at < 0)
+						looked_at = t;
+					engine_on_result(e, a[i].id, &ok, t);
+					engine_on_pool_facts(e, a[i].pool, &pf,
+					    t);
+					continue;
+				}
+				if (a[i].op != ACT_SHUTDOWN || a[i].host != 1) {
+					engine_on_result(e, a[i].id, &ok, t);
+					continue;
+				}
+				shuts++;
+				as_master = a[i].as_master;
+				if (stale_at >= 0) {
+					engine_on_result(e, a[i].id, &ok, t);
+					continue;
+				}
+				assert_false(a[i].as_master);
+				stale_at = t;
+				m[0].master = 0;
+				m[1].master = 1;
+				engine_on_result(e, a[i].id, &stale, t);
+			}
+	}
+	assert_true(stale_at >= 120);
+	assert_true(looked_at >= stale_at && looked_at < stale_at + 1);
+	/* Once more only, as the master, after the others left. */
+	assert_int_equal(shuts, 2);
+	assert_int_equal(as_master, 1);
+	engine_host_status(e, 1, &hs);
+	assert_int_equal(hs.stage, STAGE_DOWN);
+	engine_free(e);
+	policy_free(p);
+}
+
 static void
 test_status_reports_stage_and_deadline(void **state)
 {
@@ -1134,6 +1204,7 @@ main(void)
 		cmocka_unit_test(test_master_not_handed_to_member_about_to_fail),
 		cmocka_unit_test(test_evacuation_waits_for_one_running),
 		cmocka_unit_test(test_master_change_seen_before_power_off),
+		cmocka_unit_test(test_stale_power_off_looks_again),
 		cmocka_unit_test(test_master_never_handed_over_under_ha),
 		cmocka_unit_test(test_whole_pool_down_master_last),
 		cmocka_unit_test(test_blocked_evacuation_stops_blockers),
