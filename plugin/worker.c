@@ -33,6 +33,7 @@ struct job {
 	char			 target[128];
 	int			 hard;
 	enum stop_scope		 scope;
+	int			 as_master;
 	int			 phase;
 	double			 started;
 	double			 next_poll;
@@ -472,6 +473,35 @@ step_stop_vms(struct worker *w, struct job *j)
 	j->next_poll = now_ms() + POLL_MS / 4;
 }
 
+/*
+ * The engine decided on a look that may be seconds old; HA or an operator
+ * can have moved the master since, or a member come back. A member's
+ * power-off must not take the master, and the master's must leave no
+ * live member behind: NULL when the pool still agrees, or why not.
+ */
+static const char *
+shutdown_still_right(struct worker *w, struct job *j, const char *ref,
+    struct xenapi_error *err)
+{
+	struct xenapi_pool	 pool;
+	const char		*why = NULL;
+	size_t			 i;
+
+	if (xenapi_pool_hosts(w->x, &pool, err) == -1)
+		return "";
+	for (i = 0; i < pool.nhosts && why == NULL; i++) {
+		if (strcmp(pool.hosts[i].ref, ref) == 0) {
+			if (pool.hosts[i].master && !j->as_master)
+				why = "the host became the pool's master";
+			else if (!pool.hosts[i].master && j->as_master)
+				why = "the host is no longer the pool's master";
+		} else if (j->as_master && pool.hosts[i].live)
+			why = "another member of the pool is live";
+	}
+	xenapi_pool_clear(&pool);
+	return why;
+}
+
 /* host.shutdown does not refuse running VMs: refuse them here. */
 static void
 step_shutdown(struct worker *w, struct job *j)
@@ -479,6 +509,7 @@ step_shutdown(struct worker *w, struct job *j)
 	struct xenapi_error	 err;
 	struct xenapi_vm	*vms;
 	char			 ref[XENAPI_REF_LEN];
+	const char		*why;
 	size_t			 n;
 
 	if (host_ref(w, j->host, ref, &err) == -1 ||
@@ -489,6 +520,13 @@ step_shutdown(struct worker *w, struct job *j)
 	free(vms);
 	if (n > 0) {
 		job_finish(j, OUTCOME_BLOCKED, "VMs still running", (int)n);
+		return;
+	}
+	if ((why = shutdown_still_right(w, j, ref, &err)) != NULL) {
+		if (why[0] == '\0')
+			job_fail(j, &err);
+		else
+			job_finish(j, OUTCOME_STALE, why, 0);
 		return;
 	}
 	if (xenapi_host_shutdown(w->x, ref, &err) == -1)
@@ -901,6 +939,7 @@ worker_submit(struct worker *w, const struct action *a, const char *host)
 	j->op = a->op;
 	j->hard = a->hard;
 	j->scope = a->scope;
+	j->as_master = a->as_master;
 	j->started = now_ms();
 	snprintf(j->host, sizeof(j->host), "%s", host ? host : "");
 	snprintf(j->target, sizeof(j->target), "%s",

@@ -133,9 +133,9 @@ engine_new(const struct policy *p)
 		e->pools[i].deadline = INFINITY;
 		e->pools[i].refresh_at = -INFINITY;
 		e->pools[i].designate_at = -INFINITY;
+		e->pools[i].designated_from = -1;
 		e->pools[i].facts_at = -INFINITY;
 		e->pools[i].changed_at = -INFINITY;
-		e->pools[i].stale_at = -INFINITY;
 		/* Nothing is done to a pool before its facts are known. */
 		e->pools[i].refresh_wanted = 1;
 		engine_mark_dirty(e, i);
@@ -425,6 +425,27 @@ facts_apply_member(struct engine *e, struct epool *pl, size_t pool,
 	h->xapi_evacuating = m->evacuating;
 }
 
+static double	 backoff(const struct engine *, int);
+
+/*
+ * A handover the pool said yes to but whose master is still the old one
+ * counts as a failed attempt: asking again at once would loop.
+ */
+static void
+handover_check(struct engine *e, struct epool *pl, double now)
+{
+	if (pl->designated_from < 0)
+		return;
+	if (pl->master == pl->designated_from) {
+		if (++pl->designate_attempts < e->t.max_attempts)
+			pl->designate_at = now + backoff(e,
+			    pl->designate_attempts);
+		else
+			pl->designate_failed = 1;
+	}
+	pl->designated_from = -1;
+}
+
 void
 engine_on_pool_facts(struct engine *e, size_t pool,
     const struct pool_facts *f, double now)
@@ -455,6 +476,9 @@ engine_on_pool_facts(struct engine *e, size_t pool,
 		facts_apply_member(e, pl, pool, &f->members[i]);
 	pl->facts_known = 1;
 	pl->facts_at = now;
+	/* Whoever fetched these did so after the stale answer came. */
+	pl->stale = 0;
+	handover_check(e, pl, now);
 	engine_mark_dirty(e, pool);
 }
 
@@ -577,14 +601,14 @@ host_result_failed(struct engine *e, struct ehost *h, enum action_op op,
  * nothing more happens to the host before facts newer than this answer.
  */
 static void
-host_result_stale(struct engine *e, struct ehost *h, double now)
+host_result_stale(struct engine *e, struct ehost *h)
 {
 	struct epool	*pl = &e->pools[h->cfg->pool];
 
 	snprintf(h->error, sizeof(h->error), "%s", "the pool changed since "
 	    "the last look");
 	h->fresh_asked = -INFINITY;
-	pl->stale_at = now;
+	pl->stale = 1;
 	pl->refresh_wanted = 1;
 }
 
@@ -609,6 +633,7 @@ pool_result(struct engine *e, size_t pool, unsigned long id,
 		/* The pool restarts its toolstack: act on fresh facts only. */
 		pl->facts_known = 0;
 		pl->refresh_wanted = 1;
+		pl->designated_from = pl->master;
 	} else if (r->outcome == OUTCOME_TRANSIENT &&
 	    ++pl->designate_attempts < e->t.max_attempts)
 		pl->designate_at = now + backoff(e, pl->designate_attempts);
@@ -672,7 +697,7 @@ engine_on_result(struct engine *e, unsigned long id,
 	if (r->outcome == OUTCOME_OK || r->outcome == OUTCOME_BLOCKED)
 		host_result_ok(e, h, op, r);
 	else if (r->outcome == OUTCOME_STALE)
-		host_result_stale(e, h, now);
+		host_result_stale(e, h);
 	else
 		host_result_failed(e, h, op, r, now);
 	engine_mark_dirty(e, h->cfg->pool);

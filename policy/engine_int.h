@@ -84,7 +84,8 @@ struct epool {
 	double		 facts_at;
 	int		 others_evacuating; /* members outside the policy */
 	double		 changed_at;	/* last answer about a member */
-	double		 stale_at;	/* an action found it changed */
+	int		 stale;		/* an action found it changed since
+					   the last facts */
 	int		 ha;
 	long		 master;	/* policy host index; -1 unmanaged */
 	char		*spare;		/* unmanaged live enabled non-master */
@@ -100,6 +101,7 @@ struct epool {
 	int		 designate_failed;
 	int		 designate_attempts;
 	double		 designate_at;
+	long		 designated_from; /* master before a handover, -1 */
 
 	long		 evac_holder;	/* host holding the evacuation slot */
 	int		 dirty;

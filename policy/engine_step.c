@@ -249,13 +249,22 @@ step_handover(struct step *s)
 	if (pl->master < 0)
 		return 0;
 	m = &s->e->hosts[pl->master];
-	if (m->goal == GOAL_NONE || m->failed || m->down || m->disabled ||
-	    pl->ha || pl->designate_failed)
+	if (m->goal == GOAL_NONE || m->failed || m->down || pl->ha ||
+	    pl->designate_failed)
+		return 0;
+	/*
+	 * A master already disabled stays in maintenance as it is, but one
+	 * that must go down hands over too: the pool made it master after
+	 * it left (HA, an operator), or a member is back on good power.
+	 */
+	if (m->disabled && m->goal != GOAL_DOWN)
 		return 0;
 	if (pl->designate_inflight)
 		return 1;
 	if ((target = handover_target(s)) == NULL)
 		return 0;
+	if (m->inflight)
+		return 1;
 	/*
 	 * A member on good power now may be on battery a moment later: the
 	 * cards of one site speak milliseconds to seconds apart. Hand over
@@ -413,7 +422,7 @@ step_leaving(struct step *s, long hi)
 		return;
 	}
 	if (s->now - s->pl->facts_at > s->e->t.shutdown_fresh ||
-	    s->pl->facts_at <= s->pl->stale_at) {
+	    s->pl->stale) {
 		h->wait_why = "looking at the pool again before the power-off";
 		s->pl->refresh_wanted = 1;
 		return;

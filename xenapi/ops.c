@@ -254,8 +254,8 @@ vm_record_count(void *arg, const char *ref, xmlrpc_value *rec)
 			w->pool->hosts[i].nvms++;
 }
 
-int
-xenapi_pool_get(struct xenapi *x, struct xenapi_pool *pool,
+static int
+pool_walk(struct xenapi *x, struct xenapi_pool *pool, int count_vms,
     struct xenapi_error *err)
 {
 	struct pool_walk	 w;
@@ -269,12 +269,26 @@ xenapi_pool_get(struct xenapi *x, struct xenapi_pool *pool,
 		rc = all_records(x, "host", host_record, &w, err);
 	if (rc == 0)
 		rc = all_records(x, "host_metrics", metrics_record, &w, err);
-	if (rc == 0)
+	if (rc == 0 && count_vms)
 		rc = all_records(x, "VM", vm_record_count, &w, err);
 	free(w.metrics);
 	if (rc == -1)
 		xenapi_pool_clear(pool);
 	return rc;
+}
+
+int
+xenapi_pool_get(struct xenapi *x, struct xenapi_pool *pool,
+    struct xenapi_error *err)
+{
+	return pool_walk(x, pool, 1, err);
+}
+
+int
+xenapi_pool_hosts(struct xenapi *x, struct xenapi_pool *pool,
+    struct xenapi_error *err)
+{
+	return pool_walk(x, pool, 0, err);
 }
 
 void

@@ -106,6 +106,9 @@ const char	*xenapi_url(const struct xenapi *);
 
 int		 xenapi_pool_get(struct xenapi *, struct xenapi_pool *,
 		    struct xenapi_error *);
+/* The same without VM counts (nvms 0): who is master, who is live. */
+int		 xenapi_pool_hosts(struct xenapi *, struct xenapi_pool *,
+		    struct xenapi_error *);
 void		 xenapi_pool_clear(struct xenapi_pool *);
 int		 xenapi_host_find(struct xenapi *, const char *, char *,
 		    struct xenapi_error *);

@@ -913,6 +913,60 @@ injected_fault(struct call *c)
 	return NULL;
 }
 
+/* Whether a call names host h: its ref as an argument or quoted in one. */
+static int
+call_names(const struct call *c, int h)
+{
+	char	 quoted[80];
+	int	 i;
+
+	snprintf(quoted, sizeof(quoted), "\"%s\"", c->f->hosts[h].ref);
+	for (i = 0; i < c->nparams && i < ARGMAX; i++)
+		if (strcmp(c->a[i], c->f->hosts[h].ref) == 0 ||
+		    strstr(c->a[i], quoted) != NULL)
+			return 1;
+	return 0;
+}
+
+static int
+succeeded(xmlrpc_env *env, xmlrpc_value *r)
+{
+	xmlrpc_value	*st = NULL;
+	const char	*s;
+	int		 ok = 0;
+
+	if (r == NULL || env->fault_occurred)
+		return 0;
+	xmlrpc_struct_find_value(env, r, "Status", &st);
+	if (st != NULL) {
+		xmlrpc_read_string(env, st, &s);
+		if (!env->fault_occurred) {
+			ok = strcmp(s, "Success") == 0;
+			free((void *)s);
+		}
+		xmlrpc_DECREF(st);
+	}
+	return ok && !env->fault_occurred;
+}
+
+/* fake.set_master_after: the pool moves its master under the client. */
+static void
+fire_triggers(struct call *c)
+{
+	struct fake	*f = c->f;
+	int		 i, j;
+
+	for (i = 0; i < f->ntriggers; i++) {
+		if (strcmp(f->triggers[i].method, c->method) != 0 ||
+		    !call_names(c, f->triggers[i].host))
+			continue;
+		for (j = 0; j < f->nhosts; j++)
+			f->hosts[j].master = j == f->triggers[i].host;
+		f->triggers[i] = f->triggers[--f->ntriggers];
+		return;
+	}
+}
+
 static xmlrpc_value *
 api_call(struct call *c, const struct fmember *m)
 {
@@ -943,7 +997,10 @@ api_call(struct call *c, const struct fmember *m)
 		    "MESSAGE_PARAMETER_COUNT_MISMATCH", c->method, want, got,
 		    NULL);
 	}
-	return mt->fn(c);
+	r = mt->fn(c);
+	if (succeeded(c->env, r))
+		fire_triggers(c);
+	return r;
 }
 
 static int

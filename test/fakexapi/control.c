@@ -11,6 +11,9 @@
  *   fake.invalidate_sessions()             every session becomes invalid
  *   fake.set_ha(bool)
  *   fake.set_master(host)                  emergency transition to master
+ *   fake.set_master_after(method, host)    the same, once the next call of
+ *                                          method naming host is answered
+ *                                          (a race with the client, won)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +205,30 @@ c_set_master(xmlrpc_env *env, struct fake *f, xmlrpc_value *params)
 	return control_ok(env);
 }
 
+static xmlrpc_value *
+c_set_master_after(xmlrpc_env *env, struct fake *f, xmlrpc_value *params)
+{
+	const char	*method, *name;
+	struct ftrigger	*tr;
+	int		 h;
+
+	xmlrpc_decompose_value(env, params, "(ss)", &method, &name);
+	if (env->fault_occurred)
+		return NULL;
+	if ((h = named_host(env, f, name)) == -1 || f->ntriggers ==
+	    (int)(sizeof(f->triggers) / sizeof(f->triggers[0]))) {
+		if (!env->fault_occurred)
+			xmlrpc_faultf(env, "too many fake.set_master_after");
+		free((void *)method);
+		return NULL;
+	}
+	tr = &f->triggers[f->ntriggers++];
+	snprintf(tr->method, sizeof(tr->method), "%s", method);
+	tr->host = h;
+	free((void *)method);
+	return control_ok(env);
+}
+
 xmlrpc_value *
 fake_control(xmlrpc_env *env, struct fake *f, const char *method,
     xmlrpc_value *params)
@@ -222,6 +249,8 @@ fake_control(xmlrpc_env *env, struct fake *f, const char *method,
 		return c_invalidate(env, f);
 	if (strcmp(method, "fake.set_master") == 0)
 		return c_set_master(env, f, params);
+	if (strcmp(method, "fake.set_master_after") == 0)
+		return c_set_master_after(env, f, params);
 	if (strcmp(method, "fake.set_ha") == 0)
 		return c_set_ha(env, f, params);
 	xmlrpc_faultf(env, "unknown control method %s", method);

@@ -77,6 +77,12 @@ struct fdelay {
 	int		 ms;
 };
 
+/* After the next `method` call about host: host becomes master. */
+struct ftrigger {
+	char		 method[96];
+	int		 host;
+};
+
 struct fake {
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 wake;		/* a call may have started work */
@@ -104,6 +110,8 @@ struct fake {
 	int		 nfaults;
 	struct fdelay	 delays[32];
 	int		 ndelays;
+	struct ftrigger	 triggers[8];
+	int		 ntriggers;
 	FILE		*log;
 	volatile int	 stop;
 };

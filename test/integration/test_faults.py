@@ -127,6 +127,33 @@ class FaultTest(unittest.TestCase):
         self.f.rpc.fake.hang("xenserver-1", False)
         self.assert_no_crash()
 
+    def test_2c_master_moved_just_before_power_off(self):
+        # HA makes xenserver-2 master after upsxen's last look, between
+        # the worker's VM check and its power-off: the worker's look at
+        # the pool refuses it; the role is handed on, then it goes.
+        self.start(hosts=hosts3(s=2.5))
+        v1_trap(self.port, "127.0.0.12", PPC, ON)
+        self.trapd.wait_log("action=evacuate pool=pool1 host=xenserver-2 "
+                            "result=ok")
+        self.f.rpc.fake.set_master_after("VM.get_all_records_where",
+                                         "xenserver-2")
+        self.trapd.wait_log("the host became the pool's master")
+        self.assertRegex(self.trapd.log(), "action=shutdown pool=pool1 "
+                         "host=xenserver-2 result=stale ms=[0-9.]+ "
+                         "error=\"the host became the pool's master\"")
+        self.trapd.wait_log("action=shutdown pool=pool1 host=xenserver-2 "
+                            "result=ok", timeout=15)
+        shutdowns = self.calls_of("host.shutdown", "xenserver-2")
+        self.assertEqual(len(shutdowns), 1)
+        handover = [c for c in self.f.calls()
+                    if c["method"] == "pool.designate_new_master" and
+                    c["status"] == "Success"]
+        self.assertEqual(len(handover), 1)
+        self.assertLess(handover[0]["mono"], shutdowns[0]["mono"])
+        self.assertFalse(self.f.host("xenserver-2")["live"])
+        self.assertFalse(self.f.host("xenserver-2")["master"])
+        self.assert_no_crash()
+
     def test_2b_host_is_slave_redirect(self):
         # The policy names a member, not the master: redirected at login.
         self.f = self.fake(pool3(self.base))

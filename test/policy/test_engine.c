@@ -871,30 +871,43 @@ test_master_change_seen_before_power_off(void **state)
 	struct pool_facts	 pf = { 0, 3, m };
 	struct action		 a[8];
 	struct action_result	 ok = { OUTCOME_OK, NULL, 0 };
-	size_t			 n, i;
-	double			 t;
-	int			 shut = 0;
+	size_t			 n, i, k, calls = 0;
+	double			 t, handed_at = -1, shut_at = -1;
 
 	(void)state;
 	p = load(seed3);
 	e = engine_new(p);
 	engine_on_ups_event(e, 1, UPS_EV_ON_BATTERY, 0);	/* ups2 */
-	for (t = 0; t <= 130 && !shut; t += 0.5) {
+	for (t = 0; t <= 130 && shut_at < 0; t += 0.5) {
 		if (t == 100) {
-			m[0].master = 0;	/* HA moved the role */
+			m[0].master = 0;	/* the role moved to it */
 			m[1].master = 1;
 		}
-		while ((n = engine_take_actions(e, t, a, 8)) > 0)
+		while ((n = engine_take_actions(e, t, a, 8)) > 0 &&
+		    calls++ < 1000)
 			for (i = 0; i < n; i++) {
-				if (a[i].op == ACT_SHUTDOWN && a[i].host == 1)
-					shut = 1;
+				if (a[i].op == ACT_SHUTDOWN && a[i].host == 1) {
+					/* Never while it is master. */
+					assert_false(m[1].master);
+					assert_false(a[i].as_master);
+					shut_at = t;
+				}
+				if (a[i].op == ACT_DESIGNATE_MASTER) {
+					handed_at = t;
+					for (k = 0; k < 3; k++)
+						m[k].master = strcmp(m[k].name,
+						    a[i].target) == 0;
+				}
 				engine_on_result(e, a[i].id, &ok, t);
 				if (a[i].op == ACT_REFRESH)
 					engine_on_pool_facts(e, a[i].pool, &pf,
 					    t);
 			}
 	}
-	assert_false(shut);
+	assert_true(calls < 1000);
+	/* It hands the role on, then goes (it is due since 120). */
+	assert_true(handed_at >= 120);
+	assert_true(shut_at >= handed_at);
 	engine_free(e);
 	policy_free(p);
 }
@@ -902,8 +915,8 @@ test_master_change_seen_before_power_off(void **state)
 /*
  * HA makes xenserver-2 master between the engine's last look and its
  * power-off: the worker's check answers STALE. Nothing is retried on the
- * old picture; after a new look it is the master and waits for the
- * others, and its power-off then says so.
+ * old picture; a new look shows it master, the role goes to a member on
+ * good power, and only then is it powered off, as a member.
  */
 static void
 test_stale_power_off_looks_again(void **state)
@@ -920,51 +933,110 @@ test_stale_power_off_looks_again(void **state)
 	struct action_result	 ok = { OUTCOME_OK, NULL, 0 };
 	struct action_result	 stale = { OUTCOME_STALE, "master changed", 0 };
 	struct host_status	 hs;
-	size_t			 n, i;
+	size_t			 n, i, k, calls = 0;
 	double			 t, stale_at = -1, looked_at = -1;
-	int			 shuts = 0, as_master = -1;
+	double			 handed_at = -1, down_at = -1;
 
 	(void)state;
 	p = load(seed3);
 	e = engine_new(p);
 	engine_on_ups_event(e, 1, UPS_EV_ON_BATTERY, 0);	/* ups2 */
 	for (t = 0; t <= 300; t += 0.5) {
-		if (t == 200)
-			m[0].live = m[2].live = 0;	/* the others go */
-		while ((n = engine_take_actions(e, t, a, 8)) > 0)
+		while ((n = engine_take_actions(e, t, a, 8)) > 0 &&
+		    calls++ < 1000)
 			for (i = 0; i < n; i++) {
-				if (a[i].op == ACT_REFRESH) {
+				switch (a[i].op) {
+				case ACT_REFRESH:
 					if (stale_at >= 0 && looked_at < 0)
 						looked_at = t;
 					engine_on_result(e, a[i].id, &ok, t);
 					engine_on_pool_facts(e, a[i].pool, &pf,
 					    t);
 					continue;
+				case ACT_DESIGNATE_MASTER:
+					handed_at = t;
+					for (k = 0; k < 3; k++)
+						m[k].master = strcmp(m[k].name,
+						    a[i].target) == 0;
+					break;
+				case ACT_SHUTDOWN:
+					assert_int_equal(a[i].host, 1);
+					assert_false(a[i].as_master);
+					if (stale_at < 0) {
+						stale_at = t;
+						m[0].master = 0;
+						m[1].master = 1;
+						engine_on_result(e, a[i].id,
+						    &stale, t);
+						continue;
+					}
+					assert_true(down_at < 0);
+					down_at = t;
+					m[1].live = 0;
+					break;
+				default:
+					break;
 				}
-				if (a[i].op != ACT_SHUTDOWN || a[i].host != 1) {
-					engine_on_result(e, a[i].id, &ok, t);
-					continue;
-				}
-				shuts++;
-				as_master = a[i].as_master;
-				if (stale_at >= 0) {
-					engine_on_result(e, a[i].id, &ok, t);
-					continue;
-				}
-				assert_false(a[i].as_master);
-				stale_at = t;
-				m[0].master = 0;
-				m[1].master = 1;
-				engine_on_result(e, a[i].id, &stale, t);
+				engine_on_result(e, a[i].id, &ok, t);
 			}
 	}
+	assert_true(calls < 1000);
 	assert_true(stale_at >= 120);
 	assert_true(looked_at >= stale_at && looked_at < stale_at + 1);
-	/* Once more only, as the master, after the others left. */
-	assert_int_equal(shuts, 2);
-	assert_int_equal(as_master, 1);
+	assert_true(handed_at >= looked_at);
+	assert_false(m[1].master);
+	assert_true(down_at >= handed_at);
 	engine_host_status(e, 1, &hs);
 	assert_int_equal(hs.stage, STAGE_DOWN);
+	engine_free(e);
+	policy_free(p);
+}
+
+/*
+ * A pool that says yes to designate_new_master and keeps its master: the
+ * engine asks again with backoff and then gives up, never in a loop, and
+ * the master still waits for the live members.
+ */
+static void
+test_handover_without_effect_is_not_a_loop(void **state)
+{
+	struct policy		*p;
+	struct engine		*e;
+	struct member_facts	 m[3] = {
+		{ "xenserver-1", 1, 1, 1, 0, 0, 0 },
+		{ "xenserver-2", 1, 1, 0, 0, 0, 0 },
+		{ "xenserver-3", 1, 1, 0, 0, 0, 0 },
+	};
+	struct pool_facts	 pf = { 0, 3, m };
+	struct action		 a[8];
+	struct action_result	 ok = { OUTCOME_OK, NULL, 0 };
+	size_t			 n, i, calls = 0;
+	double			 t, first = -1, last = -1;
+	int			 designates = 0;
+
+	(void)state;
+	p = load(seed3);
+	e = engine_new(p);
+	engine_on_ups_event(e, 0, UPS_EV_ON_BATTERY, 0);	/* the master */
+	for (t = 0; t <= 170; t += 0.5)
+		while ((n = engine_take_actions(e, t, a, 8)) > 0 &&
+		    calls++ < 1000)
+			for (i = 0; i < n; i++) {
+				assert_false(a[i].op == ACT_SHUTDOWN);
+				if (a[i].op == ACT_DESIGNATE_MASTER) {
+					designates++;
+					last = t;
+					if (first < 0)
+						first = t;
+				}
+				engine_on_result(e, a[i].id, &ok, t);
+				if (a[i].op == ACT_REFRESH)
+					engine_on_pool_facts(e, a[i].pool, &pf,
+					    t);
+			}
+	assert_true(calls < 1000);
+	assert_int_equal(designates, 6);	/* max_attempts */
+	assert_true(last - first >= 1 + 2 + 4 + 8 + 16);
 	engine_free(e);
 	policy_free(p);
 }
@@ -1205,6 +1277,7 @@ main(void)
 		cmocka_unit_test(test_evacuation_waits_for_one_running),
 		cmocka_unit_test(test_master_change_seen_before_power_off),
 		cmocka_unit_test(test_stale_power_off_looks_again),
+		cmocka_unit_test(test_handover_without_effect_is_not_a_loop),
 		cmocka_unit_test(test_master_never_handed_over_under_ha),
 		cmocka_unit_test(test_whole_pool_down_master_last),
 		cmocka_unit_test(test_blocked_evacuation_stops_blockers),

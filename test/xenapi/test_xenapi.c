@@ -93,6 +93,7 @@ test_login_once_and_pool_facts(void **state)
 	struct xenapi		*x = connect_to(base + 1, "s3cret-pw", 2000);
 	struct xenapi_pool	 pool;
 	struct xenapi_error	 err;
+	unsigned long		 calls;
 	int			 i;
 
 	(void)state;
@@ -105,6 +106,15 @@ test_login_once_and_pool_facts(void **state)
 	assert_false(pool.hosts[1].master);
 	assert_int_equal(pool.hosts[1].nvms, 2);	/* dom0 not counted */
 	assert_int_equal(pool.hosts[2].nvms, 2);
+	xenapi_pool_clear(&pool);
+	/* The look before a power-off: roles and liveness, three calls. */
+	calls = xenapi_calls(x);
+	assert_int_equal(xenapi_pool_hosts(x, &pool, &err), 0);
+	assert_int_equal(xenapi_calls(x) - calls, 3);
+	assert_int_equal(pool.nhosts, 3);
+	assert_true(pool.hosts[0].master && pool.hosts[0].live);
+	assert_true(!pool.hosts[1].master && pool.hosts[1].live);
+	assert_int_equal(pool.hosts[1].nvms, 0);	/* not counted */
 	xenapi_pool_clear(&pool);
 	for (i = 0; i < 50; i++)
 		assert_int_equal(xenapi_pool_get(x, &pool, &err), 0),
