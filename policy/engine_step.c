@@ -86,11 +86,14 @@ emit(struct step *s, long hi, enum action_op op, const char *reason,
 	a.pool = s->pool;
 	a.host = hi;
 	a.reason = reason;
-	a.due = due < s->now ? due : s->now;
-	if (h && h->attempts > 0) {
+	a.due = due;
+	/* A retry, unless something that fell due after it is the cause. */
+	if (h && h->attempts > 0 && h->retry_at >= due) {
 		a.reason = "retry";
 		a.due = h->retry_at;
 	}
+	if (a.due > s->now)
+		a.due = s->now;
 	if (engine_queue(e, &a) == -1) {
 		/* Out of memory: decide again in a second. */
 		e->ninflight--;
@@ -127,11 +130,11 @@ stop_hard_at(const struct step *s, const struct ehost *h)
 
 static void
 emit_stop(struct step *s, long hi, enum stop_scope scope, int hard,
-    const char *reason)
+    const char *reason, double due)
 {
 	struct ehost	*h = &s->e->hosts[hi];
 
-	if (emit(s, hi, ACT_STOP_VMS, reason, s->now) == -1)
+	if (emit(s, hi, ACT_STOP_VMS, reason, due) == -1)
 		return;
 	s->e->queue[s->e->qlen - 1].scope = scope;
 	s->e->queue[s->e->qlen - 1].hard = hard;
@@ -245,6 +248,7 @@ step_handover(struct step *s)
 	struct epool	*pl = s->pl;
 	struct ehost	*m;
 	const char	*target;
+	double		 due;
 
 	if (pl->master < 0)
 		return 0;
@@ -281,7 +285,16 @@ step_handover(struct step *s)
 	free(pl->designate_target);
 	if ((pl->designate_target = strdup(target)) == NULL)
 		return 1;
-	if (emit(s, -1, ACT_DESIGNATE_MASTER, "master_handover", m->due) == 0) {
+	/*
+	 * Due after the settle window; a disabled master once it must go;
+	 * a retry at its backoff.
+	 */
+	due = m->due + s->e->t.settle;
+	if (m->disabled && m->down_due > due)
+		due = m->down_due;
+	if (pl->designate_at > due)
+		due = pl->designate_at;
+	if (emit(s, -1, ACT_DESIGNATE_MASTER, "master_handover", due) == 0) {
 		pl->designate_inflight = s->e->queue[s->e->qlen - 1].id;
 		s->e->queue[s->e->qlen - 1].target = pl->designate_target;
 		/* A pool action, shown against the master it moves from. */
@@ -324,7 +337,8 @@ step_evacuation(struct step *s, long hi)
 		return 0;
 	}
 	if (h->blocked) {
-		emit_stop(s, hi, STOP_BLOCKERS, 0, "evacuation_blocked");
+		emit_stop(s, hi, STOP_BLOCKERS, 0, "evacuation_blocked",
+		    s->now);
 		return 1;
 	}
 	/* Already running for this host (we asked before a restart): the
@@ -363,6 +377,10 @@ step_evacuation(struct step *s, long hi)
 static int
 master_may_leave(struct step *s, struct ehost *h)
 {
+	h->wait_why = "the master goes last: looking at the pool again";
+	/* Facts that came at this very step are as fresh as a new look. */
+	if (h->fresh_asked == -INFINITY && s->pl->facts_at >= s->now)
+		h->fresh_asked = s->pl->facts_at;
 	if (h->fresh_asked == -INFINITY) {
 		h->fresh_asked = s->now;
 		s->pl->refresh_wanted = 1;
@@ -379,10 +397,12 @@ master_may_leave(struct step *s, struct ehost *h)
 	}
 	if (pool_other_live(s, h - s->e->hosts)) {
 		/* Look again later: the others are on their way down. */
+		h->wait_why = "the master goes last: other members are live";
 		h->fresh_asked = -INFINITY;
 		step_later(s, s->now + s->e->t.watch_interval);
 		return 0;
 	}
+	h->wait_why = NULL;
 	return 1;
 }
 
@@ -405,14 +425,12 @@ step_leaving(struct step *s, long hi)
 	}
 	if (step_evacuation(s, hi) || h->goal != GOAL_DOWN)
 		return;
-	if (s->pl->master == hi && !master_may_leave(s, h)) {
-		h->wait_why = "the master goes last: other members are live";
+	if (s->pl->master == hi && !master_may_leave(s, h))
 		return;
-	}
 	/* Anything done to the master first makes its last look stale. */
 	if (!h->vms_clear) {
 		h->fresh_asked = -INFINITY;
-		emit_stop(s, hi, STOP_ALL, 0, h->why);
+		emit_stop(s, hi, STOP_ALL, 0, h->why, s->now);
 		return;
 	}
 	/* A spoofed or stale "on battery" must not power a host off. */
@@ -467,7 +485,7 @@ step_inflight(struct step *s, long hi)
 	h->inflight = 0;
 	s->e->ninflight--;
 	emit_stop(s, hi, h->blocked ? STOP_BLOCKERS : STOP_ALL, 1,
-	    "vm_shutdown_timeout");
+	    "vm_shutdown_timeout", t);
 }
 
 static void

@@ -76,6 +76,8 @@ struct check {
 	int			 was_master[MAX_HOSTS];	/* at outage start */
 	int			 was_at_risk[MAX_HOSTS];
 	int			 crashed_before[MAX_HOSTS];
+	/* The engine's last input about a pool: an event, answer, restart. */
+	double			 input_at[8];
 	char			 why[512];
 	int			 failed;
 };
@@ -248,6 +250,19 @@ check_action(struct check *c, const struct sim_line *l)
 		violate(c, "3: %s of host %ld at %.3f before its deadline %.3f",
 		    action_op_name(a->op), a->host, l->t, a->due);
 	/*
+	 * Any action but an evacuation: due at a time after which the engine
+	 * heard nothing about its pool, it goes at that step, not a later one
+	 * (a timer the engine forgot to set shows here). An evacuation may
+	 * wait, by design, for a member about to fall due (the settle window)
+	 * or for xapi to finish one it did not ask for.
+	 */
+	if (a->op != ACT_EVACUATE && a->pool < 8 && l->t > a->due + 1e-6 &&
+	    c->input_at[a->pool] <= a->due)
+		violate(c, "3: %s of %s at %.3f, %.3f s after it fell due, "
+		    "with nothing heard in between", action_op_name(a->op),
+		    a->host >= 0 ? c->p->hosts[a->host].name :
+		    c->p->pools[a->pool].name, l->t, l->t - a->due);
+	/*
 	 * A host's first disable of an outage waits for nothing in its pool:
 	 * it must go at the step its deadline falls on, unless the host was
 	 * busy with an earlier action (which the engine lets finish), was
@@ -416,6 +431,7 @@ on_line(const struct sim_line *l, void *arg)
 {
 	struct check		*c = arg;
 	struct sim_host_state	 st;
+	size_t			 i;
 
 	if (trace && l->kind == SIM_RESTART)
 		printf("%.3f restart\n", l->t);
@@ -428,6 +444,11 @@ on_line(const struct sim_line *l, void *arg)
 
 	if (trace && l->kind == SIM_RESULT && l->action->op == ACT_REFRESH)
 		trace_pool(c, l->action->pool);
+	if (l->kind == SIM_RESTART || l->kind == SIM_EVENT)
+		for (i = 0; i < c->p->npools && i < 8; i++)
+			c->input_at[i] = l->t;
+	else if (l->kind == SIM_RESULT && !l->orphan && l->action->pool < 8)
+		c->input_at[l->action->pool] = l->t;
 	if (l->kind == SIM_RESTART)
 		restarted(c);
 	else if (l->kind == SIM_FAULT && l->host < MAX_HOSTS) {
