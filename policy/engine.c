@@ -452,11 +452,14 @@ engine_on_pool_facts(struct engine *e, size_t pool,
 {
 	struct epool			*pl;
 	const struct policy_pool	*cfg;
+	struct ehost			*old;
 	size_t				 i;
+	long				 was;
 
 	if (pool >= e->p->npools)
 		return;
 	pl = &e->pools[pool];
+	was = pl->master;
 	cfg = pl->cfg;
 	e->last_now = now;
 	if (pl->refresh_inflight) {
@@ -474,6 +477,14 @@ engine_on_pool_facts(struct engine *e, size_t pool,
 		e->hosts[i].known = e->hosts[i].master = 0;
 	for (i = 0; i < f->nmembers; i++)
 		facts_apply_member(e, pl, pool, &f->members[i]);
+	/*
+	 * A master with nowhere to send its VMs was to stop them; as a
+	 * member (handed over, or HA moved the role) it evacuates them to
+	 * the members it left.
+	 */
+	old = was >= 0 && was != pl->master ? &e->hosts[was] : NULL;
+	if (old && old->evacuated && !old->vms_clear && !old->down)
+		old->evacuated = 0;
 	pl->facts_known = 1;
 	pl->facts_at = now;
 	/* Whoever fetched these did so after the stale answer came. */

@@ -1041,6 +1041,78 @@ test_handover_without_effect_is_not_a_loop(void **state)
 	policy_free(p);
 }
 
+/*
+ * The whole pool on battery: the master, with nowhere to send its VMs,
+ * stays up in maintenance with them. A member's power comes back before
+ * the master must go: the role is handed to it, and the old master's VMs
+ * are evacuated there, not stopped.
+ */
+static void
+test_master_with_nowhere_to_go_hands_over_when_it_can(void **state)
+{
+	struct policy		*p;
+	struct engine		*e;
+	struct member_facts	 m[3] = {
+		{ "xenserver-1", 1, 1, 1, 0, 3, 0 },
+		{ "xenserver-2", 1, 1, 0, 0, 2, 0 },
+		{ "xenserver-3", 1, 1, 0, 0, 1, 0 },
+	};
+	struct pool_facts	 pf = { 0, 3, m };
+	struct action		 a[8];
+	struct action_result	 ok = { OUTCOME_OK, NULL, 0 };
+	size_t			 n, i, k, calls = 0;
+	double			 t, handed_at = -1, evac_at = -1, down_at = -1;
+	int			 stops_after = 0;
+
+	(void)state;
+	p = load(seed3);
+	e = engine_new(p);
+	for (k = 0; k < 3; k++)
+		engine_on_ups_event(e, k, UPS_EV_ON_BATTERY, 0);
+	for (t = 0; t <= 200; t += 0.5) {
+		if (t == 90)
+			engine_on_ups_event(e, 2, UPS_EV_POWER_RESTORED, t);
+		while ((n = engine_take_actions(e, t, a, 8)) > 0 &&
+		    calls++ < 1000)
+			for (i = 0; i < n; i++) {
+				if (a[i].op == ACT_DESIGNATE_MASTER) {
+					assert_string_equal(a[i].target,
+					    "xenserver-3");
+					handed_at = t;
+					for (k = 0; k < 3; k++)
+						m[k].master = strcmp(m[k].name,
+						    a[i].target) == 0;
+				}
+				if (a[i].host == 0 && handed_at >= 0 &&
+				    a[i].op == ACT_STOP_VMS)
+					stops_after++;
+				if (a[i].host == 0 && handed_at >= 0 &&
+				    a[i].op == ACT_EVACUATE && evac_at < 0) {
+					evac_at = t;
+					m[2].nvms += m[0].nvms;
+					m[0].nvms = 0;
+				}
+				if (a[i].op == ACT_SHUTDOWN) {
+					m[a[i].host].live = 0;
+					m[a[i].host].enabled = 0;
+					if (a[i].host == 0)
+						down_at = t;
+				}
+				engine_on_result(e, a[i].id, &ok, t);
+				if (a[i].op == ACT_REFRESH)
+					engine_on_pool_facts(e, a[i].pool, &pf,
+					    t);
+			}
+	}
+	assert_true(calls < 1000);
+	assert_true(handed_at >= 120);
+	assert_true(evac_at >= handed_at);
+	assert_int_equal(stops_after, 0);
+	assert_true(down_at >= evac_at);
+	engine_free(e);
+	policy_free(p);
+}
+
 static void
 test_status_reports_stage_and_deadline(void **state)
 {
@@ -1278,6 +1350,8 @@ main(void)
 		cmocka_unit_test(test_master_change_seen_before_power_off),
 		cmocka_unit_test(test_stale_power_off_looks_again),
 		cmocka_unit_test(test_handover_without_effect_is_not_a_loop),
+		cmocka_unit_test(
+		    test_master_with_nowhere_to_go_hands_over_when_it_can),
 		cmocka_unit_test(test_master_never_handed_over_under_ha),
 		cmocka_unit_test(test_whole_pool_down_master_last),
 		cmocka_unit_test(test_blocked_evacuation_stops_blockers),
