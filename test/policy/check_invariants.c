@@ -321,7 +321,8 @@ check_action(struct check *c, const struct sim_line *l)
 		return;
 	sim_host_state(c->s, (size_t)a->host, &st);
 	c->crashed_before[a->host] = st.crashed;
-	if (!st.master)
+	/* A dead host powers nothing off: the call fails offline. */
+	if (!st.master || !st.live)
 		return;
 	for (i = pl->first_host; i < pl->first_host + pl->nhosts; i++) {
 		sim_host_state(c->s, i, &o);
