@@ -215,7 +215,11 @@ engine_queue(struct engine *e, const struct action *a)
 	return 0;
 }
 
-/* Recompute whether every feed of a host is on battery, and since when. */
+/*
+ * A new outage wants a fresh look at the pool, but no sooner than
+ * outage_refresh_gap after the last: a flapping card must not turn into
+ * a storm of refreshes.
+ */
 static void
 pool_want_outage_refresh(struct engine *e, struct epool *pl)
 {
@@ -226,6 +230,7 @@ pool_want_outage_refresh(struct engine *e, struct epool *pl)
 		pl->refresh_at = at;
 }
 
+/* Recompute whether every feed of a host is on battery, and since when. */
 void
 engine_host_repower(struct engine *e, size_t hi, double now)
 {
