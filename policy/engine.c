@@ -365,6 +365,22 @@ pool_find_host(const struct engine *e, size_t pool, const char *name)
 }
 
 /*
+ * A host back from a power-off: xapi enabled it again and may have
+ * started VMs on it since; MAINTENANCE_MODE and the record of the VMs
+ * that left are still there. If it must leave again it starts over:
+ * a VM may be sent to it, and host.shutdown wants it disabled.
+ */
+static void
+host_booted(struct ehost *h)
+{
+	h->down = 0;
+	h->live = 1;
+	h->enabled = 1;
+	h->disabled = 0;
+	h->evacuated = h->vms_clear = 0;
+}
+
+/*
  * After a restart, what the pool says settles what we were doing: a
  * disabled host stays ours, an empty one is evacuated, one that is off
  * is down. Nothing done already is asked again.
@@ -385,7 +401,8 @@ reconcile(struct engine *e, struct ehost *h, const struct member_facts *m)
 		h->evacuated = 1;
 		h->vms_clear = 1;
 		h->blocked = 0;
-	} else if (m->nvms > 0) {
+	} else if (m->nvms > 0 || !h->disabled) {
+		/* An enabled host may be given VMs at any time. */
 		h->evacuated = 0;
 		h->vms_clear = 0;
 	}
@@ -413,12 +430,13 @@ facts_apply_member(struct engine *e, struct epool *pl, size_t pool,
 	h = &e->hosts[hi];
 	if (h->uncertain)
 		reconcile(e, h, m);
-	else if (h->down && m->live && m->enabled) {
-		/* Back from a shutdown before a watch noticed: xapi enabled
-		 * it, the marks are still ours. */
-		h->down = 0;
-		h->disabled = 0;
-		h->evacuated = h->vms_clear = 0;
+	else if ((h->down || h->disabled) && m->live && m->enabled) {
+		/*
+		 * Enabled again behind our back: back from our power-off
+		 * before a watch noticed, from one the battery made, or
+		 * enabled by an operator.
+		 */
+		host_booted(h);
 		h->marked = m->marked;
 		e->gen++;
 	}
@@ -529,8 +547,9 @@ host_result_ok(struct engine *e, struct ehost *h, enum action_op op,
 			h->blocked = r->count > 0 ? r->count : 1;
 			break;
 		}
-		h->evacuated = 1;
-		h->vms_clear = 1;
+		/* Enabled again meanwhile: VMs may have come back. */
+		h->evacuated = h->vms_clear = h->disabled;
+		h->moved = 1;
 		h->blocked = 0;
 		if (pl->evac_holder == hi)
 			pl->evac_holder = -1;
@@ -555,13 +574,17 @@ host_result_ok(struct engine *e, struct ehost *h, enum action_op op,
 			h->watch_at = e->last_now + e->t.watch_interval;
 			break;
 		}
-		h->down = 0;
-		h->live = 1;
+		host_booted(h);
+		/* A mark asked before a crash may have landed unseen:
+		 * leaving maintenance clears it either way. */
+		if (h->touched)
+			h->marked = 1;
 		break;
 	case ACT_EXIT_MAINTENANCE:
-		h->restore_pending = h->touched && h->evacuated &&
+		h->restore_pending = h->touched && h->moved &&
 		    pl->cfg->on_restore == POLICY_RESTORE_VMS;
 		h->disabled = h->marked = h->evacuated = h->vms_clear = 0;
+		h->moved = 0;
 		h->blocked = 0;
 		h->touched = 0;
 		break;

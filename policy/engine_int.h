@@ -42,6 +42,8 @@ struct ehost {
 	int		 disabled;
 	int		 marked;
 	int		 evacuated;
+	int		 moved;		/* its VMs went elsewhere: on_restore
+					   brings them back; a boot keeps it */
 	int		 vms_clear;	/* nothing left to stop before shutdown */
 	int		 blocked;	/* VMs that could not be evacuated */
 	int		 down;

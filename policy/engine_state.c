@@ -61,6 +61,7 @@ export_host(const struct ehost *h, double off)
 	set_flag(o, "disabled", h->disabled);
 	set_flag(o, "marked", h->marked);
 	set_flag(o, "evacuated", h->evacuated);
+	set_flag(o, "moved", h->moved);
 	set_flag(o, "vms_clear", h->vms_clear);
 	if (h->blocked)
 		json_object_set_new_nocheck(o, "blocked",
@@ -201,6 +202,7 @@ import_host(struct ehost *h, json_t *o, double off)
 	h->disabled = flag(o, "disabled");
 	h->marked = flag(o, "marked");
 	h->evacuated = flag(o, "evacuated");
+	h->moved = flag(o, "moved");
 	h->vms_clear = flag(o, "vms_clear");
 	h->blocked = (int)json_integer_value(json_object_get(o, "blocked"));
 	h->down = flag(o, "down");

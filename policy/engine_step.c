@@ -226,12 +226,12 @@ step_survey(struct step *s)
 		if (h->goal == GOAL_NONE && h->at_risk && !h->failed &&
 		    h->next_due <= s->now + s->e->t.settle)
 			s->all_due_disabled = 0;
-		if (!host_needs_evacuation(h))
-			continue;
-		if (!h->disabled) {
+		/* Whatever it did before: enabled, it can take VMs. */
+		if (h->goal != GOAL_NONE && !h->failed && !h->down &&
+		    h->known && !h->disabled)
 			s->all_due_disabled = 0;
+		if (!host_needs_evacuation(h) || !h->disabled)
 			continue;
-		}
 		if (!h->marked || h->inflight || h->retry_at > s->now)
 			continue;
 		if (best == NULL || h->due < best->due)
@@ -357,12 +357,27 @@ step_evacuation(struct step *s, long hi)
 		}
 		return 1;
 	}
+	/*
+	 * VMs go only to members seen since this outage began: one that
+	 * came back meanwhile (its battery had died under it) is enabled
+	 * again, and must be disabled first if it is due to leave.
+	 */
+	if (pl->evac_holder != hi && pl->facts_at < h->risk_since) {
+		h->wait_why = "looking at the pool before sending VMs anywhere";
+		pl->refresh_wanted = 1;
+		return 1;
+	}
 	if (pl->evac_holder == -1 && s->all_due_disabled && s->evac_next == hi)
 		pl->evac_holder = hi;
 	if (pl->evac_holder != hi) {
 		h->wait_why = s->all_due_disabled ?
 		    "waiting for the pool's evacuation slot" :
 		    "waiting until every due host is disabled";
+		return 1;
+	}
+	/* Each try is a new placement: again after blockers stopped. */
+	if (!s->all_due_disabled) {
+		h->wait_why = "waiting until every due host is disabled";
 		return 1;
 	}
 	emit(s, hi, ACT_EVACUATE, h->why, h->due);

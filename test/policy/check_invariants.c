@@ -76,6 +76,8 @@ struct check {
 	int			 was_master[MAX_HOSTS];	/* at outage start */
 	int			 was_at_risk[MAX_HOSTS];
 	int			 crashed_before[MAX_HOSTS];
+	/* Live and enabled as the engine last heard: facts, its answers. */
+	int			 seen_open[MAX_HOSTS];
 	/* The engine's last input about a pool: an event, answer, restart. */
 	double			 input_at[8];
 	char			 why[512];
@@ -222,6 +224,77 @@ feeds_on_battery(const struct check *c, long h)
 	return 1;
 }
 
+/*
+ * Whether host h must be leaving by now, from the policy and the power
+ * alone: every feed on battery since its first deadline, or one of them
+ * low on battery.
+ */
+static int
+due_to_leave(const struct check *c, size_t h, double now)
+{
+	const struct policy_host	*ph = &c->p->hosts[h];
+	struct ups_status		 st;
+	double				 since = -INFINITY;
+	size_t				 i;
+	int				 low = 0;
+
+	if (!feeds_on_battery(c, (long)h))
+		return 0;
+	for (i = 0; i < ph->npowered_by; i++) {
+		engine_ups_status(sim_engine(c->s), ph->powered_by[i], &st);
+		if (st.since > since)
+			since = st.since;
+		low |= st.power == UPS_LOW_BATTERY;
+	}
+	return low || now >= since + (ph->has_maintenance ?
+	    ph->maintenance_after : ph->shutdown_after);
+}
+
+/* What the engine's newest facts of a pool say is open to VMs. */
+static void
+remember_open(struct check *c, size_t pool)
+{
+	const struct policy_pool	*pl = &c->p->pools[pool];
+	struct sim_host_state		 st;
+	size_t				 i;
+
+	for (i = pl->first_host; i < pl->first_host + pl->nhosts &&
+	    i < MAX_HOSTS; i++) {
+		sim_host_state(c->s, i, &st);
+		c->seen_open[i] = st.live && st.enabled;
+	}
+}
+
+/*
+ * 4: an evacuation starts only when no member xapi could send a VM to
+ * (live and enabled) is due to leave itself, as far as the engine could
+ * know: one that crashed and booted, or came back from a power-off,
+ * since the engine last heard of it is not judged (nothing looks at the
+ * pool again just before an evacuation). A host the
+ * engine gave up on (failed) is left as it is and says why.
+ */
+static void
+check_targets(struct check *c, long from, double now)
+{
+	const struct policy_pool	*pl = &c->p->pools[c->p->hosts[from].pool];
+	struct sim_host_state		 st;
+	struct host_status		 hs;
+	size_t				 i;
+
+	for (i = pl->first_host; i < pl->first_host + pl->nhosts; i++) {
+		if ((long)i == from)
+			continue;
+		sim_host_state(c->s, i, &st);
+		engine_host_status(sim_engine(c->s), i, &hs);
+		if (st.live && st.enabled && hs.stage != STAGE_FAILED &&
+		    (i >= MAX_HOSTS || c->seen_open[i]) &&
+		    due_to_leave(c, i, now))
+			violate(c, "4: %s evacuated at %.3f while %s, due to "
+			    "leave, can take its VMs", c->p->hosts[from].name,
+			    now, c->p->hosts[i].name);
+	}
+}
+
 /* The pool's master in the simulation now, or -1. */
 static long
 pool_master(const struct check *c, size_t pool)
@@ -316,6 +389,7 @@ check_action(struct check *c, const struct sim_line *l)
 				    "still is", c->p->hosts[a->host].name, l->t,
 				    c->p->hosts[i].name);
 		c->evacuating[a->host]++;
+		check_targets(c, a->host, l->t);
 	}
 	if (a->op != ACT_SHUTDOWN || l->refused)
 		return;
@@ -350,6 +424,7 @@ check_result(struct check *c, const struct sim_line *l)
 		c->facts_last[a->pool] = l->t;
 		c->master_prev[a->pool] = c->master_last[a->pool];
 		c->master_last[a->pool] = pool_master(c, a->pool);
+		remember_open(c, a->pool);
 	}
 	if (a->op == ACT_DESIGNATE_MASTER)
 		c->handover_state[a->pool] = 2;
@@ -360,6 +435,14 @@ check_result(struct check *c, const struct sim_line *l)
 	if (a->host >= 0 && a->host < MAX_HOSTS) {
 		c->busy[a->host] = 0;
 		c->idle_at[a->host] = l->t;
+		/* What the engine knows of it since its last facts. */
+		if (l->result->outcome == OUTCOME_OK && !l->orphan &&
+		    !l->follows && (a->op == ACT_DISABLE ||
+		    a->op == ACT_SHUTDOWN))
+			c->seen_open[a->host] = 0;
+		if (l->result->outcome == OUTCOME_OK && !l->orphan &&
+		    !l->follows && a->op == ACT_EXIT_MAINTENANCE)
+			c->seen_open[a->host] = 1;
 	}
 	/* A follower's power-off is its orphan's, counted once. */
 	if (a->op != ACT_SHUTDOWN || l->result->outcome != OUTCOME_OK ||
@@ -436,6 +519,8 @@ on_line(const struct sim_line *l, void *arg)
 
 	if (trace && l->kind == SIM_RESTART)
 		printf("%.3f restart\n", l->t);
+	if (trace && l->kind == SIM_FAULT && l->host >= 0)
+		printf("%.3f fault %s\n", l->t, c->p->hosts[l->host].name);
 	if (trace && (l->kind == SIM_ACTION || l->kind == SIM_RESULT))
 		printf("%.3f %s %s %s %s\n", l->t, l->kind == SIM_ACTION ?
 		    "act" : "res", action_op_name(l->action->op),

@@ -886,6 +886,10 @@ test_master_change_seen_before_power_off(void **state)
 		while ((n = engine_take_actions(e, t, a, 8)) > 0 &&
 		    calls++ < 1000)
 			for (i = 0; i < n; i++) {
+				if (a[i].op == ACT_DISABLE)
+					m[a[i].host].enabled = 0;
+				if (a[i].op == ACT_EXIT_MAINTENANCE)
+					m[a[i].host].enabled = 1;
 				if (a[i].op == ACT_SHUTDOWN && a[i].host == 1) {
 					/* Never while it is master. */
 					assert_false(m[1].master);
@@ -1083,6 +1087,10 @@ test_master_with_nowhere_to_go_hands_over_when_it_can(void **state)
 						m[k].master = strcmp(m[k].name,
 						    a[i].target) == 0;
 				}
+				if (a[i].op == ACT_DISABLE)
+					m[a[i].host].enabled = 0;
+				if (a[i].op == ACT_EXIT_MAINTENANCE)
+					m[a[i].host].enabled = 1;
 				if (a[i].host == 0 && handed_at >= 0 &&
 				    a[i].op == ACT_STOP_VMS)
 					stops_after++;
@@ -1109,6 +1117,65 @@ test_master_with_nowhere_to_go_hands_over_when_it_can(void **state)
 	assert_true(evac_at >= handed_at);
 	assert_int_equal(stops_after, 0);
 	assert_true(down_at >= evac_at);
+	engine_free(e);
+	policy_free(p);
+}
+
+/*
+ * A host in maintenance is enabled again behind the engine's back (an
+ * operator, or its battery died and it booted): the next look shows it,
+ * and it is disabled and evacuated again before it goes down; it is
+ * never powered off enabled.
+ */
+static void
+test_reenabled_host_is_taken_out_again(void **state)
+{
+	struct policy		*p;
+	struct engine		*e;
+	struct member_facts	 m[3] = {
+		{ "xenserver-1", 1, 1, 1, 0, 0, 0 },
+		{ "xenserver-2", 1, 1, 0, 0, 2, 0 },
+		{ "xenserver-3", 1, 1, 0, 0, 0, 0 },
+	};
+	struct pool_facts	 pf = { 0, 3, m };
+	struct action		 a[8];
+	struct action_result	 ok = { OUTCOME_OK, NULL, 0 };
+	size_t			 n, i, calls = 0;
+	double			 t;
+	int			 disables = 0, evacs = 0, shut = 0;
+
+	(void)state;
+	p = load(seed3);
+	e = engine_new(p);
+	engine_on_ups_event(e, 1, UPS_EV_ON_BATTERY, 0);	/* ups2 */
+	for (t = 0; t <= 130; t += 0.5) {
+		if (t == 90) {
+			m[1].enabled = 1;	/* behind our back */
+			engine_want_refresh(e, 0);
+		}
+		while ((n = engine_take_actions(e, t, a, 8)) > 0 &&
+		    calls++ < 1000)
+			for (i = 0; i < n; i++) {
+				if (a[i].host == 1 && a[i].op == ACT_DISABLE) {
+					disables++;
+					m[1].enabled = 0;
+				}
+				if (a[i].host == 1 && a[i].op == ACT_EVACUATE)
+					evacs++;
+				if (a[i].host == 1 && a[i].op == ACT_SHUTDOWN) {
+					assert_false(m[1].enabled);
+					shut++;
+				}
+				engine_on_result(e, a[i].id, &ok, t);
+				if (a[i].op == ACT_REFRESH)
+					engine_on_pool_facts(e, a[i].pool, &pf,
+					    t);
+			}
+	}
+	assert_true(calls < 1000);
+	assert_int_equal(disables, 2);
+	assert_int_equal(evacs, 2);
+	assert_int_equal(shut, 1);
 	engine_free(e);
 	policy_free(p);
 }
@@ -1174,6 +1241,7 @@ test_adopt_keeps_outage_across_reload(void **state)
 	assert_int_equal(engine_take_actions(e1, 70, a, 8), 1);
 	assert_int_equal(a[0].op, ACT_DISABLE);
 	engine_on_result(e1, a[0].id, &ok, 70);
+	m[1].enabled = 0;
 	assert_int_equal(engine_take_actions(e1, 70, a, 8), 1);
 	engine_on_result(e1, a[0].id, &ok, 70);	/* marked */
 	assert_int_equal(engine_take_actions(e1, 70, a, 8), 1);
@@ -1350,6 +1418,7 @@ main(void)
 		cmocka_unit_test(test_master_change_seen_before_power_off),
 		cmocka_unit_test(test_stale_power_off_looks_again),
 		cmocka_unit_test(test_handover_without_effect_is_not_a_loop),
+		cmocka_unit_test(test_reenabled_host_is_taken_out_again),
 		cmocka_unit_test(
 		    test_master_with_nowhere_to_go_hands_over_when_it_can),
 		cmocka_unit_test(test_master_never_handed_over_under_ha),
