@@ -228,6 +228,36 @@ test_seed1_outage_and_return(void **state)
 	teardown_fixture(&f);
 }
 
+/* on_restore restore_vms: the VMs come back after a power-off too. */
+static void
+test_restore_after_power_off(void **state)
+{
+	struct fixture		 f;
+	struct sim_host_state	 st;
+
+	(void)state;
+	setup(&f, "{'ups':{"
+	    "'ups1':{'address':'10.0.0.11','warning_period':180},"
+	    "'ups2':{'address':'10.0.0.12','warning_period':180}},"
+	    "'pools':{'pool1':{" POOL_HEAD ",'on_restore':'restore_vms',"
+	    "'hosts':{"
+	    "'xenserver-1':{'powered_by':['ups1'],'maintenance_after':60,"
+	    "'shutdown_after':120},"
+	    "'xenserver-2':{'powered_by':['ups2'],'maintenance_after':60,"
+	    "'shutdown_after':120}}}}}");
+	sim_set_master(f.s, host(&f, "xenserver-2"));
+	event(&f, "ups1", UPS_EV_ON_BATTERY, 0);
+	event(&f, "ups1", UPS_EV_POWER_RESTORED, 200);
+	run(&f);
+	assert_true(find(&f.tl, "xenserver-1 restore_vms", NULL) >= 0);
+	sim_host_state(f.s, host(&f, "xenserver-1"), &st);
+	assert_true(st.live && st.enabled && !st.marked);
+	assert_int_equal(st.shutdowns, 1);
+	assert_int_equal(st.vms, 3);	/* back where they were */
+	assert_int_equal(sim_crashed_total(f.s), 0);
+	teardown_fixture(&f);
+}
+
 static void
 test_seed2_restored_during_evacuation(void **state)
 {
@@ -1403,6 +1433,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seed1_outage_and_return),
+		cmocka_unit_test(test_restore_after_power_off),
 		cmocka_unit_test(test_seed2_restored_during_evacuation),
 		cmocka_unit_test(test_seed3_two_hosts_one_after_another),
 		cmocka_unit_test(test_near_simultaneous_failures_settle),
