@@ -303,11 +303,39 @@ step_handover(struct step *s)
 	return 1;
 }
 
+/* Look at the pool again in a while (not: push the look on each step). */
+static void
+look_again_soon(struct step *s)
+{
+	struct epool	*pl = s->pl;
+
+	if (!pl->refresh_wanted && !pl->refresh_inflight) {
+		pl->refresh_wanted = 1;
+		if (pl->refresh_at < s->now + EVAC_LOOK_AGAIN)
+			pl->refresh_at = s->now + EVAC_LOOK_AGAIN;
+	}
+}
+
 static void
 step_returning(struct step *s, long hi)
 {
 	struct ehost	*h = &s->e->hosts[hi];
 
+	/*
+	 * Our evacuation asked before a restart still runs: it finishes
+	 * first, as one in flight would, and the pool has no free slot
+	 * meanwhile (the survey of this step counted it as ours).
+	 */
+	if (h->xapi_evacuating && !h->down && (h->touched || h->disabled ||
+	    h->marked)) {
+		h->wait_why = "waiting for the running evacuation to finish";
+		if (s->pl->evac_holder == hi) {
+			s->pl->evac_holder = -1;
+			s->evac_running = hi;
+		}
+		look_again_soon(s);
+		return;
+	}
 	if (s->pl->evac_holder == hi)
 		s->pl->evac_holder = -1;
 	if (h->down) {
@@ -349,12 +377,7 @@ step_evacuation(struct step *s, long hi)
 	    s->evac_running >= 0)) {
 		/* One evacuation per pool, whoever started the other. */
 		h->wait_why = "an evacuation is already running in the pool";
-		/* Look again in a while (not: push the look on each step). */
-		if (!pl->refresh_wanted && !pl->refresh_inflight) {
-			pl->refresh_wanted = 1;
-			if (pl->refresh_at < s->now + EVAC_LOOK_AGAIN)
-				pl->refresh_at = s->now + EVAC_LOOK_AGAIN;
-		}
+		look_again_soon(s);
 		return 1;
 	}
 	/*
