@@ -1316,6 +1316,56 @@ test_adopt_keeps_outage_across_reload(void **state)
 	policy_free(p2);
 }
 
+struct evac_watch {
+	int	 running, most;
+	double	 x2_evac_done, x2_exit;
+};
+
+static void
+watch_evacuations(const struct sim_line *l, void *arg)
+{
+	struct evac_watch	*w = arg;
+
+	if (l->kind != SIM_ACTION && l->kind != SIM_RESULT)
+		return;
+	if (l->action->op == ACT_EVACUATE && !l->follows) {
+		w->running += l->kind == SIM_ACTION ? 1 : -1;
+		if (w->running > w->most)
+			w->most = w->running;
+		if (l->kind == SIM_RESULT && l->action->host == 1)
+			w->x2_evac_done = l->t;
+	}
+	if (l->kind == SIM_ACTION && l->action->host == 1 &&
+	    l->action->op == ACT_EXIT_MAINTENANCE && w->x2_exit < 0)
+		w->x2_exit = l->t;
+}
+
+/*
+ * The process restarts while xenserver-2's evacuation runs, and its power
+ * comes back before the new process has looked at the pool: it leaves
+ * maintenance only after that evacuation, and xenserver-3 (due too) does
+ * not start one meanwhile.
+ */
+static void
+test_power_back_during_evacuation_from_before_restart(void **state)
+{
+	struct fixture		 f;
+	struct evac_watch	 w = { 0, 0, -1, -1 };
+
+	(void)state;
+	setup(&f, seed3);
+	sim_set_evacuate_takes(f.s, host(&f, "xenserver-2"), 30);
+	event(&f, "ups2", UPS_EV_ON_BATTERY, 0);
+	event(&f, "ups3", UPS_EV_ON_BATTERY, 0);
+	assert_int_equal(sim_add_restart(f.s, 70), 0);
+	event(&f, "ups2", UPS_EV_POWER_RESTORED, 70.2);
+	assert_int_equal(sim_run(f.s, 86400, watch_evacuations, &w), 0);
+	assert_int_equal(w.most, 1);
+	assert_true(w.x2_evac_done > 71);
+	assert_true(w.x2_exit >= w.x2_evac_done);
+	teardown_fixture(&f);
+}
+
 static void
 test_restart_mid_evacuation(void **state)
 {
@@ -1464,6 +1514,8 @@ main(void)
 		cmocka_unit_test(test_status_reports_stage_and_deadline),
 		cmocka_unit_test(test_adopt_keeps_outage_across_reload),
 		cmocka_unit_test(test_restart_mid_evacuation),
+		cmocka_unit_test(
+		    test_power_back_during_evacuation_from_before_restart),
 		cmocka_unit_test(test_restart_redoes_what_did_not_happen),
 	};
 
