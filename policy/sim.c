@@ -335,14 +335,14 @@ other_member_live(const struct sim *s, size_t h)
 	return 0;
 }
 
-/* Whether host h is powering off now, whoever asked. */
+/* Whether the pool runs op on host h now (to succeed), whoever asked. */
 static int
-shutting_down(const struct sim *s, size_t h)
+pool_running(const struct sim *s, size_t h, enum action_op op)
 {
 	size_t	 i;
 
 	for (i = 0; i < s->npend; i++)
-		if (s->pend[i].a.op == ACT_SHUTDOWN && !s->pend[i].follows &&
+		if (s->pend[i].a.op == op && !s->pend[i].follows &&
 		    s->pend[i].a.host == (long)h &&
 		    s->pend[i].r.outcome == OUTCOME_OK)
 			return 1;
@@ -498,20 +498,6 @@ finish_action(struct sim *s, struct pending *pd)
 	}
 }
 
-/* Whether the pool is evacuating host h now, whoever asked. */
-static int
-evacuating(const struct sim *s, size_t h)
-{
-	size_t	 i;
-
-	for (i = 0; i < s->npend; i++)
-		if (s->pend[i].a.op == ACT_EVACUATE && !s->pend[i].follows &&
-		    s->pend[i].a.host == (long)h &&
-		    s->pend[i].r.outcome == OUTCOME_OK)
-			return 1;
-	return 0;
-}
-
 static void
 deliver_facts(struct sim *s, size_t pool)
 {
@@ -526,7 +512,7 @@ deliver_facts(struct sim *s, size_t pool)
 		s->members[n].master = s->hosts[i].master;
 		s->members[n].marked = s->hosts[i].marked;
 		s->members[n].nvms = s->hosts[i].vms;
-		s->members[n].evacuating = evacuating(s, i);
+		s->members[n].evacuating = pool_running(s, i, ACT_EVACUATE);
 		n++;
 	}
 	f.ha_enabled = s->ha[pool];
@@ -717,7 +703,7 @@ fault(struct sim *s, const struct sevent *ev)
 
 	if (ev->ups == MASTER_UPS) {
 		/* xapi makes no dead host master, nor one powering off. */
-		if (!h->live || shutting_down(s, ev->host))
+		if (!h->live || pool_running(s, ev->host, ACT_SHUTDOWN))
 			return;
 		pl = &s->p->pools[s->p->hosts[ev->host].pool];
 		for (i = pl->first_host; i < pl->first_host + pl->nhosts; i++)
