@@ -884,66 +884,181 @@ test_evacuation_waits_for_one_running(void **state)
 }
 
 /*
+ * Seed 3's pool as xapi answers it, for tests that drive the engine by
+ * hand: every action succeeds at once unless the test's hook says
+ * otherwise, and the facts follow what was done.
+ */
+struct pool3 {
+	struct policy		*p;
+	struct engine		*e;
+	struct member_facts	 m[3];
+	struct pool_facts	 pf;
+	/* Sees each action before it is done; says how it ends. */
+	enum action_outcome	(*hook)(struct pool3 *, const struct action *,
+				    double);
+	int			 keep_master;	/* designations do nothing */
+	size_t			 rounds;
+	/* What the tests look for. */
+	double			 handed_at, stale_at, looked_at;
+	double			 evac_at, down_at;
+	int			 disables, evacs, shutdowns, stops;
+};
+
+static void
+pool3_start(struct pool3 *ps, int vms1, int vms2, int vms3)
+{
+	static const char *const names[] = { "xenserver-1", "xenserver-2",
+	    "xenserver-3" };
+	int	 vms[3] = { vms1, vms2, vms3 }, i;
+
+	memset(ps, 0, sizeof(*ps));
+	for (i = 0; i < 3; i++) {
+		ps->m[i].name = names[i];
+		ps->m[i].live = ps->m[i].enabled = 1;
+		ps->m[i].master = i == 0;
+		ps->m[i].nvms = vms[i];
+	}
+	ps->pf.nmembers = 3;
+	ps->pf.members = ps->m;
+	ps->handed_at = ps->stale_at = ps->looked_at = -1;
+	ps->evac_at = ps->down_at = -1;
+	ps->p = load(seed3);
+	ps->e = engine_new(ps->p);
+	assert_non_null(ps->e);
+}
+
+/* What xapi's facts say after an action that worked. */
+static void
+pool3_mirror(struct pool3 *ps, const struct action *a)
+{
+	struct member_facts	*h = a->host >= 0 ? &ps->m[a->host] : NULL;
+	int			 i;
+
+	switch (a->op) {
+	case ACT_DISABLE:
+		h->enabled = 0;
+		break;
+	case ACT_EXIT_MAINTENANCE:
+		h->enabled = 1;
+		break;
+	case ACT_DESIGNATE_MASTER:
+		for (i = 0; i < 3 && !ps->keep_master; i++)
+			ps->m[i].master = strcmp(ps->m[i].name, a->target) == 0;
+		break;
+	case ACT_EVACUATE:
+		for (i = 0; i < 3; i++)
+			if (&ps->m[i] != h && ps->m[i].live &&
+			    ps->m[i].enabled) {
+				ps->m[i].nvms += h->nvms;
+				h->nvms = 0;
+				break;
+			}
+		break;
+	case ACT_SHUTDOWN:
+		h->live = h->enabled = 0;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Everything due at t, answered at once; a loop fails the test. */
+static void
+pool3_step(struct pool3 *ps, double t)
+{
+	struct action		 a[8];
+	struct action_result	 r = { OUTCOME_OK, NULL, 0 };
+	size_t			 n, i;
+
+	while ((n = engine_take_actions(ps->e, t, a, 8)) > 0) {
+		assert_true(++ps->rounds < 1000);
+		for (i = 0; i < n; i++) {
+			r.outcome = ps->hook ? ps->hook(ps, &a[i], t) :
+			    OUTCOME_OK;
+			r.error = r.outcome == OUTCOME_OK ? NULL :
+			    "the test's pool said so";
+			if (r.outcome == OUTCOME_OK)
+				pool3_mirror(ps, &a[i]);
+			engine_on_result(ps->e, a[i].id, &r, t);
+			if (a[i].op == ACT_REFRESH && r.outcome == OUTCOME_OK)
+				engine_on_pool_facts(ps->e, a[i].pool, &ps->pf,
+				    t);
+		}
+	}
+}
+
+static void
+pool3_end(struct pool3 *ps)
+{
+	engine_free(ps->e);
+	policy_free(ps->p);
+}
+
+/* Counts what happens to xenserver-2; a member must not go as master. */
+static enum action_outcome
+count_x2(struct pool3 *ps, const struct action *a, double t)
+{
+	if (a->op == ACT_DESIGNATE_MASTER)
+		ps->handed_at = t;
+	if (a->host != 1)
+		return OUTCOME_OK;
+	if (a->op == ACT_DISABLE)
+		ps->disables++;
+	if (a->op == ACT_EVACUATE)
+		ps->evacs++;
+	if (a->op == ACT_SHUTDOWN) {
+		assert_false(ps->m[1].master);
+		assert_false(a->as_master);
+		assert_false(ps->m[1].enabled);
+		ps->shutdowns++;
+		ps->down_at = t;
+	}
+	return OUTCOME_OK;
+}
+
+/*
  * HA makes the host about to be powered off the master, long after the
- * engine's last look: the look taken just before the power-off shows it,
- * and a master is not powered off while another member is live.
+ * engine's last look: the look taken just before the power-off shows it;
+ * the role is handed to a member on good power, then it goes.
  */
 static void
 test_master_change_seen_before_power_off(void **state)
 {
-	struct policy		*p;
-	struct engine		*e;
-	struct member_facts	 m[3] = {
-		{ "xenserver-1", 1, 1, 1, 0, 0, 0 },
-		{ "xenserver-2", 1, 1, 0, 0, 0, 0 },
-		{ "xenserver-3", 1, 1, 0, 0, 0, 0 },
-	};
-	struct pool_facts	 pf = { 0, 3, m };
-	struct action		 a[8];
-	struct action_result	 ok = { OUTCOME_OK, NULL, 0 };
-	size_t			 n, i, k, calls = 0;
-	double			 t, handed_at = -1, shut_at = -1;
+	struct pool3	 ps;
+	double		 t;
 
 	(void)state;
-	p = load(seed3);
-	e = engine_new(p);
-	engine_on_ups_event(e, 1, UPS_EV_ON_BATTERY, 0);	/* ups2 */
-	for (t = 0; t <= 130 && shut_at < 0; t += 0.5) {
+	pool3_start(&ps, 0, 0, 0);
+	ps.hook = count_x2;
+	engine_on_ups_event(ps.e, 1, UPS_EV_ON_BATTERY, 0);	/* ups2 */
+	for (t = 0; t <= 130 && ps.down_at < 0; t += 0.5) {
 		if (t == 100) {
-			m[0].master = 0;	/* the role moved to it */
-			m[1].master = 1;
+			ps.m[0].master = 0;	/* the role moved to it */
+			ps.m[1].master = 1;
 		}
-		while ((n = engine_take_actions(e, t, a, 8)) > 0 &&
-		    calls++ < 1000)
-			for (i = 0; i < n; i++) {
-				if (a[i].op == ACT_DISABLE)
-					m[a[i].host].enabled = 0;
-				if (a[i].op == ACT_EXIT_MAINTENANCE)
-					m[a[i].host].enabled = 1;
-				if (a[i].op == ACT_SHUTDOWN && a[i].host == 1) {
-					/* Never while it is master. */
-					assert_false(m[1].master);
-					assert_false(a[i].as_master);
-					shut_at = t;
-				}
-				if (a[i].op == ACT_DESIGNATE_MASTER) {
-					handed_at = t;
-					for (k = 0; k < 3; k++)
-						m[k].master = strcmp(m[k].name,
-						    a[i].target) == 0;
-				}
-				engine_on_result(e, a[i].id, &ok, t);
-				if (a[i].op == ACT_REFRESH)
-					engine_on_pool_facts(e, a[i].pool, &pf,
-					    t);
-			}
+		pool3_step(&ps, t);
 	}
-	assert_true(calls < 1000);
-	/* It hands the role on, then goes (it is due since 120). */
-	assert_true(handed_at >= 120);
-	assert_true(shut_at >= handed_at);
-	engine_free(e);
-	policy_free(p);
+	/* It is due at 120. */
+	assert_true(ps.handed_at >= 120);
+	assert_true(ps.down_at >= ps.handed_at);
+	pool3_end(&ps);
+}
+
+/* The first power-off of xenserver-2 finds it made master meanwhile. */
+static enum action_outcome
+master_moves_under_power_off(struct pool3 *ps, const struct action *a,
+    double t)
+{
+	if (a->op == ACT_REFRESH && ps->stale_at >= 0 && ps->looked_at < 0)
+		ps->looked_at = t;
+	if (a->op == ACT_SHUTDOWN && ps->stale_at < 0) {
+		assert_false(a->as_master);
+		ps->stale_at = t;
+		ps->m[0].master = 0;
+		ps->m[1].master = 1;
+		return OUTCOME_STALE;
+	}
+	return count_x2(ps, a, t);
 }
 
 /*
@@ -955,75 +1070,38 @@ test_master_change_seen_before_power_off(void **state)
 static void
 test_stale_power_off_looks_again(void **state)
 {
-	struct policy		*p;
-	struct engine		*e;
-	struct member_facts	 m[3] = {
-		{ "xenserver-1", 1, 1, 1, 0, 0, 0 },
-		{ "xenserver-2", 1, 1, 0, 0, 0, 0 },
-		{ "xenserver-3", 1, 1, 0, 0, 0, 0 },
-	};
-	struct pool_facts	 pf = { 0, 3, m };
-	struct action		 a[8];
-	struct action_result	 ok = { OUTCOME_OK, NULL, 0 };
-	struct action_result	 stale = { OUTCOME_STALE, "master changed", 0 };
+	struct pool3		 ps;
 	struct host_status	 hs;
-	size_t			 n, i, k, calls = 0;
-	double			 t, stale_at = -1, looked_at = -1;
-	double			 handed_at = -1, down_at = -1;
+	double			 t;
 
 	(void)state;
-	p = load(seed3);
-	e = engine_new(p);
-	engine_on_ups_event(e, 1, UPS_EV_ON_BATTERY, 0);	/* ups2 */
-	for (t = 0; t <= 300; t += 0.5) {
-		while ((n = engine_take_actions(e, t, a, 8)) > 0 &&
-		    calls++ < 1000)
-			for (i = 0; i < n; i++) {
-				switch (a[i].op) {
-				case ACT_REFRESH:
-					if (stale_at >= 0 && looked_at < 0)
-						looked_at = t;
-					engine_on_result(e, a[i].id, &ok, t);
-					engine_on_pool_facts(e, a[i].pool, &pf,
-					    t);
-					continue;
-				case ACT_DESIGNATE_MASTER:
-					handed_at = t;
-					for (k = 0; k < 3; k++)
-						m[k].master = strcmp(m[k].name,
-						    a[i].target) == 0;
-					break;
-				case ACT_SHUTDOWN:
-					assert_int_equal(a[i].host, 1);
-					assert_false(a[i].as_master);
-					if (stale_at < 0) {
-						stale_at = t;
-						m[0].master = 0;
-						m[1].master = 1;
-						engine_on_result(e, a[i].id,
-						    &stale, t);
-						continue;
-					}
-					assert_true(down_at < 0);
-					down_at = t;
-					m[1].live = 0;
-					break;
-				default:
-					break;
-				}
-				engine_on_result(e, a[i].id, &ok, t);
-			}
-	}
-	assert_true(calls < 1000);
-	assert_true(stale_at >= 120);
-	assert_true(looked_at >= stale_at && looked_at < stale_at + 1);
-	assert_true(handed_at >= looked_at);
-	assert_false(m[1].master);
-	assert_true(down_at >= handed_at);
-	engine_host_status(e, 1, &hs);
+	pool3_start(&ps, 0, 0, 0);
+	ps.hook = master_moves_under_power_off;
+	engine_on_ups_event(ps.e, 1, UPS_EV_ON_BATTERY, 0);	/* ups2 */
+	for (t = 0; t <= 300; t += 0.5)
+		pool3_step(&ps, t);
+	assert_true(ps.stale_at >= 120);
+	assert_true(ps.looked_at >= ps.stale_at &&
+	    ps.looked_at < ps.stale_at + 1);
+	assert_true(ps.handed_at >= ps.looked_at);
+	assert_int_equal(ps.shutdowns, 1);
+	assert_true(ps.down_at >= ps.handed_at);
+	engine_host_status(ps.e, 1, &hs);
 	assert_int_equal(hs.stage, STAGE_DOWN);
-	engine_free(e);
-	policy_free(p);
+	pool3_end(&ps);
+}
+
+static enum action_outcome
+count_handovers(struct pool3 *ps, const struct action *a, double t)
+{
+	assert_false(a->op == ACT_SHUTDOWN);
+	if (a->op == ACT_DESIGNATE_MASTER) {
+		ps->stops++;
+		if (ps->handed_at < 0)
+			ps->handed_at = t;
+		ps->down_at = t;	/* the last one */
+	}
+	return OUTCOME_OK;
 }
 
 /*
@@ -1034,45 +1112,38 @@ test_stale_power_off_looks_again(void **state)
 static void
 test_handover_without_effect_is_not_a_loop(void **state)
 {
-	struct policy		*p;
-	struct engine		*e;
-	struct member_facts	 m[3] = {
-		{ "xenserver-1", 1, 1, 1, 0, 0, 0 },
-		{ "xenserver-2", 1, 1, 0, 0, 0, 0 },
-		{ "xenserver-3", 1, 1, 0, 0, 0, 0 },
-	};
-	struct pool_facts	 pf = { 0, 3, m };
-	struct action		 a[8];
-	struct action_result	 ok = { OUTCOME_OK, NULL, 0 };
-	size_t			 n, i, calls = 0;
-	double			 t, first = -1, last = -1;
-	int			 designates = 0;
+	struct pool3	 ps;
+	double		 t;
 
 	(void)state;
-	p = load(seed3);
-	e = engine_new(p);
-	engine_on_ups_event(e, 0, UPS_EV_ON_BATTERY, 0);	/* the master */
+	pool3_start(&ps, 0, 0, 0);
+	ps.hook = count_handovers;
+	ps.keep_master = 1;
+	engine_on_ups_event(ps.e, 0, UPS_EV_ON_BATTERY, 0);	/* the master */
 	for (t = 0; t <= 170; t += 0.5)
-		while ((n = engine_take_actions(e, t, a, 8)) > 0 &&
-		    calls++ < 1000)
-			for (i = 0; i < n; i++) {
-				assert_false(a[i].op == ACT_SHUTDOWN);
-				if (a[i].op == ACT_DESIGNATE_MASTER) {
-					designates++;
-					last = t;
-					if (first < 0)
-						first = t;
-				}
-				engine_on_result(e, a[i].id, &ok, t);
-				if (a[i].op == ACT_REFRESH)
-					engine_on_pool_facts(e, a[i].pool, &pf,
-					    t);
-			}
-	assert_true(calls < 1000);
-	assert_int_equal(designates, 6);	/* max_attempts */
-	assert_true(last - first >= 1 + 2 + 4 + 8 + 16);
-	engine_free(e);
-	policy_free(p);
+		pool3_step(&ps, t);
+	assert_int_equal(ps.stops, 6);		/* max_attempts designations */
+	assert_true(ps.down_at - ps.handed_at >= 1 + 2 + 4 + 8 + 16);
+	pool3_end(&ps);
+}
+
+/* What happens to xenserver-1 once it handed its role over. */
+static enum action_outcome
+watch_old_master(struct pool3 *ps, const struct action *a, double t)
+{
+	if (a->op == ACT_DESIGNATE_MASTER) {
+		assert_string_equal(a->target, "xenserver-3");
+		ps->handed_at = t;
+	}
+	if (a->host != 0 || ps->handed_at < 0)
+		return OUTCOME_OK;
+	if (a->op == ACT_STOP_VMS)
+		ps->stops++;
+	if (a->op == ACT_EVACUATE && ps->evac_at < 0)
+		ps->evac_at = t;
+	if (a->op == ACT_SHUTDOWN)
+		ps->down_at = t;
+	return OUTCOME_OK;
 }
 
 /*
@@ -1084,71 +1155,26 @@ test_handover_without_effect_is_not_a_loop(void **state)
 static void
 test_master_with_nowhere_to_go_hands_over_when_it_can(void **state)
 {
-	struct policy		*p;
-	struct engine		*e;
-	struct member_facts	 m[3] = {
-		{ "xenserver-1", 1, 1, 1, 0, 3, 0 },
-		{ "xenserver-2", 1, 1, 0, 0, 2, 0 },
-		{ "xenserver-3", 1, 1, 0, 0, 1, 0 },
-	};
-	struct pool_facts	 pf = { 0, 3, m };
-	struct action		 a[8];
-	struct action_result	 ok = { OUTCOME_OK, NULL, 0 };
-	size_t			 n, i, k, calls = 0;
-	double			 t, handed_at = -1, evac_at = -1, down_at = -1;
-	int			 stops_after = 0;
+	struct pool3	 ps;
+	double		 t;
+	size_t		 k;
 
 	(void)state;
-	p = load(seed3);
-	e = engine_new(p);
+	pool3_start(&ps, 3, 2, 1);
+	ps.hook = watch_old_master;
 	for (k = 0; k < 3; k++)
-		engine_on_ups_event(e, k, UPS_EV_ON_BATTERY, 0);
+		engine_on_ups_event(ps.e, k, UPS_EV_ON_BATTERY, 0);
 	for (t = 0; t <= 200; t += 0.5) {
 		if (t == 90)
-			engine_on_ups_event(e, 2, UPS_EV_POWER_RESTORED, t);
-		while ((n = engine_take_actions(e, t, a, 8)) > 0 &&
-		    calls++ < 1000)
-			for (i = 0; i < n; i++) {
-				if (a[i].op == ACT_DESIGNATE_MASTER) {
-					assert_string_equal(a[i].target,
-					    "xenserver-3");
-					handed_at = t;
-					for (k = 0; k < 3; k++)
-						m[k].master = strcmp(m[k].name,
-						    a[i].target) == 0;
-				}
-				if (a[i].op == ACT_DISABLE)
-					m[a[i].host].enabled = 0;
-				if (a[i].op == ACT_EXIT_MAINTENANCE)
-					m[a[i].host].enabled = 1;
-				if (a[i].host == 0 && handed_at >= 0 &&
-				    a[i].op == ACT_STOP_VMS)
-					stops_after++;
-				if (a[i].host == 0 && handed_at >= 0 &&
-				    a[i].op == ACT_EVACUATE && evac_at < 0) {
-					evac_at = t;
-					m[2].nvms += m[0].nvms;
-					m[0].nvms = 0;
-				}
-				if (a[i].op == ACT_SHUTDOWN) {
-					m[a[i].host].live = 0;
-					m[a[i].host].enabled = 0;
-					if (a[i].host == 0)
-						down_at = t;
-				}
-				engine_on_result(e, a[i].id, &ok, t);
-				if (a[i].op == ACT_REFRESH)
-					engine_on_pool_facts(e, a[i].pool, &pf,
-					    t);
-			}
+			engine_on_ups_event(ps.e, 2, UPS_EV_POWER_RESTORED, t);
+		pool3_step(&ps, t);
 	}
-	assert_true(calls < 1000);
-	assert_true(handed_at >= 120);
-	assert_true(evac_at >= handed_at);
-	assert_int_equal(stops_after, 0);
-	assert_true(down_at >= evac_at);
-	engine_free(e);
-	policy_free(p);
+	assert_true(ps.handed_at >= 120);
+	assert_true(ps.evac_at >= ps.handed_at);
+	assert_int_equal(ps.stops, 0);
+	assert_true(ps.down_at >= ps.evac_at);
+	assert_int_equal(ps.m[0].nvms, 0);	/* moved, not stopped */
+	pool3_end(&ps);
 }
 
 /*
@@ -1160,54 +1186,24 @@ test_master_with_nowhere_to_go_hands_over_when_it_can(void **state)
 static void
 test_reenabled_host_is_taken_out_again(void **state)
 {
-	struct policy		*p;
-	struct engine		*e;
-	struct member_facts	 m[3] = {
-		{ "xenserver-1", 1, 1, 1, 0, 0, 0 },
-		{ "xenserver-2", 1, 1, 0, 0, 2, 0 },
-		{ "xenserver-3", 1, 1, 0, 0, 0, 0 },
-	};
-	struct pool_facts	 pf = { 0, 3, m };
-	struct action		 a[8];
-	struct action_result	 ok = { OUTCOME_OK, NULL, 0 };
-	size_t			 n, i, calls = 0;
-	double			 t;
-	int			 disables = 0, evacs = 0, shut = 0;
+	struct pool3	 ps;
+	double		 t;
 
 	(void)state;
-	p = load(seed3);
-	e = engine_new(p);
-	engine_on_ups_event(e, 1, UPS_EV_ON_BATTERY, 0);	/* ups2 */
+	pool3_start(&ps, 0, 2, 0);
+	ps.hook = count_x2;
+	engine_on_ups_event(ps.e, 1, UPS_EV_ON_BATTERY, 0);	/* ups2 */
 	for (t = 0; t <= 130; t += 0.5) {
 		if (t == 90) {
-			m[1].enabled = 1;	/* behind our back */
-			engine_want_refresh(e, 0);
+			ps.m[1].enabled = 1;	/* behind our back */
+			engine_want_refresh(ps.e, 0);
 		}
-		while ((n = engine_take_actions(e, t, a, 8)) > 0 &&
-		    calls++ < 1000)
-			for (i = 0; i < n; i++) {
-				if (a[i].host == 1 && a[i].op == ACT_DISABLE) {
-					disables++;
-					m[1].enabled = 0;
-				}
-				if (a[i].host == 1 && a[i].op == ACT_EVACUATE)
-					evacs++;
-				if (a[i].host == 1 && a[i].op == ACT_SHUTDOWN) {
-					assert_false(m[1].enabled);
-					shut++;
-				}
-				engine_on_result(e, a[i].id, &ok, t);
-				if (a[i].op == ACT_REFRESH)
-					engine_on_pool_facts(e, a[i].pool, &pf,
-					    t);
-			}
+		pool3_step(&ps, t);
 	}
-	assert_true(calls < 1000);
-	assert_int_equal(disables, 2);
-	assert_int_equal(evacs, 2);
-	assert_int_equal(shut, 1);
-	engine_free(e);
-	policy_free(p);
+	assert_int_equal(ps.disables, 2);
+	assert_int_equal(ps.evacs, 2);
+	assert_int_equal(ps.shutdowns, 1);
+	pool3_end(&ps);
 }
 
 static void
