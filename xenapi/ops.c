@@ -291,6 +291,21 @@ xenapi_pool_hosts(struct xenapi *x, struct xenapi_pool *pool,
 	return pool_walk(x, pool, 0, err);
 }
 
+int
+xenapi_pool_master(struct xenapi *x, char *ref, struct xenapi_error *err)
+{
+	struct xenapi_pool	 pool;
+	struct pool_walk	 w;
+
+	memset(&pool, 0, sizeof(pool));
+	memset(&w, 0, sizeof(w));
+	w.pool = &pool;
+	if (all_records(x, "pool", pool_record, &w, err) == -1)
+		return -1;
+	snprintf(ref, XENAPI_REF_LEN, "%s", w.master);
+	return 0;
+}
+
 void
 xenapi_pool_clear(struct xenapi_pool *pool)
 {

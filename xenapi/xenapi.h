@@ -109,6 +109,9 @@ int		 xenapi_pool_get(struct xenapi *, struct xenapi_pool *,
 /* The same without VM counts (nvms 0): who is master, who is live. */
 int		 xenapi_pool_hosts(struct xenapi *, struct xenapi_pool *,
 		    struct xenapi_error *);
+/* The master's host ref only: one call. */
+int		 xenapi_pool_master(struct xenapi *, char *,
+		    struct xenapi_error *);
 void		 xenapi_pool_clear(struct xenapi_pool *);
 int		 xenapi_host_find(struct xenapi *, const char *, char *,
 		    struct xenapi_error *);

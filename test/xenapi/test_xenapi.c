@@ -94,6 +94,7 @@ test_login_once_and_pool_facts(void **state)
 	struct xenapi_pool	 pool;
 	struct xenapi_error	 err;
 	unsigned long		 calls;
+	char			 master[XENAPI_REF_LEN];
 	int			 i;
 
 	(void)state;
@@ -115,6 +116,10 @@ test_login_once_and_pool_facts(void **state)
 	assert_true(pool.hosts[0].master && pool.hosts[0].live);
 	assert_true(!pool.hosts[1].master && pool.hosts[1].live);
 	assert_int_equal(pool.hosts[1].nvms, 0);	/* not counted */
+	calls = xenapi_calls(x);
+	assert_int_equal(xenapi_pool_master(x, master, &err), 0);
+	assert_int_equal(xenapi_calls(x) - calls, 1);
+	assert_string_equal(master, pool.hosts[0].ref);
 	xenapi_pool_clear(&pool);
 	for (i = 0; i < 50; i++)
 		assert_int_equal(xenapi_pool_get(x, &pool, &err), 0),
