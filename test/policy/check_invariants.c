@@ -76,6 +76,9 @@ struct check {
 	int			 was_master[MAX_HOSTS];	/* at outage start */
 	int			 was_at_risk[MAX_HOSTS];
 	int			 crashed_before[MAX_HOSTS];
+	/* Crashed in this outage: back enabled, unknown to the engine
+	 * until its next look (the plugin's is at most a minute away). */
+	int			 crashed_now[MAX_HOSTS];
 	/* Live and enabled as the engine last heard: facts, its answers. */
 	int			 seen_open[MAX_HOSTS];
 	/* The engine's last input about a pool: an event, answer, restart. */
@@ -364,7 +367,8 @@ check_action(struct check *c, const struct sim_line *l)
 	    c->idle_at[a->host] < a->due &&
 	    c->idle_at[a->host] <= (c->facts_last[a->pool] <= a->due ?
 	    c->facts_last[a->pool] : c->facts_prev[a->pool]) &&
-	    c->clean[a->host] && c->facts_at[a->pool] <= a->due &&
+	    c->clean[a->host] && !c->crashed_now[a->host] &&
+	    c->facts_at[a->pool] <= a->due &&
 	    !(c->handover_from[a->pool] <= l->t &&
 	    c->handover_to[a->pool] >= a->due) && l->t > a->due + 1e-6)
 		violate(c, "3: first disable of %s at %.3f, %.3f s after its "
@@ -474,6 +478,7 @@ track_outages(struct check *c)
 			c->disables[i] = 0;
 			c->clean[i] = st.live && st.enabled && !st.marked &&
 			    !c->busy[i];
+			c->crashed_now[i] = 0;
 			c->was_master[i] = st.master;
 		}
 		c->was_at_risk[i] = risk;
@@ -541,6 +546,8 @@ on_line(const struct sim_line *l, void *arg)
 		/* VMs that die in a crash are not a shutdown's doing. */
 		sim_host_state(c->s, (size_t)l->host, &st);
 		c->crashed_before[l->host] = st.crashed;
+		if (!st.live)		/* a crash, not a new master */
+			c->crashed_now[l->host] = 1;
 	}
 	else if (l->kind == SIM_ACTION)
 		check_action(c, l);
