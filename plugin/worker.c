@@ -498,13 +498,11 @@ shutdown_still_right(struct worker *w, struct job *j, const char *ref,
 	if (xenapi_pool_hosts(w->x, &pool, err) == -1)
 		return "";
 	for (i = 0; i < pool.nhosts && why == NULL; i++) {
-		if (strcmp(pool.hosts[i].ref, ref) == 0) {
-			if (pool.hosts[i].master && !j->as_master)
-				why = "the host became the pool's master";
-			else if (!pool.hosts[i].master && j->as_master)
-				why = "the host is no longer the pool's master";
-		} else if (j->as_master && pool.hosts[i].live)
-			why = "another member of the pool is live";
+		if (strcmp(pool.hosts[i].ref, ref) != 0) {
+			if (pool.hosts[i].live)
+				why = "another member of the pool is live";
+		} else if (!pool.hosts[i].master)
+			why = "the host is no longer the pool's master";
 	}
 	xenapi_pool_clear(&pool);
 	return why;
