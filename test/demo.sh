@@ -5,8 +5,10 @@
 # is right.
 set -eu
 cd "$(dirname "$0")/.."
+# No way out of this script is silent.
+trap 'rc=$?; [ "$rc" -eq 0 ] || echo "upsxen: test/demo.sh failed (exit $rc)" >&2' EXIT
 . test/setup.sh
-upsxen_deps
+upsxen_deps "$UPSXEN_PACKAGES_DEMO"
 upsxen_build build
 echo "== what upsxenctl check says of the seed policy"
 ./build/upsxenctl check examples/seed3-three-hosts.json 2>/dev/null | tail -3
