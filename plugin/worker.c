@@ -475,35 +475,36 @@ step_stop_vms(struct worker *w, struct job *j)
 
 /*
  * The engine decided on a look that may be seconds old; HA or an operator
- * can have moved the master since, or a member come back. A member's
- * power-off must not take the master, and the master's must leave no
- * live member behind: NULL when the pool still agrees, or why not.
+ * can have moved the master since, or a member come back. Look again and
+ * let engine_poweroff_refusal judge: NULL when the pool still agrees,
+ * why not, or "" when the look failed (err says why).
  */
 static const char *
 shutdown_still_right(struct worker *w, struct job *j, const char *ref,
     struct xenapi_error *err)
 {
 	struct xenapi_pool	 pool;
+	struct action		 a = { 0 };
 	char			 master[XENAPI_REF_LEN];
-	const char		*why = NULL;
+	const char		*why;
 	size_t			 i;
+	int			 is_master = 0, other_live = 0;
 
+	a.as_master = j->as_master;
 	/* A member's: one call. Thousands of hosts go down at once. */
 	if (!j->as_master) {
 		if (xenapi_pool_master(w->x, master, err) == -1)
 			return "";
-		return strcmp(master, ref) == 0 ?
-		    "the host became the pool's master" : NULL;
+		return engine_poweroff_refusal(&a, strcmp(master, ref) == 0, 0);
 	}
 	if (xenapi_pool_hosts(w->x, &pool, err) == -1)
 		return "";
-	for (i = 0; i < pool.nhosts && why == NULL; i++) {
-		if (strcmp(pool.hosts[i].ref, ref) != 0) {
-			if (pool.hosts[i].live)
-				why = "another member of the pool is live";
-		} else if (!pool.hosts[i].master)
-			why = "the host is no longer the pool's master";
-	}
+	for (i = 0; i < pool.nhosts; i++)
+		if (strcmp(pool.hosts[i].ref, ref) == 0)
+			is_master = pool.hosts[i].master;
+		else if (pool.hosts[i].live)
+			other_live = 1;
+	why = engine_poweroff_refusal(&a, is_master, other_live);
 	xenapi_pool_clear(&pool);
 	return why;
 }

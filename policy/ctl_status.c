@@ -113,16 +113,6 @@ read_state(const char *dir, int *missing)
 	return j;
 }
 
-/* Every host goes through one step, as after a restart; actions dropped. */
-static void
-settle_goals(struct engine *e, double now)
-{
-	struct action	 a[64];
-
-	while (engine_take_actions(e, now, a, 64) == 64)
-		;
-}
-
 static json_t *
 host_json(const struct host_status *st, double now)
 {
@@ -277,7 +267,7 @@ ctl_status(int argc, char **argv)
 		    "state\n", o.dir, ENGINE_STATE_FILE);
 		goto done;
 	}
-	settle_goals(e, now);
+	engine_evaluate(e, now);
 	if (o.json)
 		print_json(p, e, state, now);
 	else

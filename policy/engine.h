@@ -1,6 +1,7 @@
 /*
  * The engine: a pure, deterministic state machine that turns UPS events,
- * pool facts and action results into XenAPI actions (DESIGN.md §1, §8).
+ * pool facts and action results into XenAPI actions (DESIGN.md "Engine
+ * rules").
  *
  * It never reads a clock, sleeps, logs or touches the network: every call
  * takes `now` (seconds, any monotonic origin) and everything it wants done
@@ -218,13 +219,32 @@ unsigned long	 engine_power_generation(const struct engine *);
 
 void		 engine_ups_status(const struct engine *, size_t,
 		    struct ups_status *);
+/*
+ * As of the engine's last step; after an import, engine_evaluate derives
+ * every host's stage at a given time first, without deciding anything.
+ */
 void		 engine_host_status(const struct engine *, size_t,
 		    struct host_status *);
+void		 engine_evaluate(struct engine *, double);
 /* Actions handed out and not yet answered. */
 size_t		 engine_inflight(const struct engine *);
 
+/*
+ * The pool may change between the engine's last look and a power-off
+ * (HA, an operator): whoever runs ACT_SHUTDOWN looks just before and asks
+ * this. is_master: the host is the pool's master now; other_live: another
+ * member is live (read only for a->as_master). NULL: go ahead; else why
+ * not, and the answer is OUTCOME_STALE.
+ */
+const char	*engine_poweroff_refusal(const struct action *, int, int);
+
 const char	*action_op_name(enum action_op);
+int		 action_op_parse(const char *, enum action_op *);
 const char	*action_outcome_name(enum action_outcome);
+int		 action_outcome_parse(const char *, enum action_outcome *);
+/* Routine looks: no log line when asked, nor for a "not yet" answer. */
+int		 action_op_quiet(enum action_op);
+int		 action_result_quiet(enum action_op, enum action_outcome);
 const char	*host_stage_name(enum host_stage);
 const char	*ups_power_name(enum ups_power);
 

@@ -1,6 +1,19 @@
 /*
- * The engine's private state, shared by engine.c (inputs, bookkeeping) and
- * engine_step.c (deciding what to do next). Not part of any public face.
+ * The engine's private state and the seams between its files. Not part
+ * of any public face.
+ *
+ *   engine.c	the public calls: inputs in, actions out, status
+ *   host.c	the table of action kinds, and a host's progress: what
+ *		every power change, pool fact and action result means for
+ *		it (the only writer of its facts)
+ *   queue.c	the queue of decided actions, their ids, and the count
+ *		of actions in flight
+ *   step.c	deciding what a pool does next (DESIGN.md "Engine rules")
+ *   engine_state.c  the durable state as JSON
+ *
+ * Calls go downwards only: engine.c and engine_state.c use step.c,
+ * host.c and queue.c; step.c uses host.c and queue.c; host.c uses
+ * nothing of them.
  */
 #ifndef UPSXEN_ENGINE_INT_H
 #define UPSXEN_ENGINE_INT_H
@@ -8,76 +21,108 @@
 #include "engine.h"
 #include "policy.h"
 
-enum goal {
+enum goal_kind {
 	GOAL_NONE,
 	GOAL_MAINT,
 	GOAL_DOWN
 };
 
-struct eups {
-	enum ups_power	 power;
-	double		 since;
-	int		 imminent;	/* shutdown_imminent seen */
-	int		 comms_lost;
-};
-
-struct ehost {
-	const struct policy_host *cfg;
-
-	/* Power: every feed on battery since risk_since; final stage now. */
-	int		 at_risk;
-	double		 risk_since;
-	int		 final;
-	double		 final_since;
-	const char	*final_why;
-
-	/* Derived each step. */
-	enum goal	 goal;
+/*
+ * Where a host's timers put it at a given time: a pure function of its
+ * schedule, its feeds' power and the time (host_goal).
+ */
+struct goal {
+	enum goal_kind	 kind;
 	double		 due;		/* when it first had to leave */
 	double		 down_due;	/* when it has to be down */
-	double		 next_due;	/* its next timer, INFINITY if none */
-	const char	*why;
+	double		 next;		/* its next timer, INFINITY if none */
+	const char	*why;		/* the timer or event behind it */
+};
 
-	/* What is done to the real host in this outage. */
-	int		 disabled;
-	int		 marked;
-	int		 evacuated;
-	int		 moved;		/* its VMs went elsewhere: on_restore
+/* Power, as the host's feeds say (host_repower is the only writer). */
+struct hpower {
+	int		 at_risk;	/* every feed on battery ... */
+	double		 since;		/* ... since then */
+	int		 final;		/* low battery or shutdown imminent */
+	double		 final_since;
+	const char	*final_why;
+};
+
+/*
+ * What is done to a host in this outage: named facts, one bit each.
+ * host.c writes them; everything else reads them with host_has().
+ */
+enum host_fact {
+	HF_TOUCHED	= 1u << 0,	/* upsxen acted on it this outage */
+	HF_DISABLED	= 1u << 1,
+	HF_MARKED	= 1u << 2,	/* MAINTENANCE_MODE, VMs recorded */
+	HF_EVACUATED	= 1u << 3,	/* its VMs left for other members */
+	HF_NOWHERE	= 1u << 4,	/* the master, with no member to
+					   take its VMs: they are stopped */
+	HF_MOVED	= 1u << 5,	/* VMs went elsewhere: on_restore
 					   brings them back; a boot keeps it */
-	int		 vms_clear;	/* nothing left to stop before shutdown */
-	int		 blocked;	/* VMs that could not be evacuated */
-	int		 down;
-	int		 restore_pending;
-	int		 touched;
-	int		 uncertain;	/* restored: the next facts settle it */
-	int		 needs_confirm;	/* a feed has confirm: true */
-	int		 confirmed;	/* in this outage */
-	double		 fresh_asked;	/* master: facts wanted from then */
+	HF_VMS_CLEAR	= 1u << 6,	/* nothing left to stop */
+	HF_BLOCKED	= 1u << 7,	/* VMs that could not be evacuated */
+	HF_DOWN		= 1u << 8,	/* powered off */
+	HF_RESTORE	= 1u << 9,	/* its VMs are to be brought back */
+	HF_UNCERTAIN	= 1u << 10,	/* restored: the next facts settle it */
+	HF_CONFIRMED	= 1u << 11,	/* its cards confirmed the outage */
+	HF_FAILED	= 1u << 12	/* given up on: error says why */
+};
 
-	/* The one action in flight for this host, if any. */
-	unsigned long	 inflight;
-	enum action_op	 inflight_op;
-	int		 inflight_hard;
-	double		 inflight_at;
+/* "Its VMs are gone": moved away, or to be stopped for want of a place. */
+#define HF_VMS_GONE	(HF_EVACUATED | HF_NOWHERE)
 
-	int		 attempts;
-	double		 retry_at;
-	double		 watch_at;
-	int		 failed;
-	char		 error[160];
-	const char	*wait_why;	/* why it is not acting, for status */
+/* A fact's name in the state file; `saved` facts survive a restart. */
+struct host_fact_name {
+	unsigned	 fact;
+	const char	*name;
+	int		 saved;
+};
 
-	int		 has_last;
-	enum action_op	 last_op;
-	enum action_outcome last_outcome;
+extern const struct host_fact_name host_fact_names[];
 
-	/* Facts from XenAPI. */
-	int		 known;
+/* The one action in flight for a host, if any. */
+struct hflight {
+	unsigned long	 id;		/* 0: none */
+	enum action_op	 op;
+	int		 hard;
+	double		 at;
+};
+
+/* What XenAPI last said about the host. */
+struct hseen {
+	int		 known;		/* a member of the pool */
 	int		 live;
 	int		 enabled;
 	int		 master;
 	int		 nvms;
-	int		 xapi_evacuating; /* as the facts say */
+	int		 evacuating;	/* current_operations has evacuate */
+};
+
+struct ehost {
+	const struct policy_host *cfg;
+	int		 needs_confirm;	/* a feed has confirm: true */
+
+	struct hpower	 power;
+	struct goal	 g;		/* derived at each step */
+	unsigned	 facts;		/* enum host_fact */
+	int		 nblocked;	/* with HF_BLOCKED: how many VMs */
+	struct hflight	 flight;
+	struct hseen	 seen;
+
+	/* Retries and looks. */
+	int		 attempts;
+	double		 retry_at;
+	double		 watch_at;
+	double		 fresh_asked;	/* master: facts wanted from then */
+
+	/* For status. */
+	char		 error[160];
+	const char	*wait_why;	/* why it is not acting */
+	int		 has_last;
+	enum action_op	 last_op;
+	enum action_outcome last_outcome;
 };
 
 struct epool {
@@ -110,6 +155,13 @@ struct epool {
 	double		 deadline;
 };
 
+struct eups {
+	enum ups_power	 power;
+	double		 since;
+	int		 imminent;	/* shutdown_imminent seen */
+	int		 comms_lost;
+};
+
 struct engine {
 	const struct policy	*p;
 	struct engine_tuning	 t;
@@ -119,7 +171,7 @@ struct engine {
 	size_t			**ups_hosts;	/* hosts each UPS feeds */
 	size_t			*ups_nhosts;
 	unsigned long		 seq;
-	size_t			 ninflight;
+	size_t			 ninflight;	/* action.c keeps it */
 	double			 last_now;
 	int			 ndirty;
 	unsigned long		 gen;		/* durable state changes */
@@ -138,15 +190,65 @@ struct engine {
 #define ENGINE_POOL_SLOT	0x800000UL
 #define ENGINE_SLOT_MASK	0xffffffUL
 
-/* engine.c */
-void		 engine_mark_dirty(struct engine *, size_t);
-void		 engine_host_repower(struct engine *, size_t, double);
-unsigned long	 engine_new_id(struct engine *, unsigned long);
-int		 engine_queue(struct engine *, const struct action *);
+/* Whether any of the facts holds. */
+static inline int
+host_has(const struct ehost *h, unsigned facts)
+{
+	return (h->facts & facts) != 0;
+}
 
-/* engine_step.c */
-void		 engine_pool_step(struct engine *, size_t, double);
-enum goal	 engine_host_goal(const struct engine *, struct ehost *,
-		    double, double *);
+/* The pool is stepped at the next engine_take_actions. */
+static inline void
+engine_mark_dirty(struct engine *e, size_t pool)
+{
+	if (!e->pools[pool].dirty) {
+		e->pools[pool].dirty = 1;
+		e->ndirty++;
+	}
+}
+
+/* What a saved state says of a host (engine_state.c reads it). */
+struct host_saved {
+	struct hpower	 power;
+	unsigned	 facts;
+	int		 nblocked;
+	int		 inflight;	/* an action was under way */
+	const char	*error;
+	int		 has_last;
+	enum action_op	 last_op;
+	enum action_outcome last_outcome;
+};
+
+/* queue.c */
+struct action	*action_emit(struct engine *, enum action_op, size_t, long,
+		    unsigned long);
+unsigned long	 action_adopt(struct engine *, unsigned long, unsigned long);
+void		 action_settle(struct engine *);
+
+/* host.c: power */
+void		 host_repower(struct engine *, size_t, double);
+struct goal	 host_goal(const struct ehost *, double);
+/* host.c: pool facts and action results */
+void		 host_on_facts(struct engine *, struct ehost *,
+		    const struct member_facts *);
+void		 host_on_master_lost(struct ehost *);
+void		 host_on_result(struct engine *, struct ehost *,
+		    const struct action_result *, double);
+/* host.c: what the step decided */
+void		 host_leaving(struct engine *, struct ehost *);
+void		 host_no_target(struct ehost *);
+void		 host_flight_begin(struct ehost *, const struct action *,
+		    double);
+void		 host_flight_drop(struct ehost *, int);
+/* host.c: restart, reload and status */
+void		 host_restore(struct ehost *, const struct host_saved *);
+void		 host_adopt(struct ehost *, const struct ehost *,
+		    unsigned long);
+enum host_stage	 host_stage(const struct ehost *);
+double		 host_backoff(const struct engine *, int);
+
+/* step.c */
+void		 step_goals(struct engine *, size_t, double);
+void		 step_pool(struct engine *, size_t, double);
 
 #endif

@@ -43,38 +43,33 @@ set_flag(json_t *o, const char *key, int v)
 static json_t *
 export_host(const struct ehost *h, double off)
 {
-	json_t	*o;
+	const struct host_fact_name	*f;
+	json_t				*o;
 
 	if ((o = json_object()) == NULL)
 		return NULL;
-	set_flag(o, "at_risk", h->at_risk);
-	if (h->at_risk)
+	set_flag(o, "at_risk", h->power.at_risk);
+	if (h->power.at_risk)
 		json_object_set_new_nocheck(o, "risk_since",
-		    json_real(h->risk_since + off));
-	if (h->final) {
+		    json_real(h->power.since + off));
+	if (h->power.final) {
 		set_flag(o, "final", 1);
 		json_object_set_new_nocheck(o, "final_since",
-		    json_real(h->final_since + off));
+		    json_real(h->power.final_since + off));
 		json_object_set_new_nocheck(o, "final_why",
-		    json_string(h->final_why ? h->final_why : ""));
+		    json_string(h->power.final_why ? h->power.final_why : ""));
 	}
-	set_flag(o, "disabled", h->disabled);
-	set_flag(o, "marked", h->marked);
-	set_flag(o, "evacuated", h->evacuated);
-	set_flag(o, "moved", h->moved);
-	set_flag(o, "vms_clear", h->vms_clear);
-	if (h->blocked)
+	for (f = host_fact_names; f->name; f++)
+		if (f->saved)
+			set_flag(o, f->name, host_has(h, f->fact));
+	if (h->nblocked)
 		json_object_set_new_nocheck(o, "blocked",
-		    json_integer(h->blocked));
-	set_flag(o, "down", h->down);
-	set_flag(o, "restore_pending", h->restore_pending);
-	set_flag(o, "touched", h->touched);
-	set_flag(o, "failed", h->failed);
+		    json_integer(h->nblocked));
 	if (h->error[0])
 		json_object_set_new_nocheck(o, "error", json_string(h->error));
-	if (h->inflight)
+	if (h->flight.id)
 		json_object_set_new_nocheck(o, "inflight",
-		    json_string(action_op_name(h->inflight_op)));
+		    json_string(action_op_name(h->flight.op)));
 	/* For upsxenctl status: what was done last, and how it went. */
 	if (h->has_last) {
 		json_object_set_new_nocheck(o, "last_op",
@@ -83,33 +78,6 @@ export_host(const struct ehost *h, double off)
 		    json_string(action_outcome_name(h->last_outcome)));
 	}
 	return o;
-}
-
-static int
-op_parse(const char *s, enum action_op *op)
-{
-	int	 i;
-
-	for (i = 0; i < ACT_OP_COUNT && s; i++)
-		if (strcmp(s, action_op_name((enum action_op)i)) == 0) {
-			*op = (enum action_op)i;
-			return 0;
-		}
-	return -1;
-}
-
-static int
-outcome_parse(const char *s, enum action_outcome *o)
-{
-	int	 i;
-
-	for (i = OUTCOME_OK; i <= OUTCOME_STALE && s; i++)
-		if (strcmp(s, action_outcome_name((enum action_outcome)i)) ==
-		    0) {
-			*o = (enum action_outcome)i;
-			return 0;
-		}
-	return -1;
 }
 
 /* `off` turns an engine time into the caller's wall-clock time. */
@@ -134,8 +102,8 @@ engine_export(const struct engine *e, double off)
 		const struct ehost *h = &e->hosts[i];
 
 		/* A host at rest has nothing to remember. */
-		if (!h->at_risk && !h->touched && !h->down && !h->failed &&
-		    !h->restore_pending && !h->inflight)
+		if (!h->power.at_risk && !h->flight.id && !host_has(h,
+		    HF_TOUCHED | HF_DOWN | HF_FAILED | HF_RESTORE))
 			continue;
 		snprintf(key, sizeof(key), "%s/%s",
 		    p->pools[p->hosts[i].pool].name, p->hosts[i].name);
@@ -191,31 +159,27 @@ why_word(const char *s)
 static void
 import_host(struct ehost *h, json_t *o, double off)
 {
-	const char	*err = json_string_value(json_object_get(o, "error"));
+	const struct host_fact_name	*f;
+	struct host_saved		 sv;
 
-	h->at_risk = flag(o, "at_risk");
-	h->risk_since = num(o, "risk_since", off);
-	h->final = flag(o, "final");
-	h->final_since = num(o, "final_since", off);
-	h->final_why = h->final ? why_word(json_string_value(
+	memset(&sv, 0, sizeof(sv));
+	sv.power.at_risk = flag(o, "at_risk");
+	sv.power.since = num(o, "risk_since", off);
+	sv.power.final = flag(o, "final");
+	sv.power.final_since = num(o, "final_since", off);
+	sv.power.final_why = sv.power.final ? why_word(json_string_value(
 	    json_object_get(o, "final_why"))) : NULL;
-	h->disabled = flag(o, "disabled");
-	h->marked = flag(o, "marked");
-	h->evacuated = flag(o, "evacuated");
-	h->moved = flag(o, "moved");
-	h->vms_clear = flag(o, "vms_clear");
-	h->blocked = (int)json_integer_value(json_object_get(o, "blocked"));
-	h->down = flag(o, "down");
-	h->restore_pending = flag(o, "restore_pending");
-	h->touched = flag(o, "touched");
-	h->failed = flag(o, "failed");
-	snprintf(h->error, sizeof(h->error), "%s", err ? err : "");
-	h->has_last = op_parse(json_string_value(json_object_get(o,
-	    "last_op")), &h->last_op) == 0 && outcome_parse(
+	for (f = host_fact_names; f->name; f++)
+		if (f->saved && flag(o, f->name))
+			sv.facts |= f->fact;
+	sv.nblocked = (int)json_integer_value(json_object_get(o, "blocked"));
+	sv.error = json_string_value(json_object_get(o, "error"));
+	sv.has_last = action_op_parse(json_string_value(json_object_get(o,
+	    "last_op")), &sv.last_op) == 0 && action_outcome_parse(
 	    json_string_value(json_object_get(o, "last_outcome")),
-	    &h->last_outcome) == 0;
-	/* What was under way is settled by the first facts, not replayed. */
-	h->uncertain = json_object_get(o, "inflight") != NULL || h->touched;
+	    &sv.last_outcome) == 0;
+	sv.inflight = json_object_get(o, "inflight") != NULL;
+	host_restore(h, &sv);
 }
 
 static long
@@ -274,7 +238,7 @@ engine_import(struct engine *e, json_t *root, double off, double now)
 	}
 	/* Feeds may differ from the saved ones: re-derive who is at risk. */
 	for (i = 0; i < (long)p->nhosts; i++)
-		engine_host_repower(e, (size_t)i, now);
+		host_repower(e, (size_t)i, now);
 	for (i = 0; i < (long)p->npools; i++) {
 		e->pools[i].refresh_wanted = 1;
 		engine_mark_dirty(e, (size_t)i);

@@ -322,7 +322,7 @@ set_result(struct action_result *r, enum action_outcome o, const char *err,
 	r->count = count;
 }
 
-/* What the cards of a host would answer to a GET. */
+/* Whether a member of h's pool other than h is live. */
 static int
 other_member_live(const struct sim *s, size_t h)
 {
@@ -369,12 +369,14 @@ start_action(struct sim *s, struct pending *pd)
 	struct action_result	*r = &pd->r;
 	struct shost		*h = a->host >= 0 ? &s->hosts[a->host] : NULL;
 	const struct inject	*in;
+	const char		*why;
 
 	set_result(r, OUTCOME_OK, NULL, 0);
 	/* The plugin's worker looks at the pool just before a power-off. */
-	if (a->op == ACT_SHUTDOWN && h->live && (h->master != a->as_master ||
-	    (a->as_master && other_member_live(s, (size_t)a->host)))) {
-		set_result(r, OUTCOME_STALE, "the pool changed", 0);
+	if (a->op == ACT_SHUTDOWN && h->live && (why =
+	    engine_poweroff_refusal(a, h->master, other_member_live(s,
+	    (size_t)a->host))) != NULL) {
+		set_result(r, OUTCOME_STALE, why, 0);
 		return s->o.action_takes;
 	}
 	if ((in = take_injection(s, a)) != NULL) {

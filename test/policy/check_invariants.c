@@ -11,7 +11,12 @@
  * and printed with its seed.
  *
  *   check_invariants [-n HISTORIES] [-t SECONDS] [-s FIRST_SEED] [-v] [-T]
- *                    [-R] [-F] [-M]
+ *                    [-R] [-F] [-M] [-D]
+ *
+ * -D prints a digest of everything -T would print for every history: two
+ * builds that print the same digest took the same actions, with the same
+ * reasons and outcomes at the same times, and reported the same stages.
+ * A change meant to keep behaviour (a refactoring) keeps the digest.
  *
  * Exit 0 when nothing failed, 1 on a violation.
  */
@@ -49,6 +54,9 @@ struct history {
 };
 
 static int	 trace;
+/* -D: FNV-1a over the trace lines of every history. */
+static int	 digest;
+static uint64_t	 digest_h = 14695981039346656037ULL;
 /* -R: no restarts (the process dies and comes back, sim_add_restart). */
 static int	 restarts = 1;
 /* -F: no crashed hosts. */
@@ -499,6 +507,26 @@ restarted(struct check *c)
 	}
 }
 
+/* A trace line: printed with -T, hashed with -D. */
+static void __attribute__((format(printf, 1, 2)))
+tline(const char *fmt, ...)
+{
+	char		 buf[1024];
+	va_list		 ap;
+	const char	*c;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (trace)
+		fputs(buf, stdout);
+	if (digest)
+		for (c = buf; *c; c++) {
+			digest_h ^= (unsigned char)*c;
+			digest_h *= 1099511628211ULL;
+		}
+}
+
 /* -T: what each host of a pool waits for, after a look at it. */
 static void
 trace_pool(const struct check *c, size_t pool)
@@ -510,7 +538,7 @@ trace_pool(const struct check *c, size_t pool)
 	for (i = pl->first_host; i < pl->first_host + pl->nhosts; i++) {
 		engine_host_status(sim_engine(c->s), i, &hs);
 		if (hs.stage != STAGE_NORMAL)
-			printf("	%s %s: %s\n", c->p->hosts[i].name,
+			tline("	%s %s: %s\n", c->p->hosts[i].name,
 			    host_stage_name(hs.stage), hs.reason);
 	}
 }
@@ -522,18 +550,20 @@ on_line(const struct sim_line *l, void *arg)
 	struct sim_host_state	 st;
 	size_t			 i;
 
-	if (trace && l->kind == SIM_RESTART)
-		printf("%.3f restart\n", l->t);
-	if (trace && l->kind == SIM_FAULT && l->host >= 0)
-		printf("%.3f fault %s\n", l->t, c->p->hosts[l->host].name);
-	if (trace && (l->kind == SIM_ACTION || l->kind == SIM_RESULT))
-		printf("%.3f %s %s %s %s\n", l->t, l->kind == SIM_ACTION ?
+	int			 out = trace || digest;
+
+	if (out && l->kind == SIM_RESTART)
+		tline("%.3f restart\n", l->t);
+	if (out && l->kind == SIM_FAULT && l->host >= 0)
+		tline("%.3f fault %s\n", l->t, c->p->hosts[l->host].name);
+	if (out && (l->kind == SIM_ACTION || l->kind == SIM_RESULT))
+		tline("%.3f %s %s %s %s\n", l->t, l->kind == SIM_ACTION ?
 		    "act" : "res", action_op_name(l->action->op),
 		    l->action->host >= 0 ? c->p->hosts[l->action->host].name :
 		    c->p->pools[l->action->pool].name, l->kind == SIM_RESULT ?
 		    action_outcome_name(l->result->outcome) : l->action->reason);
 
-	if (trace && l->kind == SIM_RESULT && l->action->op == ACT_REFRESH)
+	if (out && l->kind == SIM_RESULT && l->action->op == ACT_REFRESH)
 		trace_pool(c, l->action->pool);
 	if (l->kind == SIM_RESTART || l->kind == SIM_EVENT)
 		for (i = 0; i < c->p->npools && i < 8; i++)
@@ -767,9 +797,11 @@ main(int argc, char **argv)
 			crashes = 0;
 		else if (strcmp(argv[j], "-M") == 0)
 			new_masters = 0;
+		else if (strcmp(argv[j], "-D") == 0)
+			digest = 1;
 		else {
 			fprintf(stderr, "usage: check_invariants [-n N] "
-			    "[-t SECONDS] [-s SEED] [-v] [-T] [-R] [-F] [-M]\n");
+			    "[-t SECONDS] [-s SEED] [-v] [-T] [-R] [-F] [-M] [-D]\n");
 			return 2;
 		}
 	}
@@ -792,5 +824,7 @@ main(int argc, char **argv)
 		}
 	}
 	printf("%lu histories checked, 0 invariant violations\n", i);
+	if (digest)
+		printf("digest %016llx\n", (unsigned long long)digest_h);
 	return 0;
 }

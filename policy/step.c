@@ -1,9 +1,10 @@
 /*
  * Deciding what a pool does next. Each step derives every host's goal from
  * its feeds and the time, then issues at most one action per host towards
- * it, under the pool-wide rules of DESIGN.md §8: every due host is
- * disabled before any evacuation starts, one evacuation at a time in
- * deadline order, the master hands its role over or goes last.
+ * it, under the pool-wide rules (DESIGN.md "Engine rules"): every due host
+ * is disabled before any evacuation starts, one evacuation at a time in
+ * deadline order, the master hands its role over or goes last. What an
+ * answer means for a host is host.c's; this file only decides.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -32,81 +33,36 @@ step_later(struct step *s, double t)
 		s->next = t;
 }
 
-enum goal
-engine_host_goal(const struct engine *e, struct ehost *h, double now,
-    double *next)
-{
-	const struct policy_host	*c = h->cfg;
-	double				 m_at, s_at;
-
-	(void)e;
-	*next = INFINITY;
-	h->why = NULL;
-	if (!h->at_risk)
-		return GOAL_NONE;
-	m_at = h->risk_since + c->maintenance_after;
-	s_at = h->risk_since + c->shutdown_after;
-	h->due = c->has_maintenance ? m_at : s_at;
-	h->down_due = s_at;
-	if (h->final) {
-		if (h->final_since < h->due)
-			h->due = h->final_since;
-		if (h->final_since < h->down_due)
-			h->down_due = h->final_since;
-		h->why = h->final_why;
-		return c->has_shutdown ? GOAL_DOWN : GOAL_MAINT;
-	}
-	if (c->has_shutdown && now >= s_at) {
-		h->why = "shutdown_after";
-		return GOAL_DOWN;
-	}
-	if (c->has_shutdown)
-		*next = s_at;
-	if (c->has_maintenance && now >= m_at) {
-		h->why = "maintenance_after";
-		return GOAL_MAINT;
-	}
-	if (c->has_maintenance && m_at < *next)
-		*next = m_at;
-	return GOAL_NONE;
-}
-
-static int
+/*
+ * Queue an action of host hi (-1: of the pool) and return it for the
+ * caller to complete; NULL when out of memory (decided again in a
+ * second).
+ */
+static struct action *
 emit(struct step *s, long hi, enum action_op op, const char *reason,
     double due)
 {
-	struct engine	*e = s->e;
-	struct action	 a = { 0 };
-	struct ehost	*h = hi >= 0 ? &e->hosts[hi] : NULL;
-	unsigned long	 slot;
+	struct ehost	*h = hi >= 0 ? &s->e->hosts[hi] : NULL;
+	struct action	*a;
 
-	slot = h ? (unsigned long)hi : ENGINE_POOL_SLOT | s->pool;
-	a.id = engine_new_id(e, slot);
-	a.op = op;
-	a.pool = s->pool;
-	a.host = hi;
-	a.reason = reason;
-	a.due = due;
+	a = action_emit(s->e, op, s->pool, hi, h ? (unsigned long)hi :
+	    ENGINE_POOL_SLOT | s->pool);
+	if (a == NULL) {
+		step_later(s, s->now + 1);
+		return NULL;
+	}
+	a->reason = reason;
+	a->due = due;
 	/* A retry, unless something that fell due after it is the cause. */
 	if (h && h->attempts > 0 && h->retry_at >= due) {
-		a.reason = "retry";
-		a.due = h->retry_at;
+		a->reason = "retry";
+		a->due = h->retry_at;
 	}
-	if (a.due > s->now)
-		a.due = s->now;
-	if (engine_queue(e, &a) == -1) {
-		/* Out of memory: decide again in a second. */
-		e->ninflight--;
-		step_later(s, s->now + 1);
-		return -1;
-	}
-	if (h) {
-		h->inflight = a.id;
-		h->inflight_op = op;
-		h->inflight_at = s->now;
-		h->inflight_hard = 0;
-	}
-	return 0;
+	if (a->due > s->now)
+		a->due = s->now;
+	if (h)
+		host_flight_begin(h, a, s->now);
+	return a;
 }
 
 /*
@@ -120,9 +76,9 @@ stop_hard_at(const struct step *s, const struct ehost *h)
 	const struct policy_host	*c = h->cfg;
 	double				 t, down_at;
 
-	t = h->inflight_at + s->pl->cfg->vm_shutdown_timeout;
-	down_at = h->risk_since + c->shutdown_after;
-	if (c->has_shutdown && !h->final && down_at > h->inflight_at &&
+	t = h->flight.at + s->pl->cfg->vm_shutdown_timeout;
+	down_at = h->power.since + c->shutdown_after;
+	if (c->has_shutdown && !h->power.final && down_at > h->flight.at &&
 	    down_at < t)
 		t = down_at;
 	return t;
@@ -133,12 +89,13 @@ emit_stop(struct step *s, long hi, enum stop_scope scope, int hard,
     const char *reason, double due)
 {
 	struct ehost	*h = &s->e->hosts[hi];
+	struct action	*a;
 
-	if (emit(s, hi, ACT_STOP_VMS, reason, due) == -1)
+	if ((a = emit(s, hi, ACT_STOP_VMS, reason, due)) == NULL)
 		return;
-	s->e->queue[s->e->qlen - 1].scope = scope;
-	s->e->queue[s->e->qlen - 1].hard = hard;
-	h->inflight_hard = hard;
+	a->scope = scope;
+	a->hard = hard;
+	host_flight_begin(h, a, s->now);
 	if (!hard)
 		step_later(s, stop_hard_at(s, h));
 }
@@ -146,8 +103,8 @@ emit_stop(struct step *s, long hi, enum stop_scope scope, int hard,
 static int
 host_on_good_power(const struct ehost *h)
 {
-	return h->known && h->live && h->enabled && !h->disabled &&
-	    !h->down && !h->failed && h->goal == GOAL_NONE;
+	return h->seen.known && h->seen.live && h->seen.enabled && !host_has(h, HF_DISABLED) &&
+	    !host_has(h, HF_DOWN) && !host_has(h, HF_FAILED) && h->g.kind == GOAL_NONE;
 }
 
 /* A member VMs can go to: live, enabled, and not about to leave. */
@@ -174,8 +131,8 @@ pool_other_live(const struct step *s, long except)
 	if (s->pl->nother_live > 0)
 		return 1;
 	for (i = c->first_host; i < c->first_host + c->nhosts; i++)
-		if ((long)i != except && s->e->hosts[i].known &&
-		    s->e->hosts[i].live && !s->e->hosts[i].down)
+		if ((long)i != except && s->e->hosts[i].seen.known &&
+		    s->e->hosts[i].seen.live && !host_has(&s->e->hosts[i], HF_DOWN))
 			return 1;
 	return 0;
 }
@@ -191,7 +148,7 @@ handover_target(const struct step *s)
 
 	for (i = c->first_host; i < c->first_host + c->nhosts; i++) {
 		h = &s->e->hosts[i];
-		if ((long)i != s->pl->master && !h->at_risk &&
+		if ((long)i != s->pl->master && !h->power.at_risk &&
 		    host_on_good_power(h))
 			return h->cfg->name;
 	}
@@ -201,8 +158,8 @@ handover_target(const struct step *s)
 static int
 host_needs_evacuation(const struct ehost *h)
 {
-	return h->goal != GOAL_NONE && !h->failed && !h->down &&
-	    h->known && !h->evacuated;
+	return h->g.kind != GOAL_NONE && !host_has(h, HF_FAILED) && !host_has(h, HF_DOWN) &&
+	    h->seen.known && !host_has(h, HF_VMS_GONE);
 }
 
 static void
@@ -219,22 +176,22 @@ step_survey(struct step *s)
 	for (i = c->first_host; i < c->first_host + c->nhosts; i++) {
 		h = &s->e->hosts[i];
 		/* Started by someone else, or by us before a restart. */
-		if (h->xapi_evacuating && (long)i != s->pl->evac_holder &&
-		    !(h->inflight && h->inflight_op == ACT_EVACUATE))
+		if (h->seen.evacuating && (long)i != s->pl->evac_holder &&
+		    !(h->flight.id && h->flight.op == ACT_EVACUATE))
 			s->evac_running = (long)i;
 		/* About to fall due: wait for it, so it is disabled first. */
-		if (h->goal == GOAL_NONE && h->at_risk && !h->failed &&
-		    h->next_due <= s->now + s->e->t.settle)
+		if (h->g.kind == GOAL_NONE && h->power.at_risk && !host_has(h, HF_FAILED) &&
+		    h->g.next <= s->now + s->e->t.settle)
 			s->all_due_disabled = 0;
 		/* Whatever it did before: enabled, it can take VMs. */
-		if (h->goal != GOAL_NONE && !h->failed && !h->down &&
-		    h->known && !h->disabled)
+		if (h->g.kind != GOAL_NONE && !host_has(h, HF_FAILED) && !host_has(h, HF_DOWN) &&
+		    h->seen.known && !host_has(h, HF_DISABLED))
 			s->all_due_disabled = 0;
-		if (!host_needs_evacuation(h) || !h->disabled)
+		if (!host_needs_evacuation(h) || !host_has(h, HF_DISABLED))
 			continue;
-		if (!h->marked || h->inflight || h->retry_at > s->now)
+		if (!host_has(h, HF_MARKED) || h->flight.id || h->retry_at > s->now)
 			continue;
-		if (best == NULL || h->due < best->due)
+		if (best == NULL || h->g.due < best->g.due)
 			best = h;
 	}
 	if (best)
@@ -247,13 +204,14 @@ step_handover(struct step *s)
 {
 	struct epool	*pl = s->pl;
 	struct ehost	*m;
+	struct action	*a;
 	const char	*target;
 	double		 due;
 
 	if (pl->master < 0)
 		return 0;
 	m = &s->e->hosts[pl->master];
-	if (m->goal == GOAL_NONE || m->failed || m->down || pl->ha ||
+	if (m->g.kind == GOAL_NONE || host_has(m, HF_FAILED) || host_has(m, HF_DOWN) || pl->ha ||
 	    pl->designate_failed)
 		return 0;
 	/*
@@ -261,21 +219,21 @@ step_handover(struct step *s)
 	 * that must go down hands over too: the pool made it master after
 	 * it left (HA, an operator), or a member is back on good power.
 	 */
-	if (m->disabled && m->goal != GOAL_DOWN)
+	if (host_has(m, HF_DISABLED) && m->g.kind != GOAL_DOWN)
 		return 0;
 	if (pl->designate_inflight)
 		return 1;
 	if ((target = handover_target(s)) == NULL)
 		return 0;
-	if (m->inflight)
+	if (m->flight.id)
 		return 1;
 	/*
 	 * A member on good power now may be on battery a moment later: the
 	 * cards of one site speak milliseconds to seconds apart. Hand over
 	 * only once they had the settle window to do so.
 	 */
-	if (s->now < m->due + s->e->t.settle) {
-		step_later(s, m->due + s->e->t.settle);
+	if (s->now < m->g.due + s->e->t.settle) {
+		step_later(s, m->g.due + s->e->t.settle);
 		return 1;
 	}
 	if (s->now < pl->designate_at) {
@@ -289,16 +247,17 @@ step_handover(struct step *s)
 	 * Due after the settle window; a disabled master once it must go;
 	 * a retry at its backoff.
 	 */
-	due = m->due + s->e->t.settle;
-	if (m->disabled && m->down_due > due)
-		due = m->down_due;
+	due = m->g.due + s->e->t.settle;
+	if (host_has(m, HF_DISABLED) && m->g.down_due > due)
+		due = m->g.down_due;
 	if (pl->designate_at > due)
 		due = pl->designate_at;
-	if (emit(s, -1, ACT_DESIGNATE_MASTER, "master_handover", due) == 0) {
-		pl->designate_inflight = s->e->queue[s->e->qlen - 1].id;
-		s->e->queue[s->e->qlen - 1].target = pl->designate_target;
+	if ((a = emit(s, -1, ACT_DESIGNATE_MASTER, "master_handover",
+	    due)) != NULL) {
+		pl->designate_inflight = a->id;
+		a->target = pl->designate_target;
 		/* A pool action, shown against the master it moves from. */
-		s->e->queue[s->e->qlen - 1].host = pl->master;
+		a->host = pl->master;
 	}
 	return 1;
 }
@@ -326,8 +285,8 @@ step_returning(struct step *s, long hi)
 	 * first, as one in flight would, and the pool has no free slot
 	 * meanwhile (the survey of this step counted it as ours).
 	 */
-	if (h->xapi_evacuating && !h->down && (h->touched || h->disabled ||
-	    h->marked)) {
+	if (h->seen.evacuating && !host_has(h, HF_DOWN) && (host_has(h, HF_TOUCHED) || host_has(h, HF_DISABLED) ||
+	    host_has(h, HF_MARKED))) {
 		h->wait_why = "waiting for the running evacuation to finish";
 		if (s->pl->evac_holder == hi) {
 			s->pl->evac_holder = -1;
@@ -338,14 +297,14 @@ step_returning(struct step *s, long hi)
 	}
 	if (s->pl->evac_holder == hi)
 		s->pl->evac_holder = -1;
-	if (h->down) {
+	if (host_has(h, HF_DOWN)) {
 		if (s->now >= h->watch_at)
 			emit(s, hi, ACT_WATCH, "power_restored", h->watch_at);
 		else
 			step_later(s, h->watch_at);
-	} else if (h->disabled || h->marked)
+	} else if (host_has(h, HF_DISABLED) || host_has(h, HF_MARKED))
 		emit(s, hi, ACT_EXIT_MAINTENANCE, "power_restored", s->now);
-	else if (h->restore_pending)
+	else if (host_has(h, HF_RESTORE))
 		emit(s, hi, ACT_RESTORE_VMS, "power_restored", s->now);
 }
 
@@ -356,15 +315,14 @@ step_evacuation(struct step *s, long hi)
 	struct ehost	*h = &s->e->hosts[hi];
 	struct epool	*pl = s->pl;
 
-	if (h->evacuated)
+	if (host_has(h, HF_VMS_GONE))
 		return 0;
 	if (pl->master == hi && !pool_has_safe_member(s, hi)) {
 		/* Nowhere to go: the VMs are stopped before shutdown. */
-		h->evacuated = 1;
-		h->vms_clear = 0;
+		host_no_target(h);
 		return 0;
 	}
-	if (h->blocked) {
+	if (host_has(h, HF_BLOCKED)) {
 		emit_stop(s, hi, STOP_BLOCKERS, 0, "evacuation_blocked",
 		    s->now);
 		return 1;
@@ -385,7 +343,7 @@ step_evacuation(struct step *s, long hi)
 	 * came back meanwhile (its battery had died under it) is enabled
 	 * again, and must be disabled first if it is due to leave.
 	 */
-	if (pl->evac_holder != hi && pl->facts_at < h->risk_since) {
+	if (pl->evac_holder != hi && pl->facts_at < h->power.since) {
 		h->wait_why = "looking at the pool before sending VMs anywhere";
 		pl->refresh_wanted = 1;
 		return 1;
@@ -403,7 +361,7 @@ step_evacuation(struct step *s, long hi)
 		h->wait_why = "waiting until every due host is disabled";
 		return 1;
 	}
-	emit(s, hi, ACT_EVACUATE, h->why, h->due);
+	emit(s, hi, ACT_EVACUATE, h->g.why, h->g.due);
 	return 1;
 }
 
@@ -448,33 +406,33 @@ static void
 step_leaving(struct step *s, long hi)
 {
 	struct ehost	*h = &s->e->hosts[hi];
+	struct action	*a;
 
-	if (h->down)
+	if (host_has(h, HF_DOWN))
 		return;
-	if (!h->disabled) {
-		h->touched = 1;
-		s->e->urgent_gen++;
-		emit(s, hi, ACT_DISABLE, h->why, h->due);
-		return;
-	}
-	if (!h->marked) {
-		emit(s, hi, ACT_MARK, h->why, h->due);
+	if (!host_has(h, HF_DISABLED)) {
+		host_leaving(s->e, h);
+		emit(s, hi, ACT_DISABLE, h->g.why, h->g.due);
 		return;
 	}
-	if (step_evacuation(s, hi) || h->goal != GOAL_DOWN)
+	if (!host_has(h, HF_MARKED)) {
+		emit(s, hi, ACT_MARK, h->g.why, h->g.due);
+		return;
+	}
+	if (step_evacuation(s, hi) || h->g.kind != GOAL_DOWN)
 		return;
 	if (s->pl->master == hi && !master_may_leave(s, h))
 		return;
 	/* Anything done to the master first makes its last look stale. */
-	if (!h->vms_clear) {
+	if (!host_has(h, HF_VMS_CLEAR)) {
 		h->fresh_asked = -INFINITY;
-		emit_stop(s, hi, STOP_ALL, 0, h->why, s->now);
+		emit_stop(s, hi, STOP_ALL, 0, h->g.why, s->now);
 		return;
 	}
 	/* A spoofed or stale "on battery" must not power a host off. */
-	if (h->needs_confirm && !h->confirmed) {
+	if (h->needs_confirm && !host_has(h, HF_CONFIRMED)) {
 		h->fresh_asked = -INFINITY;
-		emit(s, hi, ACT_CONFIRM, h->why, h->down_due);
+		emit(s, hi, ACT_CONFIRM, h->g.why, h->g.down_due);
 		return;
 	}
 	if (s->now - s->pl->facts_at > s->e->t.shutdown_fresh ||
@@ -484,8 +442,8 @@ step_leaving(struct step *s, long hi)
 		return;
 	}
 	s->e->urgent_gen++;
-	if (emit(s, hi, ACT_SHUTDOWN, h->why, h->down_due) == 0)
-		s->e->queue[s->e->qlen - 1].as_master = s->pl->master == hi;
+	if ((a = emit(s, hi, ACT_SHUTDOWN, h->g.why, h->g.down_due)) != NULL)
+		a->as_master = s->pl->master == hi;
 }
 
 /* A clean VM shutdown that runs too long turns hard (stop_hard_at). */
@@ -495,22 +453,21 @@ step_inflight(struct step *s, long hi)
 	struct ehost	*h = &s->e->hosts[hi];
 	double		 t;
 
-	if (h->inflight_op != ACT_STOP_VMS || h->inflight_hard)
+	if (h->flight.op != ACT_STOP_VMS || h->flight.hard)
 		return;
-	if (h->goal == GOAL_NONE) {
+	if (h->g.kind == GOAL_NONE) {
 		/*
 		 * Power is back: no need to force anything, but a guest that
 		 * ignores its clean shutdown must not keep the host in
 		 * maintenance forever. After the timeout it is left alone.
 		 */
-		t = h->inflight_at + s->pl->cfg->vm_shutdown_timeout;
+		t = h->flight.at + s->pl->cfg->vm_shutdown_timeout;
 		if (s->now < t) {
 			step_later(s, t);
 			return;
 		}
-		h->inflight = 0;
-		h->blocked = 0;
-		s->e->ninflight--;
+		host_flight_drop(h, 1);
+		action_settle(s->e);
 		step_returning(s, hi);
 		return;
 	}
@@ -520,9 +477,9 @@ step_inflight(struct step *s, long hi)
 		return;
 	}
 	/* The clean shutdown's answer is no longer waited for. */
-	h->inflight = 0;
-	s->e->ninflight--;
-	emit_stop(s, hi, h->blocked ? STOP_BLOCKERS : STOP_ALL, 1,
+	host_flight_drop(h, 0);
+	action_settle(s->e);
+	emit_stop(s, hi, host_has(h, HF_BLOCKED) ? STOP_BLOCKERS : STOP_ALL, 1,
 	    "vm_shutdown_timeout", t);
 }
 
@@ -531,7 +488,7 @@ step_host(struct step *s, long hi, int master_busy)
 {
 	struct ehost	*h = &s->e->hosts[hi];
 
-	if (h->inflight) {
+	if (h->flight.id) {
 		step_inflight(s, hi);
 		return;
 	}
@@ -539,14 +496,14 @@ step_host(struct step *s, long hi, int master_busy)
 		step_later(s, h->retry_at);
 		return;
 	}
-	if (h->failed)
+	if (host_has(h, HF_FAILED))
 		return;
-	if (!h->known) {
-		if (h->goal != GOAL_NONE)
+	if (!h->seen.known) {
+		if (h->g.kind != GOAL_NONE)
 			h->wait_why = "not a member of the pool";
 		return;
 	}
-	if (h->goal == GOAL_NONE)
+	if (h->g.kind == GOAL_NONE)
 		step_returning(s, hi);
 	else if (!(master_busy && s->pl->master == hi))
 		step_leaving(s, hi);
@@ -556,15 +513,16 @@ static double
 step_refresh(struct step *s)
 {
 	struct epool	*pl = s->pl;
+	struct action	*a;
 
 	if (!pl->refresh_wanted || pl->refresh_inflight)
 		return INFINITY;
 	if (s->now < pl->refresh_at)
 		return pl->refresh_at;
 	pl->refresh_wanted = 0;
-	if (emit(s, -1, ACT_REFRESH, pl->facts_known ? "outage" : "facts",
-	    s->now) == 0)
-		pl->refresh_inflight = s->e->queue[s->e->qlen - 1].id;
+	if ((a = emit(s, -1, ACT_REFRESH, pl->facts_known ? "outage" :
+	    "facts", s->now)) != NULL)
+		pl->refresh_inflight = a->id;
 	return INFINITY;
 }
 
@@ -575,10 +533,10 @@ step_prelook(struct step *s, const struct ehost *h)
 	struct epool	*pl = s->pl;
 	double		 look;
 
-	if (!h->at_risk || !h->cfg->has_shutdown || h->down || h->failed ||
-	    !isfinite(h->down_due))
+	if (!h->power.at_risk || !h->cfg->has_shutdown || host_has(h, HF_DOWN) || host_has(h, HF_FAILED) ||
+	    !isfinite(h->g.down_due))
 		return;
-	look = h->down_due - s->e->t.shutdown_prelook;
+	look = h->g.down_due - s->e->t.shutdown_prelook;
 	if (s->now < look) {
 		step_later(s, look);
 		return;
@@ -592,13 +550,28 @@ step_prelook(struct step *s, const struct ehost *h)
 		pl->refresh_at = look;
 }
 
+/*
+ * Where every host of the pool stands at `now`: its goal, derived from
+ * its feeds and timers. Nothing is decided; upsxenctl status calls this
+ * alone.
+ */
 void
-engine_pool_step(struct engine *e, size_t pool, double now)
+step_goals(struct engine *e, size_t pool, double now)
+{
+	const struct policy_pool	*c = e->pools[pool].cfg;
+	size_t				 i;
+
+	for (i = c->first_host; i < c->first_host + c->nhosts; i++) {
+		e->hosts[i].g = host_goal(&e->hosts[i], now);
+		e->hosts[i].wait_why = NULL;
+	}
+}
+
+void
+step_pool(struct engine *e, size_t pool, double now)
 {
 	struct step			 s;
 	const struct policy_pool	*c = e->pools[pool].cfg;
-	struct ehost			*h;
-	double				 t;
 	size_t				 i;
 	int				 master_busy;
 
@@ -607,13 +580,10 @@ engine_pool_step(struct engine *e, size_t pool, double now)
 	s.pool = pool;
 	s.now = now;
 	s.next = INFINITY;
+	step_goals(e, pool, now);
 	for (i = c->first_host; i < c->first_host + c->nhosts; i++) {
-		h = &e->hosts[i];
-		h->goal = engine_host_goal(e, h, now, &t);
-		h->next_due = t;
-		h->wait_why = NULL;
-		step_later(&s, t);
-		step_prelook(&s, h);
+		step_later(&s, e->hosts[i].g.next);
+		step_prelook(&s, &e->hosts[i]);
 	}
 	if (!s.pl->facts_known) {
 		s.pl->deadline = step_refresh(&s);
