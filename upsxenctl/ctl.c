@@ -1,10 +1,11 @@
 /*
- * upsxenctl: the operator's side of upsxen.
+ * What every upsxenctl command shares: the usage text, and printing a
+ * policy's diagnostics.
  */
 #include <stdio.h>
-#include <string.h>
 
 #include "ctl.h"
+#include "report.h"
 
 static const char usage_text[] =
     "usage: upsxenctl check [--quiet] POLICY\n"
@@ -30,33 +31,29 @@ static const char usage_text[] =
     "snmptrapd\n"
     "  disable remove it (both take effect when snmptrapd restarts)\n";
 
+void
+ctl_help(FILE *out)
+{
+	fputs(usage_text, out);
+}
+
 int
 ctl_usage(const char *why)
 {
 	if (why)
 		fprintf(stderr, "upsxenctl: %s\n", why);
-	fputs(usage_text, stderr);
+	ctl_help(stderr);
 	return 2;
 }
 
-int
-main(int argc, char **argv)
+void
+ctl_print_report(const struct report *rep, int errors_only, FILE *out)
 {
-	if (argc < 2)
-		return ctl_usage(NULL);
-	if (strcmp(argv[1], "check") == 0)
-		return ctl_check(argc - 1, argv + 1);
-	if (strcmp(argv[1], "plan") == 0)
-		return ctl_plan(argc - 1, argv + 1);
-	if (strcmp(argv[1], "status") == 0)
-		return ctl_status(argc - 1, argv + 1);
-	if (strcmp(argv[1], "enable") == 0)
-		return ctl_enable(argc - 1, argv + 1);
-	if (strcmp(argv[1], "disable") == 0)
-		return ctl_disable(argc - 1, argv + 1);
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(usage_text, stdout);
-		return 0;
-	}
-	return ctl_usage("unknown command");
+	size_t	 i;
+
+	for (i = 0; i < rep->n; i++)
+		if (!errors_only || rep->items[i].severity == REPORT_ERROR)
+			fprintf(out, "%s: %s\n",
+			    rep->items[i].severity == REPORT_ERROR ? "error" :
+			    "warning", rep->items[i].msg);
 }

@@ -7,8 +7,6 @@
 
 #include <stdio.h>
 
-struct policy;
-struct policy_host;
 struct report;
 
 int	ctl_check(int, char **);
@@ -16,9 +14,9 @@ int	ctl_plan(int, char **);
 int	ctl_status(int, char **);
 int	ctl_enable(int, char **);
 int	ctl_disable(int, char **);
+/* ctl.c */
+void	ctl_help(FILE *);
 int	ctl_usage(const char *);
 void	ctl_print_report(const struct report *, int, FILE *);
-void	ctl_print_schedule(const struct policy *, const struct policy_host *,
-	    FILE *);
 
 #endif

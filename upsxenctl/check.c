@@ -8,18 +8,6 @@
 #include "ctl.h"
 #include "policy.h"
 
-void
-ctl_print_report(const struct report *rep, int errors_only, FILE *out)
-{
-	size_t	 i;
-
-	for (i = 0; i < rep->n; i++)
-		if (!errors_only || rep->items[i].severity == REPORT_ERROR)
-			fprintf(out, "%s: %s\n",
-			    rep->items[i].severity == REPORT_ERROR ? "error" :
-			    "warning", rep->items[i].msg);
-}
-
 static void
 print_feeds(const struct policy *p, const struct policy_host *h, FILE *out)
 {
@@ -31,8 +19,8 @@ print_feeds(const struct policy *p, const struct policy_host *h, FILE *out)
 		    p->ups[h->powered_by[i]].name);
 }
 
-void
-ctl_print_schedule(const struct policy *p, const struct policy_host *h,
+static void
+print_schedule(const struct policy *p, const struct policy_host *h,
     FILE *out)
 {
 	fprintf(out, "%s (%s, powered by ", h->name, p->pools[h->pool].name);
@@ -85,7 +73,7 @@ print_summary(const struct policy *p, FILE *out)
 		    POLICY_RESTORE_VMS ? "restore VMs" : "skip");
 		for (j = 0; j < pl->nhosts; j++) {
 			fprintf(out, "  ");
-			ctl_print_schedule(p, &p->hosts[pl->first_host + j],
+			print_schedule(p, &p->hosts[pl->first_host + j],
 			    out);
 		}
 	}

@@ -17,14 +17,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
-
-#ifndef UPSXEN_PLUGIN_PATH
-#define UPSXEN_PLUGIN_PATH	"/usr/lib/x86_64-linux-gnu/upsxen/upsxen.so"
-#endif
-
-#define DROPIN_DIR	"/etc/systemd/system/snmptrapd.service.d"
-#define DROPIN_FILE	"upsxen.conf"
-#define RESTART_HINT	"systemctl daemon-reload && systemctl restart snmptrapd"
+#include "dropin.h"
 
 static int
 parse_root(int argc, char **argv, const char **root)
@@ -62,11 +55,10 @@ write_dropin(const char *file)
 
 	if ((f = fopen(file, "w")) == NULL)
 		return -1;
-	fprintf(f, "# Written by upsxenctl enable; removed by upsxenctl "
-	    "disable.\n# Preloads upsxen into snmptrapd (it has no dlmod); "
-	    "upsxen takes\n# itself out of LD_PRELOAD for snmptrapd's "
-	    "children.\n[Service]\nEnvironment=LD_PRELOAD=%s\n",
-	    UPSXEN_PLUGIN_PATH);
+	if (dropin_write(f) == -1) {
+		fclose(f);
+		return -1;
+	}
 	return fclose(f) == 0 ? 0 : -1;
 }
 
@@ -78,9 +70,9 @@ ctl_enable(int argc, char **argv)
 
 	if (parse_root(argc, argv, &root) == -1)
 		return ctl_usage("enable: bad arguments");
-	if (access(UPSXEN_PLUGIN_PATH, R_OK) == -1)
+	if (access(dropin_plugin_path(), R_OK) == -1)
 		fprintf(stderr, "upsxenctl: warning: %s: %s (snmptrapd will "
-		    "not find the plugin there)\n", UPSXEN_PLUGIN_PATH,
+		    "not find the plugin there)\n", dropin_plugin_path(),
 		    strerror(errno));
 	snprintf(dir, sizeof(dir), "%s%s", root, DROPIN_DIR);
 	snprintf(file, sizeof(file), "%s/%s", dir, DROPIN_FILE);
@@ -90,7 +82,7 @@ ctl_enable(int argc, char **argv)
 		return 1;
 	}
 	printf("wrote %s\nupsxen runs in snmptrapd once it restarts: %s\n",
-	    file, RESTART_HINT);
+	    file, DROPIN_RESTART);
 	return 0;
 }
 
@@ -116,6 +108,6 @@ ctl_disable(int argc, char **argv)
 	}
 	(void)rmdir(dir);	/* only if nothing else is in it */
 	printf("removed %s\nupsxen leaves snmptrapd once it restarts: %s\n",
-	    file, RESTART_HINT);
+	    file, DROPIN_RESTART);
 	return 0;
 }
