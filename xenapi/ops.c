@@ -71,40 +71,8 @@ call_ref(struct xenapi *x, const char *method, char *ref,
 	return rc;
 }
 
-typedef void	 record_fn(void *, const char *, xmlrpc_value *);
-
-/* Walk a {ref: record} map as get_all_records answers it. */
 static int
-each_record(xmlrpc_value *map, record_fn *fn, void *arg,
-    struct xenapi_error *err)
-{
-	xmlrpc_env	 env;
-	xmlrpc_value	*k, *rec;
-	char		 ref[XENAPI_REF_LEN];
-	int		 i, n;
-
-	if (xmlrpc_value_type(map) != XMLRPC_TYPE_STRUCT) {
-		xerr(err, XENAPI_ERR_PROTOCOL, "records are not a map");
-		return -1;
-	}
-	xmlrpc_env_init(&env);
-	n = xmlrpc_struct_size(&env, map);
-	for (i = 0; i < n && !env.fault_occurred; i++) {
-		xmlrpc_struct_read_member(&env, map, (unsigned)i, &k, &rec);
-		if (env.fault_occurred)
-			break;
-		if (rpc_string_value(k, ref, sizeof(ref)) == 0 &&
-		    xmlrpc_value_type(rec) == XMLRPC_TYPE_STRUCT)
-			fn(arg, ref, rec);
-		xmlrpc_DECREF(k);
-		xmlrpc_DECREF(rec);
-	}
-	xmlrpc_env_clean(&env);
-	return 0;
-}
-
-static int
-all_records(struct xenapi *x, const char *cls, record_fn *fn, void *arg,
+all_records(struct xenapi *x, const char *cls, rpc_record_fn *fn, void *arg,
     struct xenapi_error *err)
 {
 	xmlrpc_value	*v = NULL;
@@ -113,7 +81,7 @@ all_records(struct xenapi *x, const char *cls, record_fn *fn, void *arg,
 
 	snprintf(method, sizeof(method), "%s.get_all_records", cls);
 	if ((rc = call_strings(x, method, &v, err, NULL, NULL, NULL)) == 0)
-		rc = each_record(v, fn, arg, err);
+		rc = rpc_each_record(v, fn, arg, err);
 	if (v)
 		xmlrpc_DECREF(v);
 	return rc;
@@ -482,7 +450,7 @@ xenapi_host_vms(struct xenapi *x, const char *host, struct xenapi_vm **vms,
 	snprintf(expr, sizeof(expr), "field \"resident_on\" = \"%s\"", host);
 	if ((rc = call_strings(x, "VM.get_all_records_where", &v, err, expr,
 	    NULL, NULL)) == 0)
-		rc = each_record(v, vm_record_on, &w, err);
+		rc = rpc_each_record(v, vm_record_on, &w, err);
 	if (v)
 		xmlrpc_DECREF(v);
 	if (rc == -1) {

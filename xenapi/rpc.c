@@ -3,25 +3,11 @@
  * xapi's {Status, Value | ErrorDescription} envelope into a value or a
  * typed error.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "xenapi_int.h"
-
-void
-xerr(struct xenapi_error *err, enum xenapi_err_kind kind, const char *fmt,
-    ...)
-{
-	va_list	 ap;
-
-	memset(err, 0, sizeof(*err));
-	err->kind = kind;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-}
 
 int
 rpc_string_value(xmlrpc_value *v, char *buf, size_t len)
@@ -216,4 +202,34 @@ done:
 	free(resp);
 	xmlrpc_env_clean(&env);
 	return rc;
+}
+
+/* Walk a {ref: record} map as get_all_records answers it. */
+int
+rpc_each_record(xmlrpc_value *map, rpc_record_fn *fn, void *arg,
+    struct xenapi_error *err)
+{
+	xmlrpc_env	 env;
+	xmlrpc_value	*k, *rec;
+	char		 ref[XENAPI_REF_LEN];
+	int		 i, n;
+
+	if (xmlrpc_value_type(map) != XMLRPC_TYPE_STRUCT) {
+		xerr(err, XENAPI_ERR_PROTOCOL, "records are not a map");
+		return -1;
+	}
+	xmlrpc_env_init(&env);
+	n = xmlrpc_struct_size(&env, map);
+	for (i = 0; i < n && !env.fault_occurred; i++) {
+		xmlrpc_struct_read_member(&env, map, (unsigned)i, &k, &rec);
+		if (env.fault_occurred)
+			break;
+		if (rpc_string_value(k, ref, sizeof(ref)) == 0 &&
+		    xmlrpc_value_type(rec) == XMLRPC_TYPE_STRUCT)
+			fn(arg, ref, rec);
+		xmlrpc_DECREF(k);
+		xmlrpc_DECREF(rec);
+	}
+	xmlrpc_env_clean(&env);
+	return 0;
 }

@@ -121,24 +121,38 @@ forget_members(struct xenapi *x)
 	x->nmembers = 0;
 }
 
-/* Every member's address, for failover. Not fatal when it fails. */
+static void
+member_address(void *arg, const char *ref, xmlrpc_value *rec)
+{
+	struct xenapi	*x = arg;
+	char		 addr[256], **m;
+
+	(void)ref;
+	if (rpc_read_string(rec, "address", addr, sizeof(addr)) == -1 ||
+	    addr[0] == '\0')
+		return;
+	if ((m = realloc(x->members, (x->nmembers + 1) * sizeof(*m))) == NULL)
+		return;
+	x->members = m;
+	if ((m[x->nmembers] = strdup(addr)) != NULL)
+		x->nmembers++;
+}
+
+/*
+ * Every member's address, for failover: one host.get_all_records, no
+ * VM records. Not fatal when it fails.
+ */
 static void
 learn_members(struct xenapi *x)
 {
-	struct xenapi_pool	 pool;
 	struct xenapi_error	 err;
-	size_t			 i;
+	xmlrpc_value		*v = NULL;
 
-	if (xenapi_pool_get(x, &pool, &err) == -1)
+	if (session_call(x, "host.get_all_records", NULL, &v, &err) == -1)
 		return;
 	forget_members(x);
-	x->members = calloc(pool.nhosts ? pool.nhosts : 1,
-	    sizeof(*x->members));
-	for (i = 0; x->members && i < pool.nhosts; i++)
-		if (pool.hosts[i].address[0] &&
-		    (x->members[x->nmembers] = strdup(pool.hosts[i].address)))
-			x->nmembers++;
-	xenapi_pool_clear(&pool);
+	rpc_each_record(v, member_address, x, &err);
+	xmlrpc_DECREF(v);
 }
 
 static int

@@ -1,5 +1,5 @@
 /*
- * Connection objects: configuration, lifetime, and what errors mean.
+ * Connection objects: configuration and lifetime.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -136,42 +136,4 @@ const char *
 xenapi_url(const struct xenapi *x)
 {
 	return x->url;
-}
-
-const char *
-xenapi_err_kind_name(enum xenapi_err_kind k)
-{
-	switch (k) {
-	case XENAPI_OK:
-		return "ok";
-	case XENAPI_ERR_FAILURE:
-		return "failure";
-	case XENAPI_ERR_TRANSPORT:
-		return "transport";
-	case XENAPI_ERR_TIMEOUT:
-		return "timeout";
-	case XENAPI_ERR_TLS:
-		return "tls";
-	case XENAPI_ERR_PROTOCOL:
-		return "protocol";
-	}
-	return "unknown";
-}
-
-int
-xenapi_error_transient(const struct xenapi_error *err)
-{
-	static const char *const codes[] = { "OTHER_OPERATION_IN_PROGRESS",
-	    "HOST_STILL_BOOTING", "TOO_MANY_PENDING_TASKS", "SESSION_INVALID",
-	    "HOST_IS_SLAVE", "HOST_OFFLINE", "TOO_BUSY", NULL };
-	size_t	 i;
-
-	if (err->kind == XENAPI_ERR_TRANSPORT || err->kind == XENAPI_ERR_TIMEOUT)
-		return 1;
-	if (err->kind != XENAPI_ERR_FAILURE)
-		return 0;
-	for (i = 0; codes[i]; i++)
-		if (strcmp(err->code, codes[i]) == 0)
-			return 1;
-	return 0;
 }

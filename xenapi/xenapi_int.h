@@ -1,7 +1,7 @@
 /*
- * The client's private parts, shared by http.c (the wire), rpc.c (one
- * XML-RPC exchange), session.c (login, redirect, failover) and ops.c
- * (the typed calls).
+ * The client's private parts, shared by error.c, http.c (the wire),
+ * rpc.c (one XML-RPC exchange), session.c (login, redirect, failover)
+ * and ops.c (the typed calls). Each uses only those before it.
  */
 #ifndef UPSXEN_XENAPI_INT_H
 #define UPSXEN_XENAPI_INT_H
@@ -41,9 +41,12 @@ void	 http_close(struct xenapi *);
 int	 http_post(struct xenapi *, const char *, size_t, char **, size_t *,
 	    struct xenapi_error *);
 
-/* rpc.c */
+/* error.c */
 void	 xerr(struct xenapi_error *, enum xenapi_err_kind, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
+
+/* rpc.c */
+typedef void	 rpc_record_fn(void *, const char *, xmlrpc_value *);
 int	 rpc_decode(const char *, size_t, xmlrpc_value **,
 	    struct xenapi_error *);
 int	 rpc_exchange(struct xenapi *, const char *, xmlrpc_value *,
@@ -52,6 +55,9 @@ int	 rpc_read_string(xmlrpc_value *, const char *, char *, size_t);
 int	 rpc_read_bool(xmlrpc_value *, const char *);
 int	 rpc_string_value(xmlrpc_value *, char *, size_t);
 void	 rpc_failure(xmlrpc_value *, const char *, struct xenapi_error *);
+/* Walk a {ref: record} map as get_all_records answers it. */
+int	 rpc_each_record(xmlrpc_value *, rpc_record_fn *, void *,
+	    struct xenapi_error *);
 
 /* session.c */
 int	 session_call(struct xenapi *, const char *, xmlrpc_value *,
