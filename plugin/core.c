@@ -32,19 +32,12 @@
 #define TRIM_INTERVAL	5	/* seconds of quiet before memory goes back */
 #define ACTIONS_BATCH	64
 
-struct addr_entry {
-	struct policy_addr	 addr;
-	size_t			 ups;
-};
-
 static struct {
 	char			*path;		/* upsxenPolicy, this read */
 	int			 warned_no_path;
 	struct policy		*policy;
 	struct engine		*engine;
 	struct worker		**workers;	/* per pool of the policy */
-	struct addr_entry	*addrs;		/* sorted, for bsearch */
-	size_t			 naddrs;
 	struct outbox		 ob;
 	int			 started;
 	int			 start_pending;
@@ -114,47 +107,6 @@ const struct policy *
 core_policy(void)
 {
 	return ux.policy;
-}
-
-static int
-addr_cmp(const void *a, const void *b)
-{
-	const struct policy_addr	*x = a, *y = b;
-
-	if (x->family != y->family)
-		return x->family - y->family;
-	return memcmp(x->bytes, y->bytes, sizeof(x->bytes));
-}
-
-static struct addr_entry *
-build_addr_index(const struct policy *p, size_t *n)
-{
-	struct addr_entry	*a;
-	size_t			 i, j, k = 0, total = 0;
-
-	for (i = 0; i < p->nups; i++)
-		total += p->ups[i].naddrs;
-	if ((a = calloc(total + 1, sizeof(*a))) == NULL)
-		return NULL;
-	for (i = 0; i < p->nups; i++)
-		for (j = 0; j < p->ups[i].naddrs; j++) {
-			a[k].addr = p->ups[i].addrs[j];
-			a[k++].ups = i;
-		}
-	qsort(a, k, sizeof(*a), addr_cmp);
-	*n = k;
-	return a;
-}
-
-long
-core_ups_by_addr(const struct policy_addr *addr)
-{
-	const struct addr_entry	*e;
-
-	if (ux.addrs == NULL)
-		return -1;
-	e = bsearch(addr, ux.addrs, ux.naddrs, sizeof(*ux.addrs), addr_cmp);
-	return e ? (long)e->ups : -1;
 }
 
 static const char *
@@ -754,16 +706,8 @@ flap_close(void)
 static int
 install(struct policy *p, struct engine *e, struct worker **workers)
 {
-	struct addr_entry	*addrs;
-	size_t			 n = 0;
-
-	if ((addrs = build_addr_index(p, &n)) == NULL)
-		return -1;
 	/* Without it every event is logged: nothing is lost. */
 	ux.flap = flap_new(p->nups);
-	free(ux.addrs);
-	ux.addrs = addrs;
-	ux.naddrs = n;
 	ux.policy = p;
 	ux.engine = e;
 	ux.workers = workers;
@@ -940,7 +884,6 @@ core_shutdown(void)
 	engine_free(ux.engine);
 	policy_free(ux.policy);
 	free(ux.workers);
-	free(ux.addrs);
 	free(ux.held);
 	free(ux.path);
 	classify_free();

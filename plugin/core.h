@@ -10,7 +10,6 @@
 #include "event.h"
 
 struct policy;
-struct policy_addr;
 
 void		 core_set_policy_path(const char *);
 void		 core_clear_policy_path(void);
@@ -20,7 +19,6 @@ void		 core_shutdown(void);
 
 /* For the trap handler. */
 const struct policy *core_policy(void);
-long		 core_ups_by_addr(const struct policy_addr *);
 double		 core_now(void);
 void		 core_ups_event(size_t, enum ups_event, const char *);
 

@@ -54,12 +54,6 @@ rate_allows(const struct policy_addr *a, double now)
 	return 1;
 }
 
-void
-trap_rate_reset(void)
-{
-	memset(rate, 0, sizeof(rate));
-}
-
 static void
 set_from_sockaddr(const struct sockaddr *sa, struct policy_addr *a)
 {
@@ -87,7 +81,7 @@ set_from_sockaddr(const struct sockaddr *sa, struct policy_addr *a)
 }
 
 /* The UDP source: transports store it in different shapes. */
-int
+static int
 trap_source(const netsnmp_pdu *pdu, struct policy_addr *a)
 {
 	const void	*d = pdu->transport_data;
@@ -107,7 +101,7 @@ trap_source(const netsnmp_pdu *pdu, struct policy_addr *a)
 }
 
 /* v2c/v3: snmpTrapOID.0. v1: enterprise.0.specific (RFC 2576). */
-int
+static int
 trap_oid(const netsnmp_pdu *pdu, oid *buf, size_t cap, size_t *len)
 {
 	const netsnmp_variable_list	*v;
@@ -231,7 +225,7 @@ trap_handle(netsnmp_pdu *pdu, netsnmp_transport *t, netsnmp_trapd_handler *h)
 		tolen = 0;
 	if (trap_source(pdu, &src) == -1)
 		return NETSNMPTRAPD_HANDLER_OK;
-	if ((ups = core_ups_by_addr(&src)) < 0) {
+	if ((ups = policy_ups_by_addr(p, &src)) < 0) {
 		ignored(LOG_WARNING, &src, to, tolen,
 		    "source is no UPS of the policy");
 		return NETSNMPTRAPD_HANDLER_OK;

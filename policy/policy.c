@@ -309,7 +309,7 @@ get_path(struct ctx *c, json_t *obj, const char *key, int required,
 	return rc;
 }
 
-int
+static int
 policy_addr_parse(const char *s, struct policy_addr *a)
 {
 	memset(a, 0, sizeof(*a));
@@ -1197,6 +1197,10 @@ policy_from_json(json_t *root, const char *origin, struct report *rep)
 	parse_root(&c, root);
 	if (rep->nerrors != errors_before)
 		goto fail;
+	if (policy_index_addrs(c.p) == -1) {
+		rep->nomem = 1;
+		goto fail;
+	}
 	goto done;
 fail:
 	policy_free(c.p);
@@ -1306,6 +1310,7 @@ policy_free(struct policy *p)
 	free(p->pools);
 	free(p->hosts);
 	free(p->traps);
+	free(p->addr_index);
 	free(p->state_dir);
 	free(p->path);
 	free(p);
@@ -1341,18 +1346,5 @@ policy_host_index(const struct policy *p, const char *name)
 	for (i = 0; i < p->nhosts; i++)
 		if (strcmp(p->hosts[i].name, name) == 0)
 			return (long)i;
-	return -1;
-}
-
-long
-policy_ups_by_addr(const struct policy *p, const struct policy_addr *a)
-{
-	size_t	 i, j;
-
-	for (i = 0; i < p->nups; i++)
-		for (j = 0; j < p->ups[i].naddrs; j++)
-			if (p->ups[i].addrs[j].family == a->family &&
-			    memcmp(p->ups[i].addrs[j].bytes, a->bytes, 16) == 0)
-				return (long)i;
 	return -1;
 }

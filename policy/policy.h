@@ -1,6 +1,7 @@
 /*
  * The policy: which UPS feeds which XenServer host, and when each host
- * enters maintenance and shuts down after its feeds fail (DESIGN.md §7).
+ * enters maintenance and shuts down after its feeds fail (DESIGN.md
+ * "The policy").
  *
  * Hosts are kept in one flat array; the hosts of a pool are contiguous
  * (pool->first_host .. first_host + nhosts), so that both the per-pool and
@@ -106,6 +107,12 @@ struct policy_trap {
 	enum ups_event	 event;
 };
 
+/* Every card address of every UPS, sorted: a trap's source in one search. */
+struct policy_addr_entry {
+	struct policy_addr	 addr;
+	size_t			 ups;
+};
+
 struct policy {
 	char			*path;
 	char			*state_dir;
@@ -117,6 +124,8 @@ struct policy {
 	size_t			 nhosts;
 	struct policy_trap	*traps;
 	size_t			 ntraps;
+	struct policy_addr_entry *addr_index;
+	size_t			 naddr_index;
 };
 
 /*
@@ -133,10 +142,11 @@ void		 policy_free(struct policy *);
 long		 policy_ups_index(const struct policy *, const char *);
 long		 policy_pool_index(const struct policy *, const char *);
 long		 policy_host_index(const struct policy *, const char *);
+/* The UPS a card address belongs to: a binary search (addr_index.c). */
 long		 policy_ups_by_addr(const struct policy *,
 		    const struct policy_addr *);
+int		 policy_index_addrs(struct policy *);
 
-int		 policy_addr_parse(const char *, struct policy_addr *);
 int		 policy_oid_parse(const char *, unsigned long **, size_t *);
 
 #endif

@@ -23,7 +23,7 @@ is_ipv6(const char *s)
 }
 
 /* xapi gives members by address; keep the scheme and port we were given. */
-int
+static int
 session_set_member(struct xenapi *x, const char *address)
 {
 	const char	*scheme = x->https ? "https" : "http";

@@ -62,6 +62,5 @@ int	 rpc_each_record(xmlrpc_value *, rpc_record_fn *, void *,
 /* session.c */
 int	 session_call(struct xenapi *, const char *, xmlrpc_value *,
 	    xmlrpc_value **, struct xenapi_error *);
-int	 session_set_member(struct xenapi *, const char *);
 
 #endif

@@ -36,12 +36,6 @@ core_policy(void)
 	return policy;
 }
 
-long
-core_ups_by_addr(const struct policy_addr *a)
-{
-	return policy_ups_by_addr(policy, a);
-}
-
 double
 core_now(void)
 {
