@@ -1,8 +1,6 @@
 /*
- * The plugin's main-thread state: the policy in force, the engine, one
- * worker per pool, the alarm for the engine's next deadline, and the pipe
- * the workers wake the main loop with. Everything here runs in
- * snmptrapd's main thread.
+ * The plugin's lifecycle (start, reload, stop) and the entry points of
+ * the trap handler. Everything here runs in snmptrapd's main thread.
  */
 #ifndef UPSXEN_CORE_H
 #define UPSXEN_CORE_H
