@@ -1,6 +1,7 @@
 /*
- * Trap classification: which UPS event a trap OID means (DESIGN.md §6),
- * from the built-in table of card families plus the policy's rows.
+ * Trap classification: which UPS event a trap OID means (DESIGN.md "The
+ * cards"), from the built-in table of card families plus the policy's
+ * rows.
  */
 #ifndef UPSXEN_CLASSIFY_H
 #define UPSXEN_CLASSIFY_H

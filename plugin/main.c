@@ -1,8 +1,8 @@
 /*
  * Entry point. snmptrapd has no dlmod: upsxen.so is loaded with
- * LD_PRELOAD and sets itself up from a constructor (DESIGN.md §3). It
- * registers the upsxenPolicy directive and a global post-handler, then
- * waits for snmptrapd to read its configuration.
+ * LD_PRELOAD and sets itself up from a constructor (DESIGN.md
+ * "snmptrapd"). It registers the upsxenPolicy directive and a global
+ * post-handler, then waits for snmptrapd to read its configuration.
  */
 #include <errno.h>
 #include <stdlib.h>

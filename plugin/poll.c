@@ -1,6 +1,6 @@
 /*
- * Polling the cards (DESIGN.md §6): net-snmp's asynchronous API in the
- * main thread, so snmptrapd's own loop reads the answers. One GET asks
+ * Polling the cards (DESIGN.md "The cards"): net-snmp's asynchronous API
+ * in the main thread, so snmptrapd's own loop reads the answers. One GET asks
  * for the status object of every card family at once; the card answers
  * the ones it implements, which tells its family, remembered until it
  * stops answering. (SNMPv1 cards fail a whole GET for one unknown

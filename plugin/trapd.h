@@ -1,7 +1,7 @@
 /*
  * The parts of snmptrapd's handler API that upsxen uses. libnetsnmptrapd
- * exports them but Debian ships no header (DESIGN.md §3), so the 5.9
- * layout is declared here.
+ * exports them but Debian ships no header (DESIGN.md "snmptrapd"), so
+ * the 5.9 layout is declared here.
  *
  * The library allocates the handler struct. Net-snmp after 5.9.5 inserts
  * free_handler_data after handler_data; the fields up to handler_data sit

@@ -14,7 +14,7 @@
 typedef void	 apply_fn(struct engine *, struct ehost *,
 		    const struct action_result *);
 
-/* One kind of action: a new kind is a row here (DESIGN.md "Engine"). */
+/* One kind of action: a new kind is a row here (DESIGN.md "The engine"). */
 struct action_kind {
 	const char	*name;
 	enum host_stage	 stage;		/* a host's stage while it runs */

@@ -1,6 +1,7 @@
 /*
  * A small, typed XenAPI client: libcurl for HTTP(S), xmlrpc-c only to
- * encode calls and decode responses (DESIGN.md §4, §5).
+ * encode calls and decode responses (DESIGN.md "XenAPI" and "xmlrpc-c
+ * and libcurl").
  *
  * One connection object per pool, used by one thread at a time. Calls
  * block for at most the configured timeout. It logs in once (originator

@@ -1,7 +1,8 @@
 /*
  * fakexapi: a simulated XenServer pool that answers XenAPI over XML-RPC
- * with xapi's semantics (DESIGN.md §4). One process serves every member of
- * the pool, each on its own port; they share one state under one lock.
+ * with xapi's semantics (DESIGN.md "XenAPI"). One process serves every
+ * member of the pool, each on its own port; they share one state under
+ * one lock.
  */
 #ifndef FAKEXAPI_FAKE_H
 #define FAKEXAPI_FAKE_H

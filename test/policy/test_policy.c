@@ -1,6 +1,6 @@
 /*
- * Policy loader: one failing policy per rule of DESIGN.md §7, each asserting
- * the exact JSON path and message. Policies are written with single quotes
+ * Policy loader: one failing policy per rule of DESIGN.md "The policy",
+ * each asserting the exact JSON path and message. Policies are written with single quotes
  * for readability and turned into JSON before parsing.
  */
 #include <sys/stat.h>
