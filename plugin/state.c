@@ -94,7 +94,7 @@ write_all(int fd, const char *text)
 	return 0;
 }
 
-int
+static int
 state_write(const char *dir, const char *text, char *err, size_t errlen)
 {
 	char	 tmp[4096], path[4096];
@@ -146,7 +146,7 @@ report(struct state_writer *sw, int prio, const char *fmt, ...)
 static void
 write_one(struct state_writer *sw, const char *dir, json_t *snap)
 {
-	char	 err[320];
+	char	 err[8400];	/* room for two paths and a reason */
 	char	*text;
 	time_t	 now = time(NULL);
 

@@ -22,7 +22,6 @@ struct state_writer;
 
 /* 0 and *out NULL when there is no state yet; -1 with a reason. */
 int	 state_read(const char *, json_t **, char *, size_t);
-int	 state_write(const char *, const char *, char *, size_t);
 
 /*
  * A thread that writes snapshots, so that snmptrapd's loop never waits
