@@ -44,9 +44,15 @@ xenapi_err_kind_name(enum xenapi_err_kind k)
 int
 xenapi_error_transient(const struct xenapi_error *err)
 {
+	/*
+	 * What xapi answers while it restarts, or when the master cannot
+	 * reach a member (message_forwarding.ml), or when it is loaded.
+	 * HOST_DISABLED_UNTIL_REBOOT is not among them.
+	 */
 	static const char *const codes[] = { "OTHER_OPERATION_IN_PROGRESS",
 	    "HOST_STILL_BOOTING", "TOO_MANY_PENDING_TASKS", "SESSION_INVALID",
-	    "HOST_IS_SLAVE", "HOST_OFFLINE", "TOO_BUSY", NULL };
+	    "HOST_IS_SLAVE", "HOST_OFFLINE", "TOO_BUSY", "CANNOT_CONTACT_HOST",
+	    NULL };
 	size_t	 i;
 
 	if (err->kind == XENAPI_ERR_TRANSPORT || err->kind == XENAPI_ERR_TIMEOUT)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "xenapi_int.h"
 
@@ -135,6 +136,86 @@ decode_envelope(xmlrpc_value *result, xmlrpc_value **value,
 	return -1;
 }
 
+#define DT_OPEN		"<dateTime.iso8601>"
+#define DT_FORM_LEN	23	/* YYYYMMDDTHH:MM:SS+HH:MM */
+
+/*
+ * YYYYMMDDTHH:MM:SS±HH:MM as UTC, YYYYMMDDTHH:MM:SSZ; -1 when the value
+ * is not that form.
+ */
+static int
+date_to_utc(const char *v, size_t n, char *out, size_t outlen)
+{
+	struct tm	 tm;
+	time_t		 t;
+	int		 oh, om, sign;
+	size_t		 i;
+
+	if (n != DT_FORM_LEN || v[8] != 'T' || v[11] != ':' || v[14] != ':' ||
+	    (v[17] != '+' && v[17] != '-') || v[20] != ':')
+		return -1;
+	for (i = 0; i < n; i++)
+		if (i != 8 && i != 11 && i != 14 && i != 17 && i != 20 &&
+		    (v[i] < '0' || v[i] > '9'))
+			return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = (v[0] - '0') * 1000 + (v[1] - '0') * 100 +
+	    (v[2] - '0') * 10 + (v[3] - '0') - 1900;
+	tm.tm_mon = (v[4] - '0') * 10 + (v[5] - '0') - 1;
+	tm.tm_mday = (v[6] - '0') * 10 + (v[7] - '0');
+	tm.tm_hour = (v[9] - '0') * 10 + (v[10] - '0');
+	tm.tm_min = (v[12] - '0') * 10 + (v[13] - '0');
+	tm.tm_sec = (v[15] - '0') * 10 + (v[16] - '0');
+	oh = (v[18] - '0') * 10 + (v[19] - '0');
+	om = (v[21] - '0') * 10 + (v[22] - '0');
+	sign = v[17] == '+' ? 1 : -1;
+	t = timegm(&tm) - sign * (oh * 3600 + om * 60);
+	if (gmtime_r(&t, &tm) == NULL)
+		return -1;
+	return strftime(out, outlen, "%Y%m%dT%H:%M:%SZ", &tm) > 0 ? 0 : -1;
+}
+
+/*
+ * xapi prints a date with the ±HH:MM offset it was stored with (date.ml);
+ * xmlrpc-c 1.33 knows no such form and fails the whole answer for it.
+ * Such dates are rewritten in UTC. Returns a new body in *out, or NULL
+ * in *out when nothing needed rewriting; -1 when out of memory.
+ */
+static int
+fix_dates(const char *xml, size_t len, char **out, size_t *outlen)
+{
+	const char	*p = xml, *end = xml + len, *v, *close;
+	char		*buf = NULL, utc[32];
+	size_t		 off = 0, n, open = sizeof(DT_OPEN) - 1;
+
+	*out = NULL;
+	while ((v = memmem(p, (size_t)(end - p), DT_OPEN, open)) != NULL) {
+		v += open;
+		if ((close = memchr(v, '<', (size_t)(end - v))) == NULL)
+			break;
+		n = (size_t)(close - v);
+		if (date_to_utc(v, n, utc, sizeof(utc)) == -1) {
+			p = close;
+			continue;
+		}
+		if (buf == NULL && (buf = malloc(len + 1)) == NULL)
+			return -1;
+		memcpy(buf + off, p, (size_t)(v - p));
+		off += (size_t)(v - p);
+		memcpy(buf + off, utc, strlen(utc));
+		off += strlen(utc);
+		p = close;
+	}
+	if (buf == NULL)
+		return 0;
+	memcpy(buf + off, p, (size_t)(end - p));
+	off += (size_t)(end - p);
+	buf[off] = '\0';
+	*out = buf;
+	*outlen = off;
+	return 0;
+}
+
 /* A response body: the value of a Success, or a typed error. */
 int
 rpc_decode(const char *xml, size_t len, xmlrpc_value **value,
@@ -143,9 +224,20 @@ rpc_decode(const char *xml, size_t len, xmlrpc_value **value,
 	xmlrpc_env	 env;
 	xmlrpc_value	*result = NULL;
 	const char	*fault = NULL;
+	char		*fixed = NULL;
+	size_t		 flen = 0;
 	int		 code, rc = -1;
 
 	*value = NULL;
+	if (fix_dates(xml, len, &fixed, &flen) == -1) {
+		xerr(err, XENAPI_ERR_PROTOCOL, "out of memory decoding an "
+		    "answer");
+		return -1;
+	}
+	if (fixed) {
+		xml = fixed;
+		len = flen;
+	}
 	xmlrpc_env_init(&env);
 	xmlrpc_parse_response2(&env, xml, len, &result, &code, &fault);
 	if (env.fault_occurred)
@@ -160,6 +252,7 @@ rpc_decode(const char *xml, size_t len, xmlrpc_value **value,
 	if (result)
 		xmlrpc_DECREF(result);
 	xmlrpc_env_clean(&env);
+	free(fixed);
 	return rc;
 }
 

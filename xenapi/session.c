@@ -14,32 +14,54 @@
 #define LOGIN_HOPS	3
 #define LOGOUT_MS	500L
 
+/*
+ * xapi names the master by its bare address (HOST_IS_SLAVE's parameter,
+ * host.address): an IP address or a host name, never a port or a path
+ * (session_check.ml, pool_role.ml). Anything else is refused: it would
+ * send the login, password included, wherever the answer says.
+ */
 static int
-is_ipv6(const char *s)
+host_name_ok(const char *s)
 {
-	struct in6_addr	 a;
+	size_t	 n = strlen(s), label = 0;
+	const char *c;
 
-	return inet_pton(AF_INET6, s, &a) == 1;
+	if (n == 0 || n > 253)
+		return 0;
+	for (c = s; *c; c++) {
+		if (*c == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+			continue;
+		}
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		    (*c >= '0' && *c <= '9') || (*c == '-' && label > 0)))
+			return 0;
+		if (++label > 63)
+			return 0;
+	}
+	return label > 0;
 }
 
-/* xapi gives members by address; keep the scheme and port we were given. */
+/* A member's address as xapi gives it; the scheme and port stay ours. */
 static int
 session_set_member(struct xenapi *x, const char *address)
 {
 	const char	*scheme = x->https ? "https" : "http";
+	struct in6_addr	 a6;
+	struct in_addr	 a4;
 	int		 n;
 
-	if (address[0] == '\0')
-		return -1;
-	if (is_ipv6(address))
+	if (inet_pton(AF_INET6, address, &a6) == 1)
 		n = snprintf(x->url, sizeof(x->url), "%s://[%s]:%d/", scheme,
 		    address, x->port);
-	else if (strchr(address, ':') != NULL)
-		n = snprintf(x->url, sizeof(x->url), "%s://%s/", scheme,
-		    address);
-	else
+	else if (inet_pton(AF_INET, address, &a4) == 1 ||
+	    host_name_ok(address))
 		n = snprintf(x->url, sizeof(x->url), "%s://%s:%d/", scheme,
 		    address, x->port);
+	else
+		return -1;
 	return n > 0 && (size_t)n < sizeof(x->url) ? 0 : -1;
 }
 
@@ -95,14 +117,21 @@ login_here(struct xenapi *x, struct xenapi_error *err)
 static int
 login_follow(struct xenapi *x, const char *avoid, struct xenapi_error *err)
 {
+	char	 bad[128];
 	int	 hop;
 
 	for (hop = 0; hop < LOGIN_HOPS; hop++) {
 		if (login_here(x, err) == 0)
 			return 0;
-		if (!failure_is(err, "HOST_IS_SLAVE") || err->nparams < 1 ||
-		    session_set_member(x, err->params[0]) == -1)
+		if (!failure_is(err, "HOST_IS_SLAVE") || err->nparams < 1)
 			return -1;
+		if (session_set_member(x, err->params[0]) == -1) {
+			snprintf(bad, sizeof(bad), "%s", err->params[0]);
+			xerr(err, XENAPI_ERR_PROTOCOL, "%s: HOST_IS_SLAVE names "
+			    "\"%.100s\", which is not an address: not followed",
+			    x->url, bad);
+			return -1;
+		}
 		if (avoid && strcmp(x->url, avoid) == 0)
 			return -1;
 	}

@@ -13,7 +13,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..",
                                 "integration"))
-from harness import (Fake, Trapd, Workdir, policy, ups,  # noqa: E402
+from harness import (Fake, Trapd, Workdir, member, policy, ups,  # noqa: E402
                      v2_trap_bytes, wait_for)
 sys.path.insert(0, os.path.dirname(__file__))
 from benchlib import pct, record  # noqa: E402
@@ -23,8 +23,8 @@ DELAY = 2.0
 
 
 def pool(base):
-    hosts = [{"name_label": "master", "port": base + 1, "master": True}]
-    hosts += [{"name_label": "h%d" % i, "port": base + 2 + i}
+    hosts = [dict(member(1, base), name_label="master", master=True)]
+    hosts += [dict(member(2 + i, base), name_label="h%d" % i)
               for i in range(N)]
     return {"password": "secret", "per_vm_ms": 10, "boot_ms": 100,
             "shutdown_ms": 10, "hosts": hosts, "vms": []}

@@ -18,7 +18,7 @@ OFF = "1.3.6.1.4.1.935.0.9"
 
 class Pools:
     """A genpolicy policy whose pools are fakexapi processes, one per
-    pool, every member on its own loopback port."""
+    pool, every member on its own loopback address."""
 
     def __init__(self, work, pools, hosts, ups, port, maint=None,
                  shut=None):

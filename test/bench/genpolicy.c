@@ -42,8 +42,8 @@ static void
 write_url(FILE *f, const struct gen *g, int p)
 {
 	if (g->port)
-		fprintf(f, "      \"url\": \"http://127.0.0.1:%d\", "
-		    "\"allow_plaintext\": true,\n", g->port + p * g->per);
+		fprintf(f, "      \"url\": \"http://127.0.1.1:%d\", "
+		    "\"allow_plaintext\": true,\n", g->port + p);
 	else
 		fprintf(f, "      \"url\": \"https://127.2.%d.%d\",\n", p / 250,
 		    p % 250 + 1);
@@ -88,9 +88,11 @@ write_fake(const struct gen *g, int p)
 	    "\"evacuate_ms\": 500, \"boot_ms\": 200, \"shutdown_ms\": 20, "
 	    "\"vms\": [],\n"
 	    "  \"hosts\": [\n");
+	/* Members by address, as in a real pool; one port per pool. */
 	for (i = 0; i < g->per; i++)
-		fprintf(f, "    { \"name_label\": \"host%d\", \"port\": %d%s }"
-		    "%s\n", p * g->per + i, g->port + p * g->per + i,
+		fprintf(f, "    { \"name_label\": \"host%d\", \"address\": "
+		    "\"127.0.%d.%d\", \"port\": %d%s }%s\n", p * g->per + i,
+		    1 + i / 250, i % 250 + 1, g->port + p,
 		    i == 0 ? ", \"master\": true" : "",
 		    i + 1 < g->per ? "," : "");
 	fprintf(f, "  ]\n}\n");

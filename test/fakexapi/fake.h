@@ -18,7 +18,8 @@ struct fhost {
 	char		 ref[64];
 	char		 uuid[64];
 	char		 metrics_ref[64];
-	char		 address[64];	/* what host.address says */
+	char		 address[64];	/* its IP: listened on, and what
+					   host.address says */
 	int		 port;
 	long		 memory_mib;
 	int		 enabled;
@@ -114,6 +115,7 @@ struct fake {
 	struct ftrigger	 triggers[8];
 	int		 ntriggers;
 	FILE		*log;
+	const char	*listen;	/* members' default address */
 	volatile int	 stop;
 };
 

@@ -1,9 +1,10 @@
 /*
  * fakexapi POOL.json [--log CALLS.jsonl] [--listen ADDRESS]
  *
- * Serves every member of the pool described in POOL.json on its own port
- * (XML-RPC at "/", as xapi), prints "fakexapi: ready" once all listen, and
- * runs until SIGTERM or SIGINT.
+ * Serves every member of the pool described in POOL.json on its own
+ * address (hosts[].address, default the --listen one) and port (XML-RPC at
+ * "/", as xapi), prints "fakexapi: ready" once all listen, and runs until
+ * SIGTERM or SIGINT.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -31,7 +32,7 @@ struct server {
 };
 
 static int
-server_create(struct server *s, struct fake *f, int host, const char *listen)
+server_create(struct server *s, struct fake *f, int host)
 {
 	xmlrpc_server_abyss_parms	 parms;
 	xmlrpc_env			 env;
@@ -47,9 +48,10 @@ server_create(struct server *s, struct fake *f, int host, const char *listen)
 	memset(&s->sin, 0, sizeof(s->sin));
 	s->sin.sin_family = AF_INET;
 	s->sin.sin_port = htons((uint16_t)f->hosts[host].port);
-	if (inet_pton(AF_INET, listen, &s->sin.sin_addr) != 1) {
-		fprintf(stderr, "fakexapi: --listen %s: not an IPv4 address\n",
-		    listen);
+	if (inet_pton(AF_INET, f->hosts[host].address, &s->sin.sin_addr) !=
+	    1) {
+		fprintf(stderr, "fakexapi: %s: address %s is not IPv4\n",
+		    f->hosts[host].name, f->hosts[host].address);
 		return -1;
 	}
 	memset(&parms, 0, sizeof(parms));
@@ -70,8 +72,8 @@ server_create(struct server *s, struct fake *f, int host, const char *listen)
 	xmlrpc_env_clean(&env);
 	return 0;
 fail:
-	fprintf(stderr, "fakexapi: %s port %d: %s\n", f->hosts[host].name,
-	    f->hosts[host].port, env.fault_string);
+	fprintf(stderr, "fakexapi: %s %s:%d: %s\n", f->hosts[host].name,
+	    f->hosts[host].address, f->hosts[host].port, env.fault_string);
 	xmlrpc_env_clean(&env);
 	return -1;
 }
@@ -152,6 +154,7 @@ main(int argc, char **argv)
 	pthread_cond_init(&f.wake, NULL);
 	f.t0 = 0;
 	f.t0 = fake_now(&f);
+	f.listen = listen;
 	if (fake_load(&f, argv[1]) == -1)
 		return 1;
 	if (logpath && (f.log = fopen(logpath, "a")) == NULL) {
@@ -169,7 +172,7 @@ main(int argc, char **argv)
 	if ((servers = calloc((size_t)f.nhosts, sizeof(*servers))) == NULL)
 		return 1;
 	for (i = 0; i < f.nhosts; i++)
-		if (server_create(&servers[i], &f, i, listen) == -1)
+		if (server_create(&servers[i], &f, i) == -1)
 			return 1;
 	for (i = 0; i < f.nhosts; i++)
 		pthread_create(&servers[i].thread, NULL, server_run,
@@ -177,7 +180,8 @@ main(int argc, char **argv)
 	pthread_create(&tick, NULL, ticker, &f);
 	printf("fakexapi: ready:");
 	for (i = 0; i < f.nhosts; i++)
-		printf(" %s=%d", f.hosts[i].name, f.hosts[i].port);
+		printf(" %s=%s:%d", f.hosts[i].name, f.hosts[i].address,
+		    f.hosts[i].port);
 	printf("\n");
 	fflush(stdout);
 	sigdelset(&set, SIGPIPE);

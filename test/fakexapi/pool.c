@@ -34,6 +34,7 @@ load_host(struct fake *f, int i, json_t *o)
 	struct fhost	*h = &f->hosts[i];
 	const char	*name = json_string_value(json_object_get(o, "name_label"));
 	json_t		*port = json_object_get(o, "port");
+	int		 j;
 
 	if (name == NULL || !json_is_integer(port)) {
 		fprintf(stderr, "fakexapi: hosts[%d]: name_label and port are "
@@ -47,11 +48,20 @@ load_host(struct fake *f, int i, json_t *o)
 	snprintf(h->metrics_ref, sizeof(h->metrics_ref),
 	    "OpaqueRef:host_metrics-%d", i + 1);
 	h->port = (int)json_integer_value(port);
+	/*
+	 * Members are told apart by address, as in a real pool: xapi names
+	 * one by its bare IP (host.address, HOST_IS_SLAVE) and the client
+	 * keeps its own port. Each member listens on its own address.
+	 */
 	snprintf(h->address, sizeof(h->address), "%s",
-	    str_or(o, "address", ""));
-	if (h->address[0] == '\0')
-		snprintf(h->address, sizeof(h->address), "127.0.0.1:%d",
-		    h->port);
+	    str_or(o, "address", f->listen));
+	for (j = 0; j < i; j++)
+		if (strcmp(f->hosts[j].address, h->address) == 0) {
+			fprintf(stderr, "fakexapi: hosts[%d]: address %s is "
+			    "hosts[%d]'s too (members need addresses of their "
+			    "own)\n", i, h->address, j);
+			return -1;
+		}
 	h->memory_mib = json_integer_value(json_object_get(o, "memory_mib"));
 	if (h->memory_mib <= 0)
 		h->memory_mib = 65536;

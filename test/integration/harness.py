@@ -67,6 +67,7 @@ class Fake:
     def __init__(self, work, pool):
         self.pool = pool
         self.port = pool["hosts"][0]["port"]
+        self.address = pool["hosts"][0].get("address", "127.0.0.1")
         self.log = work.file("calls.jsonl")
         cfg = work.file("pool.json", json.dumps(pool))
         self.proc = subprocess.Popen(
@@ -76,7 +77,7 @@ class Fake:
         if not line.startswith("fakexapi: ready"):
             raise RuntimeError("fakexapi did not start: " + line)
         self.rpc = xmlrpc.client.ServerProxy(
-            "http://127.0.0.1:%d/" % self.port, allow_none=True)
+            "http://%s:%d/" % (self.address, self.port), allow_none=True)
 
     def state(self):
         return json.loads(self.rpc.fake.state())
@@ -296,15 +297,21 @@ def send_udp(port, payload, source="127.0.0.1"):
     s.close()
 
 
+def member(i, base):
+    """Member i of a fake pool: its own loopback address, the pool's port
+    (xapi names members by bare address; the client keeps its port)."""
+    return {"address": "127.0.0.%d" % i, "port": base + 1}
+
+
 def pool3(base, per_vm_ms=30, boot_ms=200, vms=None):
     """Seed example 3's pool: xenserver-1 master, VMs on 2 and 3."""
     return {
         "password": "secret", "per_vm_ms": per_vm_ms, "boot_ms": boot_ms,
         "shutdown_ms": 20,
         "hosts": [
-            {"name_label": "xenserver-1", "port": base + 1, "master": True},
-            {"name_label": "xenserver-2", "port": base + 2},
-            {"name_label": "xenserver-3", "port": base + 3},
+            dict(member(1, base), name_label="xenserver-1", master=True),
+            dict(member(2, base), name_label="xenserver-2"),
+            dict(member(3, base), name_label="xenserver-3"),
         ],
         "vms": vms if vms is not None else [
             {"name_label": "web", "resident_on": "xenserver-2"},

@@ -23,9 +23,11 @@ static struct fakeproc fake;
 static const char pool_fmt[] = "{\"username\":\"root\",\"password\":"
     "\"pw\",\"per_vm_ms\":10,\"evacuate_ms\":50,\"shutdown_ms\":20,"
     "\"hosts\":["
-    "{\"name_label\":\"xs1\",\"port\":%d,\"master\":true,\"memory_mib\":"
-    "16384},{\"name_label\":\"xs2\",\"port\":%d,\"memory_mib\":16384},"
-    "{\"name_label\":\"xs3\",\"port\":%d,\"memory_mib\":16384}],\"vms\":["
+    "{\"name_label\":\"xs1\",\"address\":\"127.0.0.1\",\"port\":%d,"
+    "\"master\":true,\"memory_mib\":16384},{\"name_label\":\"xs2\","
+    "\"address\":\"127.0.0.2\",\"port\":%d,\"memory_mib\":16384},"
+    "{\"name_label\":\"xs3\",\"address\":\"127.0.0.3\",\"port\":%d,"
+    "\"memory_mib\":16384}],\"vms\":["
     "{\"name_label\":\"web\",\"resident_on\":\"xs2\",\"memory_mib\":2048},"
     "{\"name_label\":\"db\",\"resident_on\":\"xs2\",\"memory_mib\":4096},"
     "{\"name_label\":\"gpu\",\"resident_on\":\"xs3\",\"pci\":true}]}";
@@ -56,7 +58,7 @@ setup(void **state)
 	struct fixture		*fx;
 	char			 pool[2048], url[64];
 
-	snprintf(pool, sizeof(pool), pool_fmt, base + 1, base + 2, base + 3);
+	snprintf(pool, sizeof(pool), pool_fmt, base + 1, base + 1, base + 1);
 	if (fake_start(&fake, pool) == -1)
 		return -1;
 	if ((fx = calloc(1, sizeof(*fx))) == NULL)

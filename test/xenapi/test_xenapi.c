@@ -17,15 +17,19 @@
 #include "fakectl.h"
 #include "xenapi.h"
 
-static int base;		/* ports base+1 .. base+3 */
+/* Members xs1..xs3 at 127.0.0.1..3, all on port base+1, as xapi's
+ * members share a port and differ by address. */
+static int base;
 static struct fakeproc fake;
 
 static const char pool_fmt[] = "{\"username\":\"root\",\"password\":"
     "\"s3cret-pw\",\"per_vm_ms\":10,\"evacuate_ms\":1000,\"shutdown_ms\":20,"
     "\"hosts\":["
-    "{\"name_label\":\"xs1\",\"port\":%d,\"master\":true,\"memory_mib\":"
-    "16384},{\"name_label\":\"xs2\",\"port\":%d,\"memory_mib\":16384},"
-    "{\"name_label\":\"xs3\",\"port\":%d,\"memory_mib\":16384}],\"vms\":["
+    "{\"name_label\":\"xs1\",\"address\":\"127.0.0.1\",\"port\":%d,"
+    "\"master\":true,\"memory_mib\":16384},{\"name_label\":\"xs2\","
+    "\"address\":\"127.0.0.2\",\"port\":%d,\"memory_mib\":16384},"
+    "{\"name_label\":\"xs3\",\"address\":\"127.0.0.3\",\"port\":%d,"
+    "\"memory_mib\":16384}],\"vms\":["
     "{\"name_label\":\"web\",\"resident_on\":\"xs2\",\"memory_mib\":2048},"
     "{\"name_label\":\"db\",\"resident_on\":\"xs2\",\"memory_mib\":4096},"
     "{\"name_label\":\"gpu\",\"resident_on\":\"xs3\",\"pci\":true},"
@@ -38,7 +42,7 @@ setup(void **state)
 	char	 pool[2048];
 
 	(void)state;
-	snprintf(pool, sizeof(pool), pool_fmt, base + 1, base + 2, base + 3);
+	snprintf(pool, sizeof(pool), pool_fmt, base + 1, base + 1, base + 1);
 	return fake_start(&fake, pool);
 }
 
@@ -50,18 +54,25 @@ teardown(void **state)
 	return 0;
 }
 
+/* The member at 127.0.0.`member`, on `port`. */
 static struct xenapi *
-connect_to(int port, const char *password, long timeout_ms)
+connect_at(int member, int port, const char *password, long timeout_ms)
 {
 	struct xenapi_config	 cfg = { 0 };
 	char			 url[64];
 
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	snprintf(url, sizeof(url), "http://127.0.0.%d:%d", member, port);
 	cfg.url = url;
 	cfg.username = "root";
 	cfg.password = password;
 	cfg.timeout_ms = timeout_ms;
 	return xenapi_new(&cfg, NULL, NULL);
+}
+
+static struct xenapi *
+connect_to(int member, const char *password, long timeout_ms)
+{
+	return connect_at(member, base + 1, password, timeout_ms);
 }
 
 static void
@@ -90,7 +101,7 @@ state_host(json_t *st, const char *name)
 static void
 test_login_once_and_pool_facts(void **state)
 {
-	struct xenapi		*x = connect_to(base + 1, "s3cret-pw", 2000);
+	struct xenapi		*x = connect_to(1, "s3cret-pw", 2000);
 	struct xenapi_pool	 pool;
 	struct xenapi_error	 err;
 	unsigned long		 calls;
@@ -131,7 +142,7 @@ test_login_once_and_pool_facts(void **state)
 static void
 test_redirect_from_slave(void **state)
 {
-	struct xenapi		*x = connect_to(base + 2, "s3cret-pw", 2000);
+	struct xenapi		*x = connect_to(2, "s3cret-pw", 2000);
 	struct xenapi_error	 err;
 	char			 ref[XENAPI_REF_LEN], want[64];
 
@@ -147,7 +158,7 @@ test_redirect_from_slave(void **state)
 static void
 test_wrong_password_is_not_shown(void **state)
 {
-	struct xenapi		*x = connect_to(base + 1, "hunter2-wrong", 2000);
+	struct xenapi		*x = connect_to(1, "hunter2-wrong", 2000);
 	struct xenapi_error	 err;
 	json_t			*calls;
 	char			*text;
@@ -170,7 +181,7 @@ test_wrong_password_is_not_shown(void **state)
 static void
 test_session_invalid_relogs_once(void **state)
 {
-	struct xenapi		*x = connect_to(base + 1, "s3cret-pw", 2000);
+	struct xenapi		*x = connect_to(1, "s3cret-pw", 2000);
 	struct xenapi_error	 err;
 	char			 ref[XENAPI_REF_LEN];
 
@@ -186,9 +197,14 @@ test_session_invalid_relogs_once(void **state)
 static void
 test_failure_is_typed(void **state)
 {
-	struct xenapi		*x = connect_to(base + 1, "s3cret-pw", 2000);
+	static const char *const temporary[] = {
+	    "OTHER_OPERATION_IN_PROGRESS", "CANNOT_CONTACT_HOST",
+	    "HOST_STILL_BOOTING", "TOO_BUSY", "TOO_MANY_PENDING_TASKS",
+	    "HOST_OFFLINE", NULL };
+	struct xenapi		*x = connect_to(1, "s3cret-pw", 2000);
 	struct xenapi_error	 err;
 	char			 ref[XENAPI_REF_LEN], val[16];
+	size_t			 i;
 
 	(void)state;
 	host_ref(x, "xs3", ref);
@@ -210,10 +226,20 @@ test_failure_is_typed(void **state)
 	assert_string_equal(val, "true");
 	assert_int_equal(xenapi_host_remove_other_config(x, ref,
 	    "MAINTENANCE_MODE", &err), 0);
-	assert_int_equal(fake_ctl(base + 1, "fake.fail_next", "(sis)",
-	    "host.enable", 1, "OTHER_OPERATION_IN_PROGRESS"), 0);
+	/* What xapi says while it restarts or forwards to a member it
+	 * cannot reach is worth retrying (api_errors.ml, message_forwarding
+	 * .ml); a host disabled until it reboots is not. */
+	for (i = 0; temporary[i]; i++) {
+		assert_int_equal(fake_ctl(base + 1, "fake.fail_next", "(siss)",
+		    "host.enable", 1, temporary[i], ref), 0);
+		assert_int_equal(xenapi_host_enable(x, ref, &err), -1);
+		assert_string_equal(err.code, temporary[i]);
+		assert_true(xenapi_error_transient(&err));
+	}
+	assert_int_equal(fake_ctl(base + 1, "fake.fail_next", "(siss)",
+	    "host.enable", 1, "HOST_DISABLED_UNTIL_REBOOT", ref), 0);
 	assert_int_equal(xenapi_host_enable(x, ref, &err), -1);
-	assert_true(xenapi_error_transient(&err));
+	assert_false(xenapi_error_transient(&err));
 	assert_int_equal(xenapi_host_enable(x, ref, &err), 0);
 	xenapi_free(x);
 }
@@ -239,7 +265,7 @@ pool_evacuating(struct xenapi *x, const char *name)
 static void
 test_evacuate_and_blockers(void **state)
 {
-	struct xenapi		*x = connect_to(base + 1, "s3cret-pw", 2000);
+	struct xenapi		*x = connect_to(1, "s3cret-pw", 2000);
 	struct xenapi_error	 err;
 	struct xenapi_vm	*vms;
 	size_t			 n;
@@ -279,7 +305,7 @@ test_evacuate_and_blockers(void **state)
 static void
 test_vm_shutdown_clean_hard_and_timeout(void **state)
 {
-	struct xenapi		*x = connect_to(base + 1, "s3cret-pw", 2000);
+	struct xenapi		*x = connect_to(1, "s3cret-pw", 2000);
 	struct xenapi_error	 err;
 	struct xenapi_vm	*vms;
 	size_t			 n, i;
@@ -313,7 +339,7 @@ test_vm_shutdown_clean_hard_and_timeout(void **state)
 static void
 test_migrate_back(void **state)
 {
-	struct xenapi		*x = connect_to(base + 1, "s3cret-pw", 2000);
+	struct xenapi		*x = connect_to(1, "s3cret-pw", 2000);
 	struct xenapi_error	 err;
 	struct xenapi_vm	*vms;
 	size_t			 n;
@@ -343,7 +369,7 @@ test_migrate_back(void **state)
 static void
 test_timeout_is_its_own_kind(void **state)
 {
-	struct xenapi		*x = connect_to(base + 1, "s3cret-pw", 300);
+	struct xenapi		*x = connect_to(1, "s3cret-pw", 300);
 	struct xenapi_error	 err;
 	char			 ref[XENAPI_REF_LEN];
 
@@ -362,7 +388,7 @@ test_timeout_is_its_own_kind(void **state)
 static void
 test_dropped_connection(void **state)
 {
-	struct xenapi		*x = connect_to(base + 1, "s3cret-pw", 1000);
+	struct xenapi		*x = connect_to(1, "s3cret-pw", 1000);
 	struct xenapi_error	 err;
 	char			 ref[XENAPI_REF_LEN];
 
@@ -381,23 +407,62 @@ test_dropped_connection(void **state)
 	xenapi_free(x);
 }
 
+/*
+ * HOST_IS_SLAVE names the master by bare address; an answer carrying a
+ * port and a path must not send the login (and its password) there.
+ */
+static void
+test_host_is_slave_address_not_a_url(void **state)
+{
+	struct xenapi		*x = connect_to(1, "s3cret-pw", 2000);
+	struct xenapi_error	 err;
+	json_t			*calls;
+	char			 evil[64];
+	size_t			 i;
+
+	(void)state;
+	snprintf(evil, sizeof(evil), "127.0.0.1:%d/evil?x=", base + 1);
+	assert_int_equal(fake_ctl(base + 1, "fake.fail_next", "(siss)",
+	    "session.login_with_password", 1, "HOST_IS_SLAVE", evil), 0);
+	assert_int_equal(xenapi_login(x, &err), -1);
+	assert_int_equal(err.kind, XENAPI_ERR_PROTOCOL);
+	assert_non_null(strstr(err.msg, "not an address"));
+	/* One login asked, and it was the last call: nothing went on. */
+	calls = fake_calls(&fake);
+	i = json_array_size(calls);
+	assert_true(i > 0);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    calls, i - 1), "method")), "session.login_with_password");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(
+	    json_array_get(calls, i - 1), "error"), 0)), "HOST_IS_SLAVE");
+	json_decref(calls);
+	/* A host name and an IPv4 address are followed, with our port. */
+	assert_int_equal(fake_ctl(base + 1, "fake.fail_next", "(siss)",
+	    "session.login_with_password", 1, "HOST_IS_SLAVE", "localhost"),
+	    0);
+	assert_int_equal(xenapi_login(x, &err), 0);
+	snprintf(evil, sizeof(evil), "http://localhost:%d/", base + 1);
+	assert_string_equal(xenapi_url(x), evil);
+	xenapi_free(x);
+}
+
 static void
 test_refused_is_transport(void **state)
 {
-	struct xenapi		*x = connect_to(base + 9, "s3cret-pw", 1000);
+	struct xenapi		*x = connect_to(9, "s3cret-pw", 1000);
 	struct xenapi_error	 err;
 
 	(void)state;
 	assert_int_equal(xenapi_login(x, &err), -1);
 	assert_int_equal(err.kind, XENAPI_ERR_TRANSPORT);
-	assert_non_null(strstr(err.msg, "127.0.0.1"));
+	assert_non_null(strstr(err.msg, "127.0.0.9"));
 	xenapi_free(x);
 }
 
 static void
 test_designate_then_follow(void **state)
 {
-	struct xenapi		*x = connect_to(base + 1, "s3cret-pw", 2000);
+	struct xenapi		*x = connect_to(1, "s3cret-pw", 2000);
 	struct xenapi_error	 err;
 	char			 xs2[XENAPI_REF_LEN], want[64];
 
@@ -406,7 +471,7 @@ test_designate_then_follow(void **state)
 	assert_int_equal(xenapi_pool_designate_new_master(x, xs2, &err), 0);
 	/* The next call meets HOST_IS_SLAVE and moves to the new master. */
 	assert_int_equal(xenapi_host_enable(x, xs2, &err), 0);
-	snprintf(want, sizeof(want), "http://127.0.0.1:%d/", base + 2);
+	snprintf(want, sizeof(want), "http://127.0.0.2:%d/", base + 1);
 	assert_string_equal(xenapi_url(x), want);
 	assert_int_equal(fake_ctl(base + 1, "fake.set_master", "(s)", "xs1"),
 	    0);
@@ -416,7 +481,7 @@ test_designate_then_follow(void **state)
 static void
 test_failover_when_master_hangs(void **state)
 {
-	struct xenapi		*x = connect_to(base + 1, "s3cret-pw", 300);
+	struct xenapi		*x = connect_to(1, "s3cret-pw", 300);
 	struct xenapi_error	 err;
 	char			 ref[XENAPI_REF_LEN], want[64];
 
@@ -430,7 +495,7 @@ test_failover_when_master_hangs(void **state)
 	assert_int_equal(fake_ctl(base + 1, "fake.set_master", "(s)", "xs3"),
 	    0);
 	assert_int_equal(xenapi_host_enable(x, ref, &err), 0);
-	snprintf(want, sizeof(want), "http://127.0.0.1:%d/", base + 3);
+	snprintf(want, sizeof(want), "http://127.0.0.3:%d/", base + 1);
 	assert_string_equal(xenapi_url(x), want);
 	assert_int_equal(fake_ctl(base + 1, "fake.hang", "(sb)", "xs1", 0), 0);
 	assert_int_equal(fake_ctl(base + 1, "fake.set_master", "(s)", "xs1"),
@@ -455,8 +520,9 @@ test_big_pool(void **state)
 	assert_non_null(json);
 	off = (size_t)snprintf(json, len, "{\"password\":\"p\",\"hosts\":["
 	    "{\"name_label\":\"h0\",\"port\":%d,\"master\":true,"
-	    "\"memory_mib\":4000000},{\"name_label\":\"h1\",\"port\":%d,"
-	    "\"memory_mib\":4000000}],\"vms\":[", base + 11, base + 12);
+	    "\"memory_mib\":4000000},{\"name_label\":\"h1\",\"address\":"
+	    "\"127.0.0.2\",\"port\":%d,\"memory_mib\":4000000}],\"vms\":[",
+	    base + 11, base + 11);
 	for (v = 0; v < 500; v++)
 		off += (size_t)snprintf(json + off, len - off, "%s{"
 		    "\"name_label\":\"vm-%03d\",\"resident_on\":\"h%d\"}",
@@ -464,7 +530,7 @@ test_big_pool(void **state)
 	snprintf(json + off, len - off, "]}");
 	assert_int_equal(fake_start(&big, json), 0);
 	free(json);
-	x = connect_to(base + 11, "p", 5000);
+	x = connect_at(1, base + 11, "p", 5000);
 	assert_int_equal(xenapi_pool_get(x, &pool, &err), 0);
 	for (i = 0; i < pool.nhosts; i++)
 		total += (size_t)pool.hosts[i].nvms;
@@ -488,6 +554,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_migrate_back),
 		cmocka_unit_test(test_timeout_is_its_own_kind),
 		cmocka_unit_test(test_dropped_connection),
+		cmocka_unit_test(test_host_is_slave_address_not_a_url),
 		cmocka_unit_test(test_refused_is_transport),
 		cmocka_unit_test(test_designate_then_follow),
 		cmocka_unit_test(test_failover_when_master_hangs),
