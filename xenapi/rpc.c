@@ -184,20 +184,20 @@ date_to_utc(const char *v, size_t n, char *out, size_t outlen)
 static int
 fix_dates(const char *xml, size_t len, char **out, size_t *outlen)
 {
-	const char	*p = xml, *end = xml + len, *v, *close;
+	const char	*p = xml, *scan = xml, *end = xml + len, *v, *close;
 	char		*buf = NULL, utc[32];
 	size_t		 off = 0, n, open = sizeof(DT_OPEN) - 1;
 
 	*out = NULL;
-	while ((v = memmem(p, (size_t)(end - p), DT_OPEN, open)) != NULL) {
+	while ((v = memmem(scan, (size_t)(end - scan), DT_OPEN, open)) !=
+	    NULL) {
 		v += open;
 		if ((close = memchr(v, '<', (size_t)(end - v))) == NULL)
 			break;
 		n = (size_t)(close - v);
-		if (date_to_utc(v, n, utc, sizeof(utc)) == -1) {
-			p = close;
+		scan = close;
+		if (date_to_utc(v, n, utc, sizeof(utc)) == -1)
 			continue;
-		}
 		if (buf == NULL && (buf = malloc(len + 1)) == NULL)
 			return -1;
 		memcpy(buf + off, p, (size_t)(v - p));

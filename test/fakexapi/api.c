@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <xmlrpc-c/abyss.h>
@@ -203,6 +204,27 @@ vm_host_ref(const struct fake *f, const struct fvm *v)
 
 static struct ftask	*running_evacuation(struct fake *, int);
 
+/*
+ * A date as xapi prints it (date.ml): YYYYMMDDTHH:MM:SS then Z for the
+ * dates xapi makes, or the ±HH:MM offset a client stored one with.
+ */
+static json_t *
+date_json(time_t t, int offset_min)
+{
+	char		 buf[64], zone[8] = "Z";
+	struct tm	 tm;
+
+	t += offset_min * 60;
+	gmtime_r(&t, &tm);
+	if (offset_min != 0)
+		snprintf(zone, sizeof(zone), "%c%02d:%02d", offset_min < 0 ?
+		    '-' : '+', abs(offset_min) / 60, abs(offset_min) % 60);
+	snprintf(buf, sizeof(buf), "%s%04d%02d%02dT%02d:%02d:%02d%s",
+	    FAKE_DATE, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec, zone);
+	return json_string(buf);
+}
+
 static json_t *
 host_record(struct fake *f, int h)
 {
@@ -226,10 +248,11 @@ host_record(struct fake *f, int h)
 static json_t *
 metrics_record(const struct fake *f, int h)
 {
-	return json_pack("{s:s, s:b, s:I, s:I}", "uuid", f->hosts[h].uuid,
+	return json_pack("{s:s, s:b, s:I, s:I, s:o}", "uuid", f->hosts[h].uuid,
 	    "live", f->hosts[h].live, "memory_total",
 	    (json_int_t)f->hosts[h].memory_mib << 20, "memory_free",
-	    (json_int_t)fake_free_mib(f, h) << 20);
+	    (json_int_t)fake_free_mib(f, h) << 20, "last_updated",
+	    date_json(time(NULL), 0));
 }
 
 static json_t *
@@ -287,10 +310,12 @@ m_logout(struct call *c)
 static xmlrpc_value *
 m_pool_records(struct call *c)
 {
-	return ok_json(c, json_pack("{s:{s:s, s:s, s:s, s:b, s:{}}}",
+	/* A date a client set, with its offset: xapi keeps and prints it. */
+	return ok_json(c, json_pack("{s:{s:s, s:s, s:s, s:b, s:{}, s:o}}",
 	    "OpaqueRef:pool-1", "uuid", "00000000-0000-0000-0000-000000000001",
 	    "name_label", "pool", "master", c->f->hosts[fake_master(c->f)].ref,
-	    "ha_enabled", c->f->ha, "other_config"));
+	    "ha_enabled", c->f->ha, "other_config",
+	    "telemetry_next_collection", date_json(time(NULL) + 86400, 120)));
 }
 
 static xmlrpc_value *

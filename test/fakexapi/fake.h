@@ -125,6 +125,13 @@ struct fmember {
 	int		 host;
 };
 
+/*
+ * A date in an answer: api.c writes "FAKE_DATE" followed by the date as
+ * xapi prints it, and the server turns the string into a dateTime.iso8601
+ * value (main.c).
+ */
+#define FAKE_DATE	"@@fakexapi-date@@"
+
 /* pool.c */
 int		 fake_load(struct fake *, const char *);
 double		 fake_now(const struct fake *);

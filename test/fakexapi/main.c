@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <xmlrpc-c/server.h>
+#include <xmlrpc-c/abyss.h>
 #include <xmlrpc-c/server_abyss.h>
 
 #include "fake.h"
@@ -27,15 +28,69 @@ struct server {
 	struct fmember		 member;
 	struct sockaddr_in	 sin;
 	xmlrpc_registry		*registry;
-	xmlrpc_server_abyss_t	*abyss;
+	TChanSwitch		*chan;
+	TServer			 abyss;
 	pthread_t		 thread;
 };
+
+#define DATE_OPEN	"<value><string>" FAKE_DATE
+#define DATE_CLOSE	"</string></value>"
+
+/*
+ * xmlrpc-c writes no date in the forms xapi prints (YYYYMMDDTHH:MM:SSZ,
+ * or with the ±HH:MM offset a stored date had: date.ml), so the pool's
+ * dates leave api.c as marked strings and become dateTime.iso8601 values
+ * here, in the answer's text.
+ */
+static xmlrpc_mem_block *
+dates_in(xmlrpc_env *env, xmlrpc_mem_block *mb)
+{
+	const char		*p = xmlrpc_mem_block_contents(mb), *end, *m;
+	xmlrpc_mem_block	*out;
+	size_t			 open = strlen(DATE_OPEN);
+
+	end = p + xmlrpc_mem_block_size(mb);
+	if (memmem(p, (size_t)(end - p), DATE_OPEN, open) == NULL)
+		return mb;
+	out = xmlrpc_mem_block_new(env, 0);
+	while (!env->fault_occurred &&
+	    (m = memmem(p, (size_t)(end - p), DATE_OPEN, open)) != NULL) {
+		XMLRPC_MEMBLOCK_APPEND(char, env, out, p, (size_t)(m - p));
+		XMLRPC_MEMBLOCK_APPEND(char, env, out, "<value><dateTime.iso8601>",
+		    25);
+		p = m + open;
+		if ((m = memmem(p, (size_t)(end - p), DATE_CLOSE,
+		    strlen(DATE_CLOSE))) == NULL)
+			break;
+		XMLRPC_MEMBLOCK_APPEND(char, env, out, p, (size_t)(m - p));
+		XMLRPC_MEMBLOCK_APPEND(char, env, out,
+		    "</dateTime.iso8601></value>", 27);
+		p = m + strlen(DATE_CLOSE);
+	}
+	XMLRPC_MEMBLOCK_APPEND(char, env, out, p, (size_t)(end - p));
+	xmlrpc_mem_block_free(mb);
+	return out;
+}
+
+static void
+process_call(xmlrpc_env *env, void *arg, const char *xml, size_t len,
+    TSession *session, xmlrpc_mem_block **out)
+{
+	struct server		*s = arg;
+	xmlrpc_mem_block	*mb = NULL;
+
+	xmlrpc_registry_process_call2(env, s->registry, xml, len, session,
+	    &mb);
+	if (!env->fault_occurred)
+		*out = dates_in(env, mb);
+}
 
 static int
 server_create(struct server *s, struct fake *f, int host)
 {
-	xmlrpc_server_abyss_parms	 parms;
-	xmlrpc_env			 env;
+	xmlrpc_server_abyss_handler_parms	 hp;
+	xmlrpc_env				 env;
+	const char				*error = NULL;
 
 	xmlrpc_env_init(&env);
 	s->member.f = f;
@@ -54,21 +109,36 @@ server_create(struct server *s, struct fake *f, int host)
 		    f->hosts[host].name, f->hosts[host].address);
 		return -1;
 	}
-	memset(&parms, 0, sizeof(parms));
-	parms.registryP = s->registry;
-	parms.uri_path = "/";
-	parms.keepalive_timeout = 15;
-	parms.keepalive_max_conn = 100000;
-	parms.timeout = 60;
-	parms.dont_advertise = 1;
-	parms.sockaddr_p = (const struct sockaddr *)&s->sin;
-	parms.sockaddrlen = sizeof(s->sin);
-	parms.max_conn = 256;
-	parms.max_conn_backlog = 64;
-	xmlrpc_server_abyss_create(&env, &parms, XMLRPC_APSIZE(max_conn_backlog),
-	    &s->abyss);
+	ChanSwitchUnixCreate2(AF_INET, (const struct sockaddr *)&s->sin,
+	    sizeof(s->sin), &s->chan, &error);
+	if (error == NULL)
+		ServerCreateSwitch(&s->abyss, s->chan, &error);
+	if (error != NULL) {
+		xmlrpc_faultf(&env, "%s", error);
+		free((void *)error);
+		goto fail;
+	}
+	ServerSetKeepaliveTimeout(&s->abyss, 15);
+	ServerSetKeepaliveMaxConn(&s->abyss, 100000);
+	ServerSetTimeout(&s->abyss, 60);
+	ServerSetAdvertise(&s->abyss, 0);
+	ServerSetMaxConn(&s->abyss, 256);
+	ServerSetMaxConnBacklog(&s->abyss, 64);
+	memset(&hp, 0, sizeof(hp));
+	hp.xml_processor = process_call;
+	hp.xml_processor_arg = s;
+	hp.xml_processor_max_stack = 1024 * 1024;
+	hp.uri_path = "/";
+	xmlrpc_server_abyss_set_handler3(&env, &s->abyss, &hp,
+	    XMLRPC_AHPSIZE(chunk_response));
 	if (env.fault_occurred)
 		goto fail;
+	ServerInit2(&s->abyss, &error);
+	if (error != NULL) {
+		xmlrpc_faultf(&env, "%s", error);
+		free((void *)error);
+		goto fail;
+	}
 	xmlrpc_env_clean(&env);
 	return 0;
 fail:
@@ -82,14 +152,8 @@ static void *
 server_run(void *arg)
 {
 	struct server	*s = arg;
-	xmlrpc_env	 env;
 
-	xmlrpc_env_init(&env);
-	xmlrpc_server_abyss_run_server(&env, s->abyss);
-	if (env.fault_occurred)
-		fprintf(stderr, "fakexapi: port %d: %s\n",
-		    ntohs(s->sin.sin_port), env.fault_string);
-	xmlrpc_env_clean(&env);
+	ServerRun(&s->abyss);
 	return NULL;
 }
 

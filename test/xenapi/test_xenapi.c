@@ -16,6 +16,7 @@
 
 #include "fakectl.h"
 #include "xenapi.h"
+#include "xenapi_int.h"
 
 /* Members xs1..xs3 at 127.0.0.1..3, all on port base+1, as xapi's
  * members share a port and differ by address. */
@@ -446,6 +447,48 @@ test_host_is_slave_address_not_a_url(void **state)
 	xenapi_free(x);
 }
 
+/*
+ * xapi prints a date with the offset it was stored with; xmlrpc-c 1.33
+ * rejects that form, so the client rewrites it in UTC (and leaves the
+ * Z form, and what it does not recognise, alone).
+ */
+static void
+test_dates_with_an_offset(void **state)
+{
+	static const char xml[] = "<?xml version=\"1.0\"?><methodResponse>"
+	    "<params><param><value><struct><member><name>Status</name><value>"
+	    "Success</value></member><member><name>Value</name><value><array>"
+	    "<data><value><dateTime.iso8601>20261201T10:00:00Z"
+	    "</dateTime.iso8601></value><value><dateTime.iso8601>"
+	    "20261201T10:00:00+02:00</dateTime.iso8601></value><value>"
+	    "<dateTime.iso8601>20261231T23:30:00-05:30</dateTime.iso8601>"
+	    "</value></data></array></value></member></struct></value></param>"
+	    "</params></methodResponse>";
+	static const char *const utc[] = { "20261201T10:00:00",
+	    "20261201T08:00:00", "20270101T05:00:00" };
+	struct xenapi_error	 err;
+	xmlrpc_value		*v = NULL, *item;
+	xmlrpc_env		 env;
+	const char		*s;
+	int			 i;
+
+	(void)state;
+	if (rpc_decode(xml, sizeof(xml) - 1, &v, &err) != 0)
+		print_message("%s\n", err.msg);
+	assert_non_null(v);
+	xmlrpc_env_init(&env);
+	for (i = 0; i < 3; i++) {
+		xmlrpc_array_read_item(&env, v, i, &item);
+		xmlrpc_read_datetime_str(&env, item, &s);
+		assert_false(env.fault_occurred);
+		assert_int_equal(strncmp(s, utc[i], strlen(utc[i])), 0);
+		free((void *)s);
+		xmlrpc_DECREF(item);
+	}
+	xmlrpc_env_clean(&env);
+	xmlrpc_DECREF(v);
+}
+
 static void
 test_refused_is_transport(void **state)
 {
@@ -555,6 +598,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_timeout_is_its_own_kind),
 		cmocka_unit_test(test_dropped_connection),
 		cmocka_unit_test(test_host_is_slave_address_not_a_url),
+		cmocka_unit_test(test_dates_with_an_offset),
 		cmocka_unit_test(test_refused_is_transport),
 		cmocka_unit_test(test_designate_then_follow),
 		cmocka_unit_test(test_failover_when_master_hangs),
