@@ -48,6 +48,7 @@ take_facts(struct wresult *r, double now)
 	if (pi < 0)
 		return;
 	f.ha_enabled = r->ha;
+	f.ha_off = r->ha_off;
 	f.nmembers = r->nmembers;
 	f.members = r->members;
 	engine_on_pool_facts(ux.engine, (size_t)pi, &f, now);

@@ -31,6 +31,7 @@ struct wresult {
 	double			 ms;
 	/* FACTS */
 	int			 ha;
+	int			 ha_off;
 	size_t			 nmembers;
 	struct member_facts	*members;
 	char			(*names)[128];

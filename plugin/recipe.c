@@ -1,17 +1,17 @@
 /*
  * The XenAPI recipes (recipe.h): what each kind of action is, call by
- * call, as XenCenter and xe do it (DESIGN.md "XenAPI").
+ * call, as XenCenter and xe do it (DESIGN.md "XenAPI"). This file holds
+ * the table, the jobs and tasks, and the recipes made of a few calls;
+ * recipe_vms.c those that move and stop VMs, recipe_ha.c the pool's HA.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 
-#include "recipe.h"
-
-#define POLL_MS		100	/* how often a pending task is asked */
-#define KEY_MAINT	"MAINTENANCE_MODE"
-#define KEY_MIGRATED	"MAINTENANCE_MODE_EVACUATED_VMS_MIGRATED"
+#include "recipe_int.h"
 
 typedef void	 recipe_fn(struct recipe_ctx *, struct job *);
 
@@ -22,6 +22,26 @@ recipe_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+void
+rlog(struct recipe_ctx *c, int prio, const char *fmt, ...)
+{
+	char	 line[512];
+	va_list	 ap;
+
+	if (c->log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	c->log(c->arg, prio, line);
+}
+
+int
+is_code(const struct xenapi_error *err, const char *code)
+{
+	return err->kind == XENAPI_ERR_FAILURE && strcmp(err->code, code) == 0;
 }
 
 /* Host refs by name_label, learnt from refreshes. */
@@ -56,7 +76,7 @@ ref_remember(struct recipe_ctx *c, const char *name, const char *ref)
 	c->nrefs++;
 }
 
-static int
+int
 host_ref(struct recipe_ctx *c, const char *name, char *ref,
     struct xenapi_error *err)
 {
@@ -84,11 +104,98 @@ job_finish(struct job *j, enum action_outcome o, const char *error, int count)
 		snprintf(j->error, sizeof(j->error), "%s", error);
 }
 
-static void
+void
 job_fail(struct job *j, const struct xenapi_error *err)
 {
 	job_finish(j, xenapi_error_transient(err) ? OUTCOME_TRANSIENT :
 	    OUTCOME_PERMANENT, err->msg, 0);
+}
+
+int
+tasks_add(struct job *j, const char *task, const char *vm, int hard)
+{
+	struct jtask	*t;
+	size_t		 cap;
+
+	if (j->ntasks == j->cap) {
+		cap = j->cap ? j->cap * 2 : 8;
+		if ((t = realloc(j->tasks, cap * sizeof(*t))) == NULL)
+			return -1;
+		j->tasks = t;
+		j->cap = cap;
+	}
+	t = &j->tasks[j->ntasks++];
+	memset(t, 0, sizeof(*t));
+	snprintf(t->ref, sizeof(t->ref), "%s", task);
+	snprintf(t->vm, sizeof(t->vm), "%s", vm ? vm : "");
+	t->hard = hard;
+	return 0;
+}
+
+/* The first poll comes soon: most tasks are short. */
+void
+tasks_wait(struct job *j)
+{
+	j->phase = 1;
+	j->next_poll = recipe_now_ms() + POLL_MS / 4;
+}
+
+/*
+ * Poll every pending task of a job; `done` hears of each one that ended
+ * (it may add tasks). Returns 1 when none is pending any more.
+ */
+int
+tasks_poll(struct recipe_ctx *c, struct job *j, task_done_fn *done)
+{
+	struct xenapi_error	 err;
+	enum xenapi_task_status	 st;
+	struct jtask		 t;
+	size_t			 i;
+	int			 pending = 0;
+
+	for (i = 0; i < j->ntasks; i++) {
+		if (j->tasks[i].ref[0] == '\0')
+			continue;
+		memset(&err, 0, sizeof(err));
+		if (xenapi_task_poll(c->x, j->tasks[i].ref, &st, &err) == -1) {
+			pending++;	/* asked again at the next poll */
+			continue;
+		}
+		if (st == XENAPI_TASK_PENDING) {
+			pending++;
+			continue;
+		}
+		/* done may grow the array: it gets a copy. */
+		t = j->tasks[i];
+		j->tasks[i].ref[0] = '\0';
+		if (st != XENAPI_TASK_VANISHED) {
+			struct xenapi_error e2;
+
+			xenapi_task_destroy(c->x, t.ref, &e2);
+		}
+		done(c, j, &t, st, &err);
+	}
+	for (i = 0; i < j->ntasks; i++)
+		if (j->tasks[i].ref[0] != '\0')
+			pending = 1;
+	j->next_poll = recipe_now_ms() + POLL_MS;
+	return pending == 0;
+}
+
+void
+recipe_cancel(struct recipe_ctx *c, struct job *j)
+{
+	struct xenapi_error	 err;
+	size_t			 i;
+
+	for (i = 0; i < j->ntasks; i++)
+		if (j->tasks[i].ref[0]) {
+			/* xapi_task.ml: never refused; the task stops where
+			 * its code looks for it. */
+			xenapi_task_cancel(c->x, j->tasks[i].ref, &err);
+			xenapi_task_destroy(c->x, j->tasks[i].ref, &err);
+			j->tasks[i].ref[0] = '\0';
+		}
 }
 
 /* A look at the pool: its host refs are remembered, its facts reported. */
@@ -103,13 +210,34 @@ report_facts(struct recipe_ctx *c, const struct xenapi_pool *pool)
 		c->facts(c->arg, pool);
 }
 
+/*
+ * A look at the pool. With HA off, whether upsxen turned it off (the
+ * pool's other_config says so, whoever asks): one call more, only then.
+ */
+static int
+look(struct recipe_ctx *c, struct xenapi_pool *pool, struct xenapi_error *err)
+{
+	char	*off = NULL;
+
+	if (xenapi_pool_get(c->x, pool, err) == -1)
+		return -1;
+	if (!pool->ha_enabled && xenapi_oc_get(c->x, "pool", pool->ref,
+	    KEY_HA_OFF, &off, err) == -1) {
+		xenapi_pool_clear(pool);
+		return -1;
+	}
+	pool->ha_off = off && off[0] != '\0';
+	free(off);
+	return 0;
+}
+
 static void
 step_refresh(struct recipe_ctx *c, struct job *j)
 {
 	struct xenapi_pool	 pool;
 	struct xenapi_error	 err;
 
-	if (xenapi_pool_get(c->x, &pool, &err) == -1) {
+	if (look(c, &pool, &err) == -1) {
 		job_fail(j, &err);
 		return;
 	}
@@ -118,6 +246,12 @@ step_refresh(struct recipe_ctx *c, struct job *j)
 	job_finish(j, OUTCOME_OK, NULL, 0);
 }
 
+/*
+ * Is the host back? Live, as the master says: whether it is also
+ * enabled is xapi's to decide once it has started, and a running
+ * XenCenter disables it again while MAINTENANCE_MODE is set
+ * (MainWindow.cs). Leaving maintenance enables it.
+ */
 static void
 step_watch(struct recipe_ctx *c, struct job *j)
 {
@@ -126,30 +260,46 @@ step_watch(struct recipe_ctx *c, struct job *j)
 	size_t			 i;
 	int			 back = 0;
 
-	if (xenapi_pool_get(c->x, &pool, &err) == -1) {
+	if (look(c, &pool, &err) == -1) {
 		job_fail(j, &err);
 		return;
 	}
 	for (i = 0; i < pool.nhosts; i++)
 		if (strcmp(pool.hosts[i].name, j->host) == 0)
-			back = pool.hosts[i].live && pool.hosts[i].enabled;
+			back = pool.hosts[i].live;
 	report_facts(c, &pool);
 	xenapi_pool_clear(&pool);
 	job_finish(j, back ? OUTCOME_OK : OUTCOME_BLOCKED,
 	    back ? NULL : "host not live yet", 0);
 }
 
+/*
+ * With HA on, a disable that would break the failover plan is refused
+ * (xapi_ha_vm_failover.ml): XenCenter lowers the failures to tolerate
+ * first, and so does this, then tries once more if it was still refused.
+ */
 static void
 step_disable(struct recipe_ctx *c, struct job *j)
 {
 	struct xenapi_error	 err;
 	char			 ref[XENAPI_REF_LEN];
+	int			 tries;
 
 	if (host_ref(c, j->host, ref, &err) == -1 ||
-	    xenapi_host_disable(c->x, ref, &err) == -1)
+	    ha_make_room(c, j->host, &err) == -1) {
 		job_fail(j, &err);
-	else
-		job_finish(j, OUTCOME_OK, NULL, 0);
+		return;
+	}
+	for (tries = 0; tries < 2; tries++) {
+		if (xenapi_host_disable(c->x, ref, &err) == 0) {
+			job_finish(j, OUTCOME_OK, NULL, 0);
+			return;
+		}
+		if (!is_code(&err, "HA_OPERATION_WOULD_BREAK_FAILOVER_PLAN") ||
+		    ha_make_room(c, j->host, &err) == -1)
+			break;
+	}
+	job_fail(j, &err);
 }
 
 static void
@@ -165,28 +315,46 @@ step_designate(struct recipe_ctx *c, struct job *j)
 		job_finish(j, OUTCOME_OK, NULL, 0);
 }
 
-/* Mark as XenCenter does, and record which VMs to bring back. */
+/* "a,b,c" of the VMs' UUIDs, malloc'd. */
+static char *
+uuid_list(const struct xenapi_vm *vms, size_t n)
+{
+	size_t	 i, len = n * (sizeof(vms[0].uuid) + 1) + 1, off = 0;
+	char	*list;
+
+	if ((list = calloc(1, len)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		off += (size_t)snprintf(list + off, len - off, "%s%s",
+		    i ? "," : "", vms[i].uuid);
+	return list;
+}
+
+/*
+ * Mark as XenCenter does (Host.cs SaveEvacuatedVMs): every resident VM,
+ * Running and Paused, in the MIGRATED list, then MAINTENANCE_MODE.
+ */
 static void
 step_mark(struct recipe_ctx *c, struct job *j)
 {
 	struct xenapi_error	 err;
 	struct xenapi_vm	*vms = NULL;
-	char			 ref[XENAPI_REF_LEN], old[8], *list = NULL;
-	size_t			 n = 0, i, len;
+	char			 ref[XENAPI_REF_LEN], *old = NULL, *list = NULL;
+	size_t			 n = 0;
 
+	memset(&err, 0, sizeof(err));
 	if (host_ref(c, j->host, ref, &err) == -1 ||
-	    xenapi_host_get_other_config(c->x, ref, KEY_MIGRATED, old,
-	    sizeof(old), &err) == -1 ||
+	    xenapi_host_get_other_config(c->x, ref, KEY_MIGRATED, &old,
+	    &err) == -1 ||
 	    xenapi_host_vms(c->x, ref, &vms, &n, &err) == -1)
 		goto fail;
 	/* A repeated mark must not shrink the list of a half-done move. */
 	if (old[0] == '\0' && n > 0) {
-		len = n * 40 + 1;
-		if ((list = calloc(1, len)) == NULL)
+		if ((list = uuid_list(vms, n)) == NULL) {
+			snprintf(err.msg, sizeof(err.msg), "out of memory");
+			err.kind = XENAPI_ERR_PROTOCOL;
 			goto fail;
-		for (i = 0; i < n; i++)
-			snprintf(list + strlen(list), len - strlen(list),
-			    "%s%s", i ? "," : "", vms[i].uuid);
+		}
 		if (xenapi_host_set_other_config(c->x, ref, KEY_MIGRATED, list,
 		    &err) == -1)
 			goto fail;
@@ -199,184 +367,98 @@ step_mark(struct recipe_ctx *c, struct job *j)
 fail:
 	job_fail(j, &err);
 done:
+	free(old);
 	free(list);
 	free(vms);
 }
 
+/* The VMs we stopped that HA was to keep running get the flag back. */
 static void
-step_exit(struct recipe_ctx *c, struct job *j)
+ha_always_run_back(struct recipe_ctx *c, struct job *j, const char *ref)
 {
 	struct xenapi_error	 err;
-	char			 ref[XENAPI_REF_LEN];
+	char			*list = NULL, *uuid, *save = NULL, vm[XENAPI_REF_LEN];
+	int			 n = 0;
 
-	if (host_ref(c, j->host, ref, &err) == -1 ||
-	    xenapi_host_remove_other_config(c->x, ref, KEY_MAINT, &err) == -1 ||
-	    (!__atomic_load_n(&c->restore_vms, __ATOMIC_RELAXED) &&
-	    xenapi_host_remove_other_config(c->x, ref,
-	    KEY_MIGRATED, &err) == -1) ||
-	    xenapi_host_enable(c->x, ref, &err) == -1) {
-		job_fail(j, &err);
+	if (xenapi_host_get_other_config(c->x, ref, KEY_HA_RUN, &list,
+	    &err) == -1 || list[0] == '\0') {
+		free(list);
 		return;
 	}
-	job_finish(j, OUTCOME_OK, NULL, 0);
-}
-
-static int
-tasks_alloc(struct job *j, size_t n)
-{
-	free(j->tasks);
-	j->ntasks = 0;
-	j->tasks = calloc(n ? n : 1, sizeof(*j->tasks));
-	return j->tasks ? 0 : -1;
+	for (uuid = strtok_r(list, ",", &save); uuid;
+	    uuid = strtok_r(NULL, ",", &save))
+		if (xenapi_vm_find(c->x, uuid, vm, &err) == 0 &&
+		    xenapi_vm_set_ha_always_run(c->x, vm, 1, &err) == 0)
+			n++;
+	free(list);
+	xenapi_host_remove_other_config(c->x, ref, KEY_HA_RUN, &err);
+	rlog(c, LOG_NOTICE, "action=exit_maintenance host=%s ha_always_run="
+	    "%d reason=\"HA protects the VMs stopped for the outage again\"",
+	    j->host, n);
 }
 
 /*
- * Poll every pending task of a job. Returns 1 when all are done; failures
- * are counted and the last one kept in j->error.
+ * Out of maintenance, as XenCenter and `xe host-enable` do it: the key
+ * first (a running XenCenter disables a host that still has it), then
+ * host.enable. A host that is not reachable yet, or whose xapi is still
+ * starting (xapi_host.ml assert_startup_complete), is not back: BLOCKED,
+ * asked again later, not a failure.
  */
+static void
+step_exit(struct recipe_ctx *c, struct job *j)
+{
+	static const char *const keys[] = { KEY_MIGRATED, KEY_HALTED,
+	    KEY_SUSPENDED, NULL };
+	struct xenapi_error	 err;
+	char			 ref[XENAPI_REF_LEN];
+	size_t			 i;
+
+	if (host_ref(c, j->host, ref, &err) == -1 ||
+	    xenapi_host_remove_other_config(c->x, ref, KEY_MAINT, &err) == -1)
+		goto fail;
+	for (i = 0; keys[i] &&
+	    !__atomic_load_n(&c->restore_vms, __ATOMIC_RELAXED); i++)
+		if (xenapi_host_remove_other_config(c->x, ref, keys[i],
+		    &err) == -1)
+			goto fail;
+	if (xenapi_host_enable(c->x, ref, &err) == -1)
+		goto fail;
+	ha_always_run_back(c, j, ref);
+	ha_restore(c);
+	job_finish(j, OUTCOME_OK, NULL, 0);
+	return;
+fail:
+	if (is_code(&err, "HOST_STILL_BOOTING") ||
+	    is_code(&err, "CANNOT_CONTACT_HOST") ||
+	    is_code(&err, "HOST_OFFLINE")) {
+		job_finish(j, OUTCOME_BLOCKED, err.msg, 0);
+		return;
+	}
+	job_fail(j, &err);
+}
+
+/* Whether `name` is in the comma-separated list. */
 static int
-tasks_poll(struct recipe_ctx *c, struct job *j)
+listed(const char *list, const char *name)
 {
-	struct xenapi_error	 err;
-	enum xenapi_task_status	 st;
-	size_t			 i;
-	int			 pending = 0;
+	size_t	 n = strlen(name);
+	const char *p;
 
-	for (i = 0; i < j->ntasks; i++) {
-		if (j->tasks[i][0] == '\0')
-			continue;
-		if (xenapi_task_poll(c->x, j->tasks[i], &st, &err) == -1) {
-			pending++;	/* asked again at the next poll */
-			continue;
-		}
-		if (st == XENAPI_TASK_PENDING) {
-			pending++;
-			continue;
-		}
-		if (st != XENAPI_TASK_SUCCESS) {
-			j->nfailed++;
-			snprintf(j->error, sizeof(j->error), "%s", err.msg);
-		}
-		xenapi_task_destroy(c->x, j->tasks[i], &err);
-		j->tasks[i][0] = '\0';
-	}
-	j->next_poll = recipe_now_ms() + POLL_MS;
-	return pending == 0;
-}
-
-void
-recipe_cancel(struct recipe_ctx *c, struct job *j)
-{
-	struct xenapi_error	 err;
-	size_t			 i;
-
-	for (i = 0; i < j->ntasks; i++)
-		if (j->tasks[i][0]) {
-			xenapi_task_cancel(c->x, j->tasks[i], &err);
-			xenapi_task_destroy(c->x, j->tasks[i], &err);
-			j->tasks[i][0] = '\0';
-		}
-}
-
-static void
-step_evacuate(struct recipe_ctx *c, struct job *j)
-{
-	struct xenapi_error	 err;
-	struct xenapi_vm	*vms;
-	char			 ref[XENAPI_REF_LEN];
-	size_t			 n;
-
-	if (j->phase == 1) {
-		if (!tasks_poll(c, j))
-			return;
-		/* Something moved in the way (memory): retry, then blockers. */
-		if (j->nfailed)
-			job_finish(j, OUTCOME_TRANSIENT, j->error, 0);
-		else
-			job_finish(j, OUTCOME_OK, NULL, 0);
-		return;
-	}
-	if (host_ref(c, j->host, ref, &err) == -1 || tasks_alloc(j, 1) == -1 ||
-	    xenapi_host_current_task(c->x, ref, "evacuate", j->tasks[0],
-	    &err) == -1) {
-		job_fail(j, &err);
-		return;
-	}
-	if (j->tasks[0][0] != '\0') {
-		/* Started before a restart: follow that one, start none. */
-		j->ntasks = 1;
-		j->phase = 1;
-		j->next_poll = recipe_now_ms() + POLL_MS / 4;
-		return;
-	}
-	if (xenapi_host_blockers(c->x, ref, &vms, &n, &err) == -1) {
-		job_fail(j, &err);
-		return;
-	}
-	if (n > 0) {
-		snprintf(j->error, sizeof(j->error), "%s (%zu VMs cannot move)",
-		    vms[0].reason, n);
-		free(vms);
-		job_finish(j, OUTCOME_BLOCKED, j->error, (int)n);
-		return;
-	}
-	free(vms);
-	if (xenapi_host_evacuate_async(c->x, ref, j->tasks[0], &err) == -1) {
-		job_fail(j, &err);
-		return;
-	}
-	j->ntasks = 1;
-	j->phase = 1;
-	j->next_poll = recipe_now_ms() + POLL_MS / 4;
-}
-
-static void
-step_stop_vms(struct recipe_ctx *c, struct job *j)
-{
-	struct xenapi_error	 err;
-	struct xenapi_vm	*vms;
-	char			 ref[XENAPI_REF_LEN];
-	size_t			 n, i;
-	int			 rc;
-
-	if (j->phase == 1) {
-		if (!tasks_poll(c, j))
-			return;
-		if (j->nfailed)
-			job_finish(j, OUTCOME_TRANSIENT, j->error, 0);
-		else
-			job_finish(j, OUTCOME_OK, NULL, (int)j->ntasks);
-		return;
-	}
-	if (host_ref(c, j->host, ref, &err) == -1) {
-		job_fail(j, &err);
-		return;
-	}
-	rc = j->scope == STOP_BLOCKERS ?
-	    xenapi_host_blockers(c->x, ref, &vms, &n, &err) :
-	    xenapi_host_vms(c->x, ref, &vms, &n, &err);
-	if (rc == -1 || tasks_alloc(j, n) == -1) {
-		job_fail(j, &err);
-		return;
-	}
-	for (i = 0; i < n; i++)
-		if (xenapi_vm_shutdown_async(c->x, vms[i].ref, j->hard,
-		    j->tasks[j->ntasks], &err) == 0)
-			j->ntasks++;
-		else if (strcmp(err.code, "VM_BAD_POWER_STATE") != 0) {
-			j->nfailed++;
-			snprintf(j->error, sizeof(j->error), "%s", err.msg);
-		}
-	free(vms);
-	j->phase = 1;
-	j->next_poll = recipe_now_ms() + POLL_MS / 4;
+	for (p = list; p && *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] ==
+	    ','))
+		if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+	return 0;
 }
 
 /*
  * The engine decided on a look that may be seconds old; HA or an operator
  * can have moved the master since, or a member come back. Look again and
  * let engine_poweroff_refusal judge: NULL when the pool still agrees,
- * why not, or "" when the look failed (err says why).
+ * why not, or "" when the look failed (err says why). Members the engine
+ * knows are off (their power is gone) do not count as live, whatever
+ * xapi believes: it keeps a dead member live for ten minutes
+ * (xapi_globs.ml host_assumed_dead_interval).
  */
 static const char *
 shutdown_still_right(struct recipe_ctx *c, struct job *j, const char *ref,
@@ -401,7 +483,8 @@ shutdown_still_right(struct recipe_ctx *c, struct job *j, const char *ref,
 	for (i = 0; i < pool.nhosts; i++)
 		if (strcmp(pool.hosts[i].ref, ref) == 0)
 			is_master = pool.hosts[i].master;
-		else if (pool.hosts[i].live)
+		else if (pool.hosts[i].live &&
+		    !listed(j->not_live, pool.hosts[i].name))
 			other_live = 1;
 	why = engine_poweroff_refusal(&a, is_master, other_live);
 	xenapi_pool_clear(&pool);
@@ -441,62 +524,6 @@ step_shutdown(struct recipe_ctx *c, struct job *j)
 		job_finish(j, OUTCOME_OK, NULL, 0);
 }
 
-static int
-start_restores(struct recipe_ctx *c, struct job *j, const char *ref,
-    char *list)
-{
-	struct xenapi_error	 err;
-	char			 vm[XENAPI_REF_LEN], *uuid, *save = NULL;
-	size_t			 n = 1;
-	const char		*p;
-
-	for (p = list; *p; p++)
-		n += *p == ',';
-	if (tasks_alloc(j, n) == -1)
-		return -1;
-	for (uuid = strtok_r(list, ",", &save); uuid;
-	    uuid = strtok_r(NULL, ",", &save)) {
-		if (xenapi_vm_find(c->x, uuid, vm, &err) == 0 &&
-		    xenapi_vm_migrate_async(c->x, vm, ref,
-		    j->tasks[j->ntasks], &err) == 0)
-			j->ntasks++;
-		else {
-			j->nfailed++;
-			snprintf(j->error, sizeof(j->error), "%s", err.msg);
-		}
-	}
-	return 0;
-}
-
-static void
-step_restore(struct recipe_ctx *c, struct job *j)
-{
-	struct xenapi_error	 err;
-	char			 ref[XENAPI_REF_LEN], list[8192];
-
-	if (host_ref(c, j->host, ref, &err) == -1) {
-		job_fail(j, &err);
-		return;
-	}
-	if (j->phase == 1) {
-		if (!tasks_poll(c, j))
-			return;
-		xenapi_host_remove_other_config(c->x, ref, KEY_MIGRATED, &err);
-		/* VMs that stay where they are still run: not a failure. */
-		job_finish(j, OUTCOME_OK, j->nfailed ? j->error : NULL,
-		    (int)(j->ntasks - j->nfailed));
-		return;
-	}
-	if (xenapi_host_get_other_config(c->x, ref, KEY_MIGRATED, list,
-	    sizeof(list), &err) == -1 || start_restores(c, j, ref, list) ==
-	    -1) {
-		job_fail(j, &err);
-		return;
-	}
-	j->phase = 1;
-	j->next_poll = recipe_now_ms() + POLL_MS / 4;
-}
-
 static recipe_fn *const recipes[ACT_OP_COUNT] = {
 	[ACT_REFRESH] = step_refresh,
 	[ACT_DESIGNATE_MASTER] = step_designate,
@@ -508,6 +535,8 @@ static recipe_fn *const recipes[ACT_OP_COUNT] = {
 	[ACT_WATCH] = step_watch,
 	[ACT_EXIT_MAINTENANCE] = step_exit,
 	[ACT_RESTORE_VMS] = step_restore,
+	[ACT_HA_OFF] = step_ha_off,
+	[ACT_HA_ON] = step_ha_on,
 	/* ACT_CONFIRM: the main thread asks the cards. */
 };
 
@@ -522,7 +551,7 @@ recipe_step(struct recipe_ctx *c, struct job *j)
 }
 
 struct job *
-job_new(const struct action *a, const char *host)
+job_new(const struct action *a, const char *host, double bound_ms)
 {
 	struct job	*j;
 
@@ -534,9 +563,15 @@ job_new(const struct action *a, const char *host)
 	j->scope = a->scope;
 	j->as_master = a->as_master;
 	j->started = recipe_now_ms();
+	j->deadline = j->started + bound_ms;
 	snprintf(j->host, sizeof(j->host), "%s", host ? host : "");
 	snprintf(j->target, sizeof(j->target), "%s",
 	    a->target ? a->target : "");
+	if ((a->targets && (j->targets = strdup(a->targets)) == NULL) ||
+	    (a->not_live && (j->not_live = strdup(a->not_live)) == NULL)) {
+		job_free(j);
+		return NULL;
+	}
 	return j;
 }
 
@@ -545,6 +580,8 @@ job_free(struct job *j)
 {
 	if (j == NULL)
 		return;
+	free(j->targets);
+	free(j->not_live);
 	free(j->tasks);
 	free(j);
 }

@@ -20,6 +20,7 @@ struct hostref {
 };
 
 typedef void	 recipe_facts_fn(void *, const struct xenapi_pool *);
+typedef void	 recipe_log_fn(void *, int, const char *);
 
 /* What the recipes of one pool share. */
 struct recipe_ctx {
@@ -27,9 +28,17 @@ struct recipe_ctx {
 	int		 restore_vms;	/* on_restore: the main thread may
 					   change it (atomic) */
 	recipe_facts_fn	*facts;		/* a look at the pool, to report */
+	recipe_log_fn	*log;		/* a line for snmptrapd's log */
 	void		*arg;
 	struct hostref	*refs;		/* host refs by name_label */
 	size_t		 nrefs;
+};
+
+/* A XenAPI task the job waits for, and what it is about. */
+struct jtask {
+	char		 ref[XENAPI_REF_LEN];	/* "" once finished */
+	char		 vm[XENAPI_REF_LEN];	/* VM ops: which VM */
+	int		 hard;			/* a hard shutdown */
 };
 
 /* One action being carried out. */
@@ -39,15 +48,24 @@ struct job {
 	enum action_op		 op;
 	char			 host[128];
 	char			 target[128];
+	char			*targets;	/* EVACUATE: where VMs may go,
+						   "a,b"; NULL: host.evacuate */
+	char			*not_live;	/* SHUTDOWN: members known off */
 	int			 hard;
 	enum stop_scope		 scope;
 	int			 as_master;
 	int			 phase;
+	int			 again;		/* times started over */
 	double			 started;	/* ms */
 	double			 next_poll;	/* ms */
-	char			(*tasks)[XENAPI_REF_LEN];
+	double			 deadline;	/* ms: no answer by then is
+						   answered TRANSIENT */
+	struct jtask		*tasks;
 	size_t			 ntasks;
+	size_t			 cap;
 	size_t			 nfailed;
+	char			 code[128];	/* the last task error */
+	int			 vanished;	/* tasks xapi forgot */
 	int			 done;
 	int			 abandoned;
 	enum action_outcome	 outcome;
@@ -56,13 +74,14 @@ struct job {
 };
 
 double		 recipe_now_ms(void);
-struct job	*job_new(const struct action *, const char *);
+/* bound_ms: how long it may take in all before it is answered TRANSIENT. */
+struct job	*job_new(const struct action *, const char *, double);
 void		 job_free(struct job *);
 void		 job_finish(struct job *, enum action_outcome, const char *,
 		    int);
 /* Run the job's next calls; j->done when it has its outcome. */
 void		 recipe_step(struct recipe_ctx *, struct job *);
-/* Cancel what the job started in the pool (it is superseded). */
+/* Cancel what the job started in the pool (superseded, or too long). */
 void		 recipe_cancel(struct recipe_ctx *, struct job *);
 void		 recipe_ctx_clear(struct recipe_ctx *);
 

@@ -34,6 +34,7 @@ struct worker {
 	char			 pool[128];
 	struct conn		 conn;
 	struct recipe_ctx	 rc;
+	double			 bound_ms;	/* task_timeout; main thread */
 };
 
 static void __attribute__((format(printf, 3, 4)))
@@ -61,6 +62,15 @@ xenapi_warning(void *arg, const char *msg)
 	wlog(w, LOG_WARNING, "pool=%s %s", w->pool, msg);
 }
 
+/* A recipe's line for snmptrapd's log. */
+static void
+post_log(void *arg, int prio, const char *text)
+{
+	struct worker	*w = arg;
+
+	wlog(w, prio, "pool=%s %s", w->pool, text);
+}
+
 /* The recipes' look at the pool, for the engine. */
 static void
 post_facts(void *arg, const struct xenapi_pool *pool)
@@ -74,6 +84,7 @@ post_facts(void *arg, const struct xenapi_pool *pool)
 	r->kind = WR_FACTS;
 	snprintf(r->pool, sizeof(r->pool), "%s", w->pool);
 	r->ha = pool->ha_enabled;
+	r->ha_off = pool->ha_off;
 	r->nmembers = pool->nhosts;
 	r->members = calloc(pool->nhosts + 1, sizeof(*r->members));
 	r->names = calloc(pool->nhosts + 1, sizeof(*r->names));
@@ -155,6 +166,20 @@ take_inbox(struct worker *w)
 	}
 }
 
+/*
+ * Nothing waits for ever: a task that hangs (a guest ignoring its
+ * shutdown, an evacuation stuck in xapi) is cancelled after the pool's
+ * task_timeout, and the action answered as a failed try.
+ */
+static void
+overdue(struct worker *w, struct job *j)
+{
+	recipe_cancel(&w->rc, j);
+	snprintf(j->error, sizeof(j->error), "no outcome within %.0f s "
+	    "(task_timeout): cancelled", (j->deadline - j->started) / 1000);
+	job_finish(j, OUTCOME_TRANSIENT, j->error, 0);
+}
+
 /* Run what can run now; returns ms until a task wants polling. */
 static double
 run_active(struct worker *w)
@@ -163,7 +188,9 @@ run_active(struct worker *w)
 	double		 wait = IDLE_MS, t;
 
 	for (jp = &w->active; (j = *jp) != NULL && !w->stop;) {
-		if (!j->done && recipe_now_ms() >= j->next_poll)
+		if (!j->done && recipe_now_ms() >= j->deadline)
+			overdue(w, j);
+		else if (!j->done && recipe_now_ms() >= j->next_poll)
 			recipe_step(&w->rc, j);
 		if (j->done) {
 			post_result(w, j);
@@ -255,6 +282,8 @@ worker_set_pool(struct worker *w, const struct policy_pool *pl)
 {
 	__atomic_store_n(&w->rc.restore_vms, pl->on_restore == POLICY_RESTORE_VMS,
 	    __ATOMIC_RELAXED);
+	/* Read by worker_submit, on the main thread too. */
+	w->bound_ms = pl->task_timeout * 1000;
 }
 
 static void
@@ -283,6 +312,7 @@ worker_start(const struct policy_pool *pl, struct outbox *ob, char *err,
 	}
 	snprintf(w->pool, sizeof(w->pool), "%s", pl->name);
 	w->rc.facts = post_facts;
+	w->rc.log = post_log;
 	w->rc.arg = w;
 	worker_set_pool(w, pl);
 	pthread_mutex_init(&w->mu, NULL);
@@ -301,7 +331,7 @@ worker_submit(struct worker *w, const struct action *a, const char *host)
 {
 	struct job	*j, **tail;
 
-	if ((j = job_new(a, host)) == NULL)
+	if ((j = job_new(a, host, w->bound_ms)) == NULL)
 		return;
 	pthread_mutex_lock(&w->mu);
 	for (tail = &w->inbox; *tail; tail = &(*tail)->next)

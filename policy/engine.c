@@ -70,6 +70,7 @@ engine_new(const struct policy *p)
 	e->t.outage_refresh_gap = 5.0;
 	e->t.shutdown_fresh = 5.0;
 	e->t.shutdown_prelook = 2.0;
+	e->t.ha_lead = 30.0;
 	e->t.confirm_retry = 5.0;
 	e->ups = calloc(p->nups, sizeof(*e->ups));
 	e->hosts = calloc(p->nhosts, sizeof(*e->hosts));
@@ -98,6 +99,7 @@ engine_new(const struct policy *p)
 		e->pools[i].designated_from = -1;
 		e->pools[i].facts_at = -INFINITY;
 		e->pools[i].changed_at = -INFINITY;
+		e->pools[i].ha_at = -INFINITY;
 		/* Nothing is done to a pool before its facts are known. */
 		e->pools[i].refresh_wanted = 1;
 		engine_mark_dirty(e, i);
@@ -121,7 +123,13 @@ engine_free(struct engine *e)
 	if (e->pools)
 		for (i = 0; i < e->p->npools; i++) {
 			free(e->pools[i].spare);
+			free(e->pools[i].others);
 			free(e->pools[i].designate_target);
+		}
+	if (e->hosts)
+		for (i = 0; i < e->p->nhosts; i++) {
+			free(e->hosts[i].targets);
+			free(e->hosts[i].not_live);
 		}
 	free(e->ups_hosts);
 	free(e->ups_nhosts);
@@ -221,6 +229,19 @@ pool_find_host(const struct engine *e, size_t pool, const char *name)
 	return -1;
 }
 
+/* Append a name to a comma-separated list; out of memory leaves it. */
+static void
+list_add(char **list, const char *name)
+{
+	size_t	 old = *list ? strlen(*list) : 0;
+	char	*nl;
+
+	if ((nl = realloc(*list, old + strlen(name) + 2)) == NULL)
+		return;
+	snprintf(nl + old, strlen(name) + 2, "%s%s", old ? "," : "", name);
+	*list = nl;
+}
+
 static void
 facts_apply_member(struct engine *e, struct epool *pl, size_t pool,
     const struct member_facts *m)
@@ -232,6 +253,8 @@ facts_apply_member(struct engine *e, struct epool *pl, size_t pool,
 		pl->master = hi;
 	if (hi == -1) {
 		pl->others_evacuating += m->evacuating;
+		if (m->live && m->enabled)
+			list_add(&pl->others, m->name);
 		if (m->live && !m->master) {
 			pl->nother_live++;
 			if (m->enabled && pl->spare == NULL)
@@ -282,11 +305,14 @@ engine_on_pool_facts(struct engine *e, size_t pool,
 	}
 	pl->refresh_attempts = 0;
 	pl->ha = f->ha_enabled;
+	pl->ha_off = f->ha_off;
 	pl->master = -1;
 	pl->nother_live = 0;
 	pl->others_evacuating = 0;
 	free(pl->spare);
 	pl->spare = NULL;
+	free(pl->others);
+	pl->others = NULL;
 	for (i = cfg->first_host; i < cfg->first_host + cfg->nhosts; i++)
 		e->hosts[i].seen.known = e->hosts[i].seen.master = 0;
 	for (i = 0; i < f->nmembers; i++)
@@ -314,6 +340,21 @@ pool_result(struct engine *e, size_t pool, unsigned long id,
 		pl->refresh_wanted = 1;
 		pl->refresh_at = now + host_backoff(e,
 		    ++pl->refresh_attempts);
+		return 0;
+	}
+	if (id == pl->ha_inflight) {
+		pl->ha_inflight = 0;
+		/* The pool changed: act on fresh facts only. */
+		pl->refresh_wanted = 1;
+		if (r->outcome == OUTCOME_OK) {
+			/* Until the next look says it: as asked. */
+			pl->ha_attempts = 0;
+			pl->ha = pl->ha_op == ACT_HA_ON;
+			pl->ha_off = pl->ha_op == ACT_HA_OFF;
+		} else if (++pl->ha_attempts < e->t.max_attempts)
+			pl->ha_at = now + host_backoff(e, pl->ha_attempts);
+		else
+			pl->ha_failed = 1;
 		return 0;
 	}
 	if (id != pl->designate_inflight)
@@ -454,8 +495,15 @@ adopt_pool(struct engine *e, size_t pi, const struct engine *old, long opi)
 
 	pl->facts_known = op->facts_known;
 	pl->ha = op->ha;
+	pl->ha_off = op->ha_off;
 	pl->master = new_index_of(e, old, op->master);
 	pl->spare = op->spare ? strdup(op->spare) : NULL;
+	pl->others = op->others ? strdup(op->others) : NULL;
+	pl->ha_inflight = action_adopt(e, op->ha_inflight,
+	    ENGINE_POOL_SLOT | pi);
+	pl->ha_attempts = op->ha_attempts;
+	pl->ha_at = op->ha_at;
+	pl->ha_failed = op->ha_failed;
 	pl->nother_live = op->nother_live;
 	pl->refresh_inflight = action_adopt(e, op->refresh_inflight,
 	    ENGINE_POOL_SLOT | pi);
@@ -486,7 +534,8 @@ engine_adopt(struct engine *e, const struct engine *old, double now)
 	e->ninflight = 0;
 	for (i = 0; i < e->p->npools; i++) {
 		free(e->pools[i].spare);
-		e->pools[i].spare = NULL;
+		free(e->pools[i].others);
+		e->pools[i].spare = e->pools[i].others = NULL;
 		if ((o = policy_pool_index(old->p, e->p->pools[i].name)) >= 0)
 			adopt_pool(e, i, old, o);
 		engine_mark_dirty(e, i);

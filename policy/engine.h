@@ -39,6 +39,8 @@ enum action_op {
 	ACT_RESTORE_VMS,	/* migrate the recorded VMs back */
 	ACT_CONFIRM,		/* ask the host's cards: still on battery?
 				   OK yes (or unreachable), BLOCKED online */
+	ACT_HA_OFF,		/* the whole pool goes down: HA off first */
+	ACT_HA_ON,		/* the pool is back: HA on as it was */
 	ACT_OP_COUNT
 };
 
@@ -57,6 +59,18 @@ struct action {
 	int		 hard;		/* STOP_VMS: hard_shutdown */
 	const char	*reason;	/* why now: a static word */
 	double		 due;		/* when it became due */
+	/*
+	 * EVACUATE, STOP_VMS: the members VMs may go to ("a,b"), when some
+	 * member xapi would send them to is itself on battery or off; NULL:
+	 * every enabled member will do (host.evacuate).
+	 */
+	const char	*targets;
+	/*
+	 * SHUTDOWN of the master: members that are off whatever xapi says
+	 * (their power is gone; xapi believes a dead member live for ten
+	 * minutes), "a,b"; NULL none.
+	 */
+	const char	*not_live;
 	/*
 	 * SHUTDOWN: the engine takes the host for the pool's master with
 	 * no other member live, or (0) for a member. The pool can change
@@ -100,6 +114,7 @@ struct pool_facts {
 	int			 ha_enabled;
 	size_t			 nmembers;
 	const struct member_facts *members;
+	int			 ha_off;	/* upsxen turned HA off */
 };
 
 enum ups_power {
@@ -165,6 +180,11 @@ struct engine_tuning {
 	 */
 	double	 shutdown_fresh;
 	double	 shutdown_prelook;
+	/*
+	 * A pool with HA whose every member is on battery turns HA off this
+	 * long before its first power-off (or when a host starts to leave).
+	 */
+	double	 ha_lead;
 };
 
 struct engine	*engine_new(const struct policy *);

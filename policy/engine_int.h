@@ -117,6 +117,10 @@ struct ehost {
 	double		 watch_at;
 	double		 fresh_asked;	/* master: facts wanted from then */
 
+	/* What the action in flight points to (engine-owned strings). */
+	char		*targets;
+	char		*not_live;
+
 	/* For status. */
 	char		 error[160];
 	const char	*wait_why;	/* why it is not acting */
@@ -134,8 +138,10 @@ struct epool {
 	int		 stale;		/* an action found it changed since
 					   the last facts */
 	int		 ha;
+	int		 ha_off;	/* upsxen turned HA off (the pool says) */
 	long		 master;	/* policy host index; -1 unmanaged */
 	char		*spare;		/* unmanaged live enabled non-master */
+	char		*others;	/* unmanaged live enabled members, "a,b" */
 	int		 nother_live;	/* unmanaged live members, not master */
 
 	unsigned long	 refresh_inflight;
@@ -149,6 +155,12 @@ struct epool {
 	int		 designate_attempts;
 	double		 designate_at;
 	long		 designated_from; /* master before a handover, -1 */
+
+	unsigned long	 ha_inflight;	/* ACT_HA_OFF or ACT_HA_ON ... */
+	enum action_op	 ha_op;		/* ... this one */
+	int		 ha_attempts;
+	double		 ha_at;
+	int		 ha_failed;
 
 	long		 evac_holder;	/* host holding the evacuation slot */
 	int		 dirty;
@@ -227,6 +239,9 @@ void		 action_settle(struct engine *);
 
 /* host.c: power */
 void		 host_repower(struct engine *, size_t, double);
+/* Its power is gone: powered off by us, or every feed past its warning. */
+int		 host_power_gone(const struct engine *, const struct ehost *,
+		    double);
 struct goal	 host_goal(const struct ehost *, double);
 /* host.c: pool facts and action results */
 void		 host_on_facts(struct engine *, struct ehost *,

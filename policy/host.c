@@ -55,6 +55,10 @@ static const struct action_kind kinds[ACT_OP_COUNT] = {
 	    done_restore, GIVE_UP_ACTION },
 	[ACT_CONFIRM] = { "confirm_on_battery", STAGE_RETURNING, 0, 0,
 	    done_confirm, GIVE_UP_HOST },
+	/* The pool's HA (engine.c): pool actions. */
+	[ACT_HA_OFF] = { "ha_off", STAGE_RETURNING, 0, 0, NULL,
+	    GIVE_UP_HOST },
+	[ACT_HA_ON] = { "ha_on", STAGE_RETURNING, 0, 0, NULL, GIVE_UP_HOST },
 };
 
 /* The facts a restart must not forget, by their names in the state. */
@@ -254,6 +258,33 @@ host_repower(struct engine *e, size_t hi, double now)
 	} else if (!(risk && why))
 		h->power.final = 0;
 	engine_mark_dirty(e, h->cfg->pool);
+}
+
+/*
+ * The host has no power: upsxen powered it off, or every UPS feeding it
+ * has been on battery past its warning period (the card then cuts the
+ * output). xapi keeps such a member live for ten minutes (xapi_globs.ml
+ * host_assumed_dead_interval): upsxen knows better.
+ */
+int
+host_power_gone(const struct engine *e, const struct ehost *h, double now)
+{
+	const struct policy_ups	*c;
+	const struct eups	*u;
+	size_t			 i;
+
+	if (host_has(h, HF_DOWN))
+		return 1;
+	if (!h->power.at_risk)
+		return 0;
+	for (i = 0; i < h->cfg->npowered_by; i++) {
+		c = &e->p->ups[h->cfg->powered_by[i]];
+		u = &e->ups[h->cfg->powered_by[i]];
+		if (!c->has_warning_period || now < u->since +
+		    c->warning_period)
+			return 0;
+	}
+	return 1;
 }
 
 /* Where the timers put the host at `now`. */
@@ -461,7 +492,12 @@ done_watch(struct engine *e, struct ehost *h, const struct action_result *r)
 static void
 done_exit(struct engine *e, struct ehost *h, const struct action_result *r)
 {
-	(void)r;
+	/* Not reachable yet, or its xapi still starting: ask again (only
+	 * the way back waits for this; a new outage does not). */
+	if (r->outcome == OUTCOME_BLOCKED) {
+		h->watch_at = e->last_now + e->t.watch_interval;
+		return;
+	}
 	set_to(h, HF_RESTORE, host_has(h, HF_TOUCHED) &&
 	    host_has(h, HF_MOVED) &&
 	    e->pools[h->cfg->pool].cfg->on_restore == POLICY_RESTORE_VMS);
@@ -629,6 +665,8 @@ host_adopt(struct ehost *h, const struct ehost *old, unsigned long id)
 	h->cfg = cfg;
 	h->needs_confirm = confirm;
 	h->flight.id = id;
+	/* The old engine's strings: its actions were copied when taken. */
+	h->targets = h->not_live = NULL;
 }
 
 enum host_stage

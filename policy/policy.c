@@ -37,6 +37,7 @@ static const char *const snmp_keys[] = { "version", "community", "user",
     "priv_password_file", "port", "poll_interval", NULL };
 static const char *const pool_keys[] = { "url", "username", "password_file",
     "tls", "on_restore", "vm_shutdown_timeout", "call_timeout",
+    "task_timeout",
     "allow_plaintext", "hosts", NULL };
 static const char *const tls_keys[] = { "verify", "verify_name",
     "ca_file", "pin_sha256", NULL };
@@ -997,6 +998,9 @@ parse_pool(struct ctx *c, struct policy_pool *pl, size_t idx, json_t *obj)
 	pl->call_timeout = POLICY_DEFAULT_CALL_TIMEOUT;
 	get_duration(c, obj, "call_timeout", 0, 1, 300, &has,
 	    &pl->call_timeout);
+	pl->task_timeout = POLICY_DEFAULT_TASK_TIMEOUT;
+	get_duration(c, obj, "task_timeout", 0, 1, 86400, &has,
+	    &pl->task_timeout);
 	parse_hosts(c, pl, idx, obj);
 }
 

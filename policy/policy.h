@@ -18,6 +18,7 @@
 #define POLICY_DEFAULT_STATE_DIR	"/var/lib/upsxen"
 #define POLICY_DEFAULT_VM_SHUTDOWN	120.0
 #define POLICY_DEFAULT_CALL_TIMEOUT	10.0
+#define POLICY_DEFAULT_TASK_TIMEOUT	3600.0
 #define POLICY_DEFAULT_POLL		15.0
 #define POLICY_MAX_TIMER		86400.0
 #define POLICY_MAX_OID_LEN		128
@@ -86,6 +87,8 @@ struct policy_pool {
 	enum policy_on_restore	 on_restore;
 	double			 vm_shutdown_timeout;
 	double			 call_timeout;	/* each XenAPI request */
+	double			 task_timeout;	/* a whole action: no answer
+						   by then is a failed try */
 	size_t			 first_host;
 	size_t			 nhosts;
 };

@@ -27,6 +27,9 @@ struct shost {
 	int	 stuck;
 	double	 evacuate_takes;
 	double	 boot_at;
+	double	 lost_at;	/* power lost (not shut down) at */
+	double	 started_at;	/* its xapi takes host.enable from then */
+	double	 enable_at;	/* xapi enables it by itself then */
 };
 
 struct sups {
@@ -48,7 +51,10 @@ struct pending {
 	double			 done_at;
 	int			 orphan;	/* asked before a restart */
 	int			 follows;	/* answered by an orphan */
-	char			 target[128];	/* a.target outlives its engine */
+	/* The action's strings outlive the engine that made them. */
+	char			 target[128];
+	char			*targets;
+	char			*not_live;
 };
 
 #define RESTART_UPS	((size_t)-1)	/* an event that is a restart */
@@ -70,6 +76,9 @@ struct sim {
 	struct shost		*hosts;
 	struct sups		*ups;
 	int			*ha;
+	int			*ha_off;	/* HA turned off by upsxen */
+	double			*restart_at;	/* per pool: xapi restarts */
+	double			*restart_end;	/* ... and answers again */
 	struct sevent		*events;
 	size_t			 nevents;
 	size_t			 next_event;
@@ -100,9 +109,14 @@ sim_new(const struct policy *p, const struct sim_opts *o)
 	s->hosts = calloc(p->nhosts, sizeof(*s->hosts));
 	s->ups = calloc(p->nups, sizeof(*s->ups));
 	s->ha = calloc(p->npools, sizeof(*s->ha));
+	s->ha_off = calloc(p->npools, sizeof(*s->ha_off));
+	s->restart_at = calloc(p->npools, sizeof(*s->restart_at));
+	s->restart_end = calloc(p->npools, sizeof(*s->restart_end));
 	s->members = calloc(p->nhosts, sizeof(*s->members));
 	if (s->e == NULL || s->hosts == NULL || s->ups == NULL ||
-	    s->ha == NULL || s->members == NULL) {
+	    s->ha == NULL || s->ha_off == NULL || s->restart_at == NULL ||
+	    s->restart_end == NULL ||
+	    s->members == NULL) {
 		sim_free(s);
 		return NULL;
 	}
@@ -110,7 +124,14 @@ sim_new(const struct policy *p, const struct sim_opts *o)
 		s->hosts[i].live = s->hosts[i].enabled = 1;
 		s->hosts[i].vms = o->vms_per_host;
 		s->hosts[i].boot_at = INFINITY;
+		s->hosts[i].lost_at = INFINITY;
+		s->hosts[i].started_at = -INFINITY;
+		s->hosts[i].enable_at = INFINITY;
 		s->hosts[i].evacuate_takes = o->evacuate_takes;
+	}
+	for (i = 0; i < p->npools; i++) {
+		s->restart_at[i] = INFINITY;
+		s->restart_end[i] = -INFINITY;
 	}
 	for (i = 0; i < p->nups; i++)
 		s->ups[i].dies_at = INFINITY;
@@ -126,9 +147,17 @@ sim_free(struct sim *s)
 	if (s == NULL)
 		return;
 	engine_free(s->e);
+	while (s->npend > 0) {
+		s->npend--;
+		free(s->pend[s->npend].targets);
+		free(s->pend[s->npend].not_live);
+	}
 	free(s->hosts);
 	free(s->ups);
 	free(s->ha);
+	free(s->ha_off);
+	free(s->restart_at);
+	free(s->restart_end);
 	free(s->events);
 	free(s->pend);
 	free(s->inj);
@@ -283,22 +312,76 @@ emit_line(struct sim *s, enum sim_line_kind kind, const struct pending *pd)
 	s->cb(&l, s->arg);
 }
 
-/* Hosts VMs can be evacuated to: live, enabled, same pool, not h. */
+/* Whether `name` is in a comma-separated list. */
 static int
-count_targets(const struct sim *s, size_t h)
+listed(const char *list, const char *name)
+{
+	size_t		 n = strlen(name);
+	const char	*p;
+
+	for (p = list; p && *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] ==
+	    ','))
+		if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+/* Live as xapi believes: a member that lost power, for dead_after. */
+static int
+db_live(const struct sim *s, size_t h)
+{
+	return s->hosts[h].live || (s->hosts[h].lost_at != INFINITY &&
+	    s->now < s->hosts[h].lost_at + s->o.dead_after);
+}
+
+/* xapi restarts after a handover: for restart_takes, nothing answers. */
+static int
+restarting(const struct sim *s, size_t pool)
+{
+	return s->now < s->restart_end[pool];
+}
+
+/* A running XenCenter disables a live, enabled, marked host again. */
+static void
+xencenter(struct sim *s)
+{
+	size_t	 i;
+
+	if (!s->o.xencenter)
+		return;
+	for (i = 0; i < s->p->nhosts; i++)
+		if (s->hosts[i].live && s->hosts[i].enabled &&
+		    s->hosts[i].marked && s->now >= s->hosts[i].started_at)
+			s->hosts[i].enabled = 0;
+}
+
+/*
+ * Hosts VMs can be evacuated to: enabled, same pool, not h; the
+ * engine's targets only, when it names them. *dead counts those xapi
+ * would try that are in fact off (their migrations fail).
+ */
+static int
+count_targets(const struct sim *s, size_t h, const char *targets, int *dead)
 {
 	const struct policy_pool	*pl = &s->p->pools[s->p->hosts[h].pool];
 	size_t				 i;
 	int				 n = 0;
 
-	for (i = pl->first_host; i < pl->first_host + pl->nhosts; i++)
-		if (i != h && s->hosts[i].live && s->hosts[i].enabled)
+	*dead = 0;
+	for (i = pl->first_host; i < pl->first_host + pl->nhosts; i++) {
+		if (i == h || !s->hosts[i].enabled || (targets &&
+		    !listed(targets, s->p->hosts[i].name)))
+			continue;
+		if (s->hosts[i].live)
 			n++;
+		else if (db_live(s, i))
+			(*dead)++;
+	}
 	return n;
 }
 
 static void
-spread_vms(struct sim *s, size_t h, int n)
+spread_vms(struct sim *s, size_t h, int n, const char *targets)
 {
 	const struct policy_pool	*pl = &s->p->pools[s->p->hosts[h].pool];
 	size_t				 i;
@@ -307,7 +390,8 @@ spread_vms(struct sim *s, size_t h, int n)
 		for (i = pl->first_host; n > 0 &&
 		    i < pl->first_host + pl->nhosts; i++)
 			if (i != h && s->hosts[i].live &&
-			    s->hosts[i].enabled) {
+			    s->hosts[i].enabled && (targets == NULL ||
+			    listed(targets, s->p->hosts[i].name))) {
 				s->hosts[i].vms++;
 				n--;
 			}
@@ -370,6 +454,7 @@ start_action(struct sim *s, struct pending *pd)
 	struct shost		*h = a->host >= 0 ? &s->hosts[a->host] : NULL;
 	const struct inject	*in;
 	const char		*why;
+	int			 dead;
 
 	set_result(r, OUTCOME_OK, NULL, 0);
 	/* The plugin's worker looks at the pool just before a power-off. */
@@ -383,14 +468,23 @@ start_action(struct sim *s, struct pending *pd)
 		set_result(r, in->outcome, in->error, 0);
 		return s->o.action_takes;
 	}
+	/* A member that lost power: CANNOT_CONTACT_HOST while xapi still
+	 * thinks it live (message_forwarding.ml), HOST_OFFLINE after. */
 	if (h && !h->live && a->op != ACT_WATCH && a->op != ACT_CONFIRM) {
-		set_result(r, OUTCOME_TRANSIENT, "HOST_OFFLINE", 0);
+		set_result(r, a->op == ACT_EXIT_MAINTENANCE ? OUTCOME_BLOCKED :
+		    OUTCOME_TRANSIENT, db_live(s, (size_t)a->host) ?
+		    "CANNOT_CONTACT_HOST" : "HOST_OFFLINE", 0);
+		return s->o.action_takes;
+	}
+	/* While xapi restarts, nothing answers. */
+	if (restarting(s, a->pool)) {
+		set_result(r, OUTCOME_TRANSIENT, "connection refused", 0);
 		return s->o.action_takes;
 	}
 	switch (a->op) {
 	case ACT_EVACUATE:
 		h->blockers = h->pinned;
-		if (count_targets(s, (size_t)a->host) == 0)
+		if (count_targets(s, (size_t)a->host, a->targets, &dead) == 0)
 			h->blockers = h->vms;
 		if (h->blockers > 0) {
 			set_result(r, OUTCOME_BLOCKED, "VM_CANNOT_MOVE",
@@ -409,8 +503,13 @@ start_action(struct sim *s, struct pending *pd)
 			set_result(r, OUTCOME_BLOCKED, "VMS_RESIDENT", h->vms);
 		return s->o.action_takes;
 	case ACT_WATCH:
-		if (!h->live)
+		/* As the master says (recipe.c): live in its database. */
+		if (!db_live(s, (size_t)a->host))
 			set_result(r, OUTCOME_BLOCKED, "HOST_OFFLINE", 0);
+		return s->o.action_takes;
+	case ACT_EXIT_MAINTENANCE:
+		if (s->now < h->started_at)
+			set_result(r, OUTCOME_BLOCKED, "HOST_STILL_BOOTING", 0);
 		return s->o.action_takes;
 	case ACT_CONFIRM:
 		if (!host_all_on_battery(s, (size_t)a->host))
@@ -421,6 +520,7 @@ start_action(struct sim *s, struct pending *pd)
 	}
 }
 
+/* The master moves, and every xapi of the pool restarts a while later. */
 static void
 designate(struct sim *s, const struct pending *pd)
 {
@@ -430,14 +530,55 @@ designate(struct sim *s, const struct pending *pd)
 	for (i = pl->first_host; i < pl->first_host + pl->nhosts; i++)
 		s->hosts[i].master = strcmp(s->p->hosts[i].name,
 		    pd->target) == 0;
+	if (s->o.restart_takes > 0) {
+		s->restart_at[pd->a.pool] = s->now + s->o.restart_after;
+		s->internal_dirty = 1;
+	}
+}
+
+/*
+ * A restart forgets tasks and sessions: what was under way is found and
+ * done again after it (the recipes look again), so it takes longer; a
+ * plain host.disable is not kept (xapi_host_helpers.ml re-enables).
+ */
+static void
+restart_pool(struct sim *s, size_t pool)
+{
+	const struct policy_pool	*pl = &s->p->pools[pool];
+	size_t				 i;
+
+	/*
+	 * What was under way is forgotten: the worker finds its tasks gone
+	 * once xapi answers again, and answers STALE (recipe_vms.c); a look
+	 * fails meanwhile. A power-off already asked goes on: the host is
+	 * on its way down, disabled until it reboots (xapi_host.ml).
+	 */
+	for (i = 0; i < s->npend; i++) {
+		if (s->pend[i].a.pool != pool || s->pend[i].done_at <= s->now ||
+		    s->pend[i].a.op == ACT_SHUTDOWN)
+			continue;
+		s->pend[i].done_at = s->now + s->o.restart_takes;
+		if (s->pend[i].a.op == ACT_REFRESH)
+			set_result(&s->pend[i].r, OUTCOME_TRANSIENT,
+			    "connection refused", 0);
+		else if (s->pend[i].a.op == ACT_EVACUATE ||
+		    s->pend[i].a.op == ACT_STOP_VMS)
+			set_result(&s->pend[i].r, OUTCOME_STALE,
+			    "xapi restarted and forgot the task", 0);
+	}
+	for (i = pl->first_host; i < pl->first_host + pl->nhosts; i++)
+		if (s->hosts[i].live && !pool_running(s, i, ACT_SHUTDOWN))
+			s->hosts[i].enabled = 1;
+	xencenter(s);
 }
 
 static void
-host_loses_power(struct shost *h)
+host_loses_power(struct shost *h, double now)
 {
 	h->crashed += h->vms;
 	h->vms = 0;
 	h->live = 0;
+	h->lost_at = now;
 	h->boot_at = INFINITY;
 }
 
@@ -447,7 +588,7 @@ finish_action(struct sim *s, struct pending *pd)
 {
 	const struct action	*a = &pd->a;
 	struct shost		*h = a->host >= 0 ? &s->hosts[a->host] : NULL;
-	int			 n;
+	int			 n, dead;
 
 	if (pd->r.outcome != OUTCOME_OK || pd->follows)
 		return;
@@ -464,12 +605,20 @@ finish_action(struct sim *s, struct pending *pd)
 		break;
 	case ACT_EVACUATE:
 		/* The targets may have left while it ran: xapi fails it. */
-		if (h->vms > 0 && count_targets(s, (size_t)a->host) == 0) {
+		if (h->vms > 0 && count_targets(s, (size_t)a->host,
+		    pd->targets, &dead) == 0) {
 			set_result(&pd->r, OUTCOME_TRANSIENT,
 			    "NO_HOSTS_AVAILABLE", 0);
 			break;
 		}
-		spread_vms(s, (size_t)a->host, h->vms);
+		/* A target that is off but still live for xapi: the VMs
+		 * sent there fail to migrate, and the task with them. */
+		if (h->vms > 0 && dead > 0) {
+			set_result(&pd->r, OUTCOME_TRANSIENT,
+			    "CANNOT_CONTACT_HOST", 0);
+			break;
+		}
+		spread_vms(s, (size_t)a->host, h->vms, pd->targets);
 		h->vms = 0;
 		h->evacuations++;
 		break;
@@ -484,7 +633,9 @@ finish_action(struct sim *s, struct pending *pd)
 		break;
 	case ACT_SHUTDOWN:
 		h->shutdowns++;
-		host_loses_power(h);
+		host_loses_power(h, s->now);
+		/* A clean shutdown tells the master at once (xapi). */
+		h->lost_at = INFINITY;
 		s->internal_dirty = 1;
 		break;
 	case ACT_EXIT_MAINTENANCE:
@@ -494,6 +645,14 @@ finish_action(struct sim *s, struct pending *pd)
 	case ACT_RESTORE_VMS:
 		h->vms += h->recorded;
 		h->recorded = 0;
+		break;
+	case ACT_HA_OFF:
+		s->ha[a->pool] = 0;
+		s->ha_off[a->pool] = 1;
+		break;
+	case ACT_HA_ON:
+		s->ha[a->pool] = 1;
+		s->ha_off[a->pool] = 0;
 		break;
 	default:
 		break;
@@ -507,9 +666,10 @@ deliver_facts(struct sim *s, size_t pool)
 	struct pool_facts		 f;
 	size_t				 i, n = 0;
 
+	xencenter(s);
 	for (i = pl->first_host; i < pl->first_host + pl->nhosts; i++) {
 		s->members[n].name = s->p->hosts[i].name;
-		s->members[n].live = s->hosts[i].live;
+		s->members[n].live = db_live(s, i);
 		s->members[n].enabled = s->hosts[i].enabled;
 		s->members[n].master = s->hosts[i].master;
 		s->members[n].marked = s->hosts[i].marked;
@@ -518,6 +678,7 @@ deliver_facts(struct sim *s, size_t pool)
 		n++;
 	}
 	f.ha_enabled = s->ha[pool];
+	f.ha_off = s->ha_off[pool];
 	f.nmembers = n;
 	f.members = s->members;
 	engine_on_pool_facts(s->e, pool, &f, s->now);
@@ -563,6 +724,14 @@ add_pending(struct sim *s, const struct action *a)
 	np->a = *a;
 	if (a->target)
 		snprintf(np->target, sizeof(np->target), "%s", a->target);
+	if ((a->targets && (np->targets = strdup(a->targets)) == NULL) ||
+	    (a->not_live && (np->not_live = strdup(a->not_live)) == NULL)) {
+		free(np->targets);
+		return -1;
+	}
+	/* The engine's strings die with it (a restart): ours stay. */
+	np->a.targets = np->targets;
+	np->a.not_live = np->not_live;
 	if ((run = running_orphan(s, a)) != NULL) {
 		np->follows = 1;
 		np->r = run->r;
@@ -600,12 +769,14 @@ complete(struct sim *s, size_t i)
 	s->npend--;
 	finish_action(s, &pd);
 	emit_line(s, SIM_RESULT, &pd);
-	if (pd.orphan)
-		return;		/* the process that asked is gone */
-	if (pd.a.op == ACT_REFRESH && pd.r.outcome == OUTCOME_OK)
-		deliver_facts(s, pd.a.pool);
-	else
-		engine_on_result(s->e, pd.a.id, &pd.r, s->now);
+	if (!pd.orphan) {	/* else the process that asked is gone */
+		if (pd.a.op == ACT_REFRESH && pd.r.outcome == OUTCOME_OK)
+			deliver_facts(s, pd.a.pool);
+		else
+			engine_on_result(s->e, pd.a.id, &pd.r, s->now);
+	}
+	free(pd.targets);
+	free(pd.not_live);
 }
 
 /* A crash and restart: a new engine from the old one's durable state. */
@@ -669,7 +840,7 @@ update_host_power(struct sim *s)
 
 	for (i = 0; i < s->p->nhosts; i++)
 		if (s->hosts[i].live && !host_powered(s, i))
-			host_loses_power(&s->hosts[i]);
+			host_loses_power(&s->hosts[i], s->now);
 }
 
 /*
@@ -713,7 +884,7 @@ fault(struct sim *s, const struct sevent *ev)
 	} else {
 		if (!h->live)
 			return;
-		host_loses_power(h);
+		host_loses_power(h, s->now);
 		if (host_powered(s, ev->host))
 			h->boot_at = s->now + s->o.boot_takes;
 		s->internal_dirty = 1;
@@ -785,9 +956,15 @@ next_internal(struct sim *s)
 	for (i = 0; i < s->p->nups; i++)
 		if (s->ups[i].dies_at < s->internal_at)
 			s->internal_at = s->ups[i].dies_at;
-	for (i = 0; i < s->p->nhosts; i++)
+	for (i = 0; i < s->p->nhosts; i++) {
 		if (s->hosts[i].boot_at < s->internal_at)
 			s->internal_at = s->hosts[i].boot_at;
+		if (s->hosts[i].enable_at < s->internal_at)
+			s->internal_at = s->hosts[i].enable_at;
+	}
+	for (i = 0; i < s->p->npools; i++)
+		if (s->restart_at[i] < s->internal_at)
+			s->internal_at = s->restart_at[i];
 	return s->internal_at;
 }
 
@@ -803,13 +980,29 @@ run_internal(struct sim *s)
 			s->ups[i].dead = 1;
 		}
 	update_host_power(s);
-	for (i = 0; i < s->p->nhosts; i++)
+	for (i = 0; i < s->p->nhosts; i++) {
 		if (s->hosts[i].boot_at <= s->now) {
-			/* xapi re-enables a booted host, marks and all. */
+			/* Live at once; its xapi starts, then enables it by
+			 * itself, marks and all (xapi_host_helpers.ml). */
 			s->hosts[i].boot_at = INFINITY;
 			s->hosts[i].live = 1;
-			s->hosts[i].enabled = 1;
+			s->hosts[i].lost_at = INFINITY;
+			s->hosts[i].started_at = s->now + s->o.xapi_start_takes;
+			s->hosts[i].enable_at = s->hosts[i].started_at;
 		}
+		if (s->hosts[i].enable_at <= s->now) {
+			s->hosts[i].enable_at = INFINITY;
+			if (s->hosts[i].live)
+				s->hosts[i].enabled = 1;
+		}
+	}
+	for (i = 0; i < s->p->npools; i++)
+		if (s->restart_at[i] <= s->now) {
+			s->restart_at[i] = INFINITY;
+			s->restart_end[i] = s->now + s->o.restart_takes;
+			restart_pool(s, i);
+		}
+	xencenter(s);
 }
 
 static double

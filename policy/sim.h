@@ -24,6 +24,20 @@ struct sim_opts {
 	double	 vm_stop_takes;		/* a clean VM shutdown */
 	double	 boot_takes;		/* power back to host live */
 	int	 vms_per_host;
+	/*
+	 * What real pools do that the schedule must survive (0: not
+	 * modelled). A member that lost power stays live and enabled for
+	 * xapi this long (600 s in xapi); a booted host's xapi starts
+	 * this long before it takes host.enable (HOST_STILL_BOOTING);
+	 * a handover restarts every xapi restart_after later, for
+	 * restart_takes; a running XenCenter disables every live, enabled
+	 * host still marked MAINTENANCE_MODE.
+	 */
+	double	 dead_after;
+	double	 xapi_start_takes;
+	double	 restart_after;
+	double	 restart_takes;
+	int	 xencenter;
 };
 
 enum sim_line_kind {

@@ -13,6 +13,7 @@
 #include "engine_int.h"
 
 #define EVAC_LOOK_AGAIN	2.0	/* seconds between looks at a running one */
+#define POOL_BUSY	2	/* step_handover, step_ha: nothing else moves */
 
 struct step {
 	struct engine	*e;
@@ -84,6 +85,8 @@ stop_hard_at(const struct step *s, const struct ehost *h)
 	return t;
 }
 
+static void	 set_targets(struct step *, long, struct action *);
+
 static void
 emit_stop(struct step *s, long hi, enum stop_scope scope, int hard,
     const char *reason, double due)
@@ -95,6 +98,8 @@ emit_stop(struct step *s, long hi, enum stop_scope scope, int hard,
 		return;
 	a->scope = scope;
 	a->hard = hard;
+	if (scope == STOP_BLOCKERS)
+		set_targets(s, hi, a);
 	host_flight_begin(h, a, s->now);
 	if (!hard)
 		step_later(s, stop_hard_at(s, h));
@@ -132,7 +137,8 @@ pool_other_live(const struct step *s, long except)
 		return 1;
 	for (i = c->first_host; i < c->first_host + c->nhosts; i++)
 		if ((long)i != except && s->e->hosts[i].seen.known &&
-		    s->e->hosts[i].seen.live && !host_has(&s->e->hosts[i], HF_DOWN))
+		    s->e->hosts[i].seen.live &&
+		    !host_power_gone(s->e, &s->e->hosts[i], s->now))
 			return 1;
 	return 0;
 }
@@ -208,11 +214,17 @@ step_handover(struct step *s)
 	const char	*target;
 	double		 due;
 
+	/*
+	 * A handover restarts xapi on every member (xapi_pool_transition.ml):
+	 * whatever else ran then is forgotten. Nothing else starts meanwhile.
+	 */
+	if (pl->designate_inflight)
+		return POOL_BUSY;
 	if (pl->master < 0)
 		return 0;
 	m = &s->e->hosts[pl->master];
-	if (m->g.kind == GOAL_NONE || host_has(m, HF_FAILED) || host_has(m, HF_DOWN) || pl->ha ||
-	    pl->designate_failed)
+	if (m->g.kind == GOAL_NONE || host_has(m, HF_FAILED) ||
+	    host_has(m, HF_DOWN) || pl->ha || pl->designate_failed)
 		return 0;
 	/*
 	 * A master already disabled stays in maintenance as it is, but one
@@ -221,8 +233,6 @@ step_handover(struct step *s)
 	 */
 	if (host_has(m, HF_DISABLED) && m->g.kind != GOAL_DOWN)
 		return 0;
-	if (pl->designate_inflight)
-		return 1;
 	if ((target = handover_target(s)) == NULL)
 		return 0;
 	if (m->flight.id)
@@ -258,8 +268,108 @@ step_handover(struct step *s)
 		a->target = pl->designate_target;
 		/* A pool action, shown against the master it moves from. */
 		a->host = pl->master;
+		return POOL_BUSY;
 	}
 	return 1;
+}
+
+/*
+ * The whole pool is going down: every member upsxen knows of is on
+ * battery or off (one outside the policy may be on good power: upsxen
+ * cannot tell), and a host leaves now or powers off within `lead`
+ * seconds. *due: when both became so; INFINITY when they never will
+ * in this outage as it stands.
+ */
+static int
+pool_doomed(const struct step *s, double lead, double *due)
+{
+	const struct policy_pool	*c = s->pl->cfg;
+	const struct ehost		*h;
+	size_t				 i;
+	double				 t, all_since = -INFINITY;
+
+	*due = INFINITY;
+	if (s->pl->spare != NULL)
+		return 0;
+	for (i = c->first_host; i < c->first_host + c->nhosts; i++) {
+		h = &s->e->hosts[i];
+		if (!h->seen.known || host_has(h, HF_FAILED | HF_DOWN))
+			continue;
+		if (!h->power.at_risk) {
+			*due = INFINITY;
+			return 0;
+		}
+		if (h->power.since > all_since)
+			all_since = h->power.since;
+		if (h->g.kind != GOAL_NONE)
+			t = h->g.due;
+		else if (h->cfg->has_shutdown)
+			t = h->g.down_due - lead;
+		else
+			continue;
+		if (t < *due)
+			*due = t;
+	}
+	if (isfinite(*due) && all_since > *due)
+		*due = all_since;
+	return *due <= s->now;
+}
+
+/* Every host of the pool back at work, nothing of the outage left. */
+static int
+pool_back(const struct step *s)
+{
+	const struct policy_pool	*c = s->pl->cfg;
+	const struct ehost		*h;
+	size_t				 i;
+
+	for (i = c->first_host; i < c->first_host + c->nhosts; i++) {
+		h = &s->e->hosts[i];
+		if (h->power.at_risk || h->g.kind != GOAL_NONE ||
+		    !h->seen.known || !h->seen.live || !h->seen.enabled ||
+		    h->flight.id || host_has(h, HF_DISABLED | HF_MARKED |
+		    HF_DOWN | HF_RESTORE | HF_TOUCHED))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * HA across a whole pool's outage: hosts self-fence when the storage or
+ * network they heartbeat through goes away (xapi_ha.ml), so HA goes off
+ * once a pool with no member on good power starts to leave, or is about
+ * to power a host off, and on again once every host is back. Power-offs
+ * wait for it (step_leaving); nothing else does.
+ */
+static void
+step_ha(struct step *s)
+{
+	struct epool	*pl = s->pl;
+	struct action	*a;
+	enum action_op	 op;
+	double		 due;
+
+	if (pl->ha_inflight || pl->ha_failed)
+		return;
+	due = INFINITY;
+	if (pl->ha && pool_doomed(s, s->e->t.ha_lead, &due))
+		op = ACT_HA_OFF;
+	else if (!pl->ha && pl->ha_off && pool_back(s)) {
+		op = ACT_HA_ON;
+		due = s->now;
+	} else {
+		step_later(s, due);
+		return;
+	}
+	if (s->now < pl->ha_at) {
+		step_later(s, pl->ha_at);
+		return;
+	}
+	if ((a = emit(s, -1, op, op == ACT_HA_OFF ? "whole_pool_down" :
+	    "pool_back", due)) == NULL)
+		return;
+	pl->ha_inflight = a->id;
+	pl->ha_op = op;
 }
 
 /* Look at the pool again in a while (not: push the look on each step). */
@@ -302,10 +412,103 @@ step_returning(struct step *s, long hi)
 			emit(s, hi, ACT_WATCH, "power_restored", h->watch_at);
 		else
 			step_later(s, h->watch_at);
-	} else if (host_has(h, HF_DISABLED) || host_has(h, HF_MARKED))
-		emit(s, hi, ACT_EXIT_MAINTENANCE, "power_restored", s->now);
+	} else if (host_has(h, HF_DISABLED | HF_MARKED)) {
+		if (s->now >= h->watch_at)
+			emit(s, hi, ACT_EXIT_MAINTENANCE, "power_restored",
+			    s->now);
+		else
+			step_later(s, h->watch_at);
+	}
 	else if (host_has(h, HF_RESTORE))
 		emit(s, hi, ACT_RESTORE_VMS, "power_restored", s->now);
+}
+
+/*
+ * Whether host.evacuate would send VMs somewhere they must not go: it
+ * targets every enabled member (xapi_host.ml), and one of them is on
+ * battery, or off while xapi still believes it live.
+ */
+static int
+targets_needed(const struct step *s, long except)
+{
+	const struct policy_pool	*c = s->pl->cfg;
+	const struct ehost		*h;
+	size_t				 i;
+
+	for (i = c->first_host; i < c->first_host + c->nhosts; i++) {
+		h = &s->e->hosts[i];
+		if ((long)i != except && h->seen.known && h->seen.live &&
+		    h->seen.enabled && (h->power.at_risk ||
+		    host_power_gone(s->e, h, s->now)))
+			return 1;
+	}
+	return 0;
+}
+
+/* Append a name to a comma-separated list being built. */
+static void
+names_add(char **list, const char *name)
+{
+	size_t	 old = *list ? strlen(*list) : 0;
+	char	*nl;
+
+	if ((nl = realloc(*list, old + strlen(name) + 2)) == NULL)
+		return;
+	snprintf(nl + old, strlen(name) + 2, "%s%s", old ? "," : "", name);
+	*list = nl;
+}
+
+/*
+ * Where the VMs of host hi may go: the members on good power (ours, and
+ * those outside the policy, whose power upsxen cannot see); failing
+ * those, members on battery that are not due to leave yet.
+ */
+static void
+set_targets(struct step *s, long hi, struct action *a)
+{
+	const struct policy_pool	*c = s->pl->cfg;
+	struct ehost			*h = &s->e->hosts[hi], *t;
+	char				*list = NULL;
+	size_t				 i;
+	int				 pass;
+
+	if (!targets_needed(s, hi))
+		return;
+	for (pass = 0; pass < 2 && list == NULL; pass++) {
+		for (i = c->first_host; i < c->first_host + c->nhosts; i++) {
+			t = &s->e->hosts[i];
+			if ((long)i == hi || !t->seen.known || !t->seen.live ||
+			    !t->seen.enabled || t->g.kind != GOAL_NONE ||
+			    host_has(t, HF_DISABLED | HF_DOWN | HF_FAILED) ||
+			    host_power_gone(s->e, t, s->now) ||
+			    t->power.at_risk != pass)
+				continue;
+			names_add(&list, t->cfg->name);
+		}
+		if (pass == 0 && s->pl->others)
+			names_add(&list, s->pl->others);
+	}
+	free(h->targets);
+	h->targets = list ? list : strdup("");
+	a->targets = h->targets;
+}
+
+/* The master's power-off: members that are off, whatever xapi says. */
+static void
+set_not_live(struct step *s, long hi, struct action *a)
+{
+	const struct policy_pool	*c = s->pl->cfg;
+	struct ehost			*h = &s->e->hosts[hi];
+	char				*list = NULL;
+	size_t				 i;
+
+	for (i = c->first_host; i < c->first_host + c->nhosts; i++)
+		if ((long)i != hi && s->e->hosts[i].seen.live &&
+		    host_power_gone(s->e, &s->e->hosts[i], s->now))
+			names_add(&list, s->e->hosts[i].cfg->name);
+	free(h->not_live);
+	h->not_live = list;
+	a->not_live = list;
 }
 
 /* Returns 1 when the host is still on its way into maintenance. */
@@ -314,6 +517,7 @@ step_evacuation(struct step *s, long hi)
 {
 	struct ehost	*h = &s->e->hosts[hi];
 	struct epool	*pl = s->pl;
+	struct action	*a;
 
 	if (host_has(h, HF_VMS_GONE))
 		return 0;
@@ -361,7 +565,8 @@ step_evacuation(struct step *s, long hi)
 		h->wait_why = "waiting until every due host is disabled";
 		return 1;
 	}
-	emit(s, hi, ACT_EVACUATE, h->g.why, h->g.due);
+	if ((a = emit(s, hi, ACT_EVACUATE, h->g.why, h->g.due)) != NULL)
+		set_targets(s, hi, a);
 	return 1;
 }
 
@@ -407,6 +612,7 @@ step_leaving(struct step *s, long hi)
 {
 	struct ehost	*h = &s->e->hosts[hi];
 	struct action	*a;
+	double		 t;
 
 	if (host_has(h, HF_DOWN))
 		return;
@@ -417,6 +623,16 @@ step_leaving(struct step *s, long hi)
 	}
 	if (!host_has(h, HF_MARKED)) {
 		emit(s, hi, ACT_MARK, h->g.why, h->g.due);
+		return;
+	}
+	/*
+	 * The pool changed since the last look (an action found it so, or
+	 * xapi restarted and forgot a task, re-enabling every host): no VM
+	 * moves or stops before facts newer than that. Disabling, always
+	 * safe, never waits.
+	 */
+	if (s->pl->stale) {
+		h->wait_why = "looking at the pool again: it changed";
 		return;
 	}
 	if (step_evacuation(s, hi) || h->g.kind != GOAL_DOWN)
@@ -435,6 +651,10 @@ step_leaving(struct step *s, long hi)
 		emit(s, hi, ACT_CONFIRM, h->g.why, h->g.down_due);
 		return;
 	}
+	if (s->pl->ha && !s->pl->ha_failed && pool_doomed(s, 0, &t)) {
+		h->wait_why = "HA goes off first: the whole pool goes down";
+		return;
+	}
 	if (s->now - s->pl->facts_at > s->e->t.shutdown_fresh ||
 	    s->pl->stale) {
 		h->wait_why = "looking at the pool again before the power-off";
@@ -442,8 +662,9 @@ step_leaving(struct step *s, long hi)
 		return;
 	}
 	s->e->urgent_gen++;
-	if ((a = emit(s, hi, ACT_SHUTDOWN, h->g.why, h->g.down_due)) != NULL)
-		a->as_master = s->pl->master == hi;
+	if ((a = emit(s, hi, ACT_SHUTDOWN, h->g.why, h->g.down_due)) != NULL &&
+	    (a->as_master = s->pl->master == hi))
+		set_not_live(s, hi, a);
 }
 
 /* A clean VM shutdown that runs too long turns hard (stop_hard_at). */
@@ -492,6 +713,11 @@ step_host(struct step *s, long hi, int master_busy)
 		step_inflight(s, hi);
 		return;
 	}
+	if (master_busy == POOL_BUSY) {
+		h->wait_why = "the pool is changing (master handover, HA)";
+		return;
+	}
+
 	if (h->retry_at > s->now) {
 		step_later(s, h->retry_at);
 		return;
@@ -590,6 +816,7 @@ step_pool(struct engine *e, size_t pool, double now)
 		return;
 	}
 	step_survey(&s);
+	step_ha(&s);
 	master_busy = step_handover(&s);
 	for (i = c->first_host; i < c->first_host + c->nhosts; i++)
 		step_host(&s, (long)i, master_busy);

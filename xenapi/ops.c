@@ -9,84 +9,6 @@
 
 #include "xenapi_int.h"
 
-/* A call whose arguments after the session are strings (NULL ends). */
-static int
-call_strings(struct xenapi *x, const char *method, xmlrpc_value **value,
-    struct xenapi_error *err, const char *a, const char *b, const char *c)
-{
-	xmlrpc_env	 env;
-	xmlrpc_value	*args;
-	int		 rc;
-
-	xmlrpc_env_init(&env);
-	if (a == NULL)
-		args = xmlrpc_build_value(&env, "()");
-	else if (b == NULL)
-		args = xmlrpc_build_value(&env, "(s)", a);
-	else if (c == NULL)
-		args = xmlrpc_build_value(&env, "(ss)", a, b);
-	else
-		args = xmlrpc_build_value(&env, "(sss)", a, b, c);
-	if (env.fault_occurred) {
-		xerr(err, XENAPI_ERR_PROTOCOL, "%s: cannot encode", method);
-		xmlrpc_env_clean(&env);
-		return -1;
-	}
-	rc = session_call(x, method, args, value, err);
-	xmlrpc_DECREF(args);
-	xmlrpc_env_clean(&env);
-	return rc;
-}
-
-/* A call whose answer does not matter beyond success. */
-static int
-call_void(struct xenapi *x, const char *method, struct xenapi_error *err,
-    const char *a, const char *b, const char *c)
-{
-	xmlrpc_value	*v = NULL;
-	int		 rc;
-
-	rc = call_strings(x, method, &v, err, a, b, c);
-	if (v)
-		xmlrpc_DECREF(v);
-	return rc;
-}
-
-/* A call that answers a ref (a task, a host). */
-static int
-call_ref(struct xenapi *x, const char *method, char *ref,
-    struct xenapi_error *err, const char *a, const char *b, const char *c)
-{
-	xmlrpc_value	*v = NULL;
-	int		 rc;
-
-	rc = call_strings(x, method, &v, err, a, b, c);
-	if (rc == 0 && rpc_string_value(v, ref, XENAPI_REF_LEN) == -1) {
-		xerr(err, XENAPI_ERR_PROTOCOL, "%s: answer is not a ref",
-		    method);
-		rc = -1;
-	}
-	if (v)
-		xmlrpc_DECREF(v);
-	return rc;
-}
-
-static int
-all_records(struct xenapi *x, const char *cls, rpc_record_fn *fn, void *arg,
-    struct xenapi_error *err)
-{
-	xmlrpc_value	*v = NULL;
-	char		 method[64];
-	int		 rc;
-
-	snprintf(method, sizeof(method), "%s.get_all_records", cls);
-	if ((rc = call_strings(x, method, &v, err, NULL, NULL, NULL)) == 0)
-		rc = rpc_each_record(v, fn, arg, err);
-	if (v)
-		xmlrpc_DECREF(v);
-	return rc;
-}
-
 struct pool_walk {
 	struct xenapi_pool	*pool;
 	char			 master[XENAPI_REF_LEN];
@@ -99,7 +21,7 @@ pool_record(void *arg, const char *ref, xmlrpc_value *rec)
 {
 	struct pool_walk	*w = arg;
 
-	(void)ref;
+	snprintf(w->pool->ref, sizeof(w->pool->ref), "%s", ref);
 	rpc_read_string(rec, "master", w->master, sizeof(w->master));
 	w->pool->ha_enabled = rpc_read_bool(rec, "ha_enabled");
 }
@@ -189,23 +111,11 @@ metrics_record(void *arg, const char *ref, xmlrpc_value *rec)
 	size_t			 i;
 
 	for (i = 0; i < w->pool->nhosts; i++)
-		if (strcmp(w->metrics[i], ref) == 0)
+		if (strcmp(w->metrics[i], ref) == 0) {
 			w->pool->hosts[i].live = rpc_read_bool(rec, "live");
-}
-
-static int
-vm_counts(const char *ref, xmlrpc_value *rec, char *resident, size_t len)
-{
-	char	 state[16];
-
-	(void)ref;
-	if (rpc_read_bool(rec, "is_control_domain"))
-		return 0;
-	rpc_read_string(rec, "power_state", state, sizeof(state));
-	if (strcmp(state, "Running") != 0)
-		return 0;
-	rpc_read_string(rec, "resident_on", resident, len);
-	return 1;
+			w->pool->hosts[i].memory_free = rpc_read_int64(rec,
+			    "memory_free");
+		}
 }
 
 static void
@@ -215,7 +125,8 @@ vm_record_count(void *arg, const char *ref, xmlrpc_value *rec)
 	char			 on[XENAPI_REF_LEN];
 	size_t			 i;
 
-	if (!vm_counts(ref, rec, on, sizeof(on)))
+	(void)ref;
+	if (!vm_resident(rec, on, sizeof(on)))
 		return;
 	for (i = 0; i < w->pool->nhosts; i++)
 		if (strcmp(w->pool->hosts[i].ref, on) == 0)
@@ -232,13 +143,13 @@ pool_walk(struct xenapi *x, struct xenapi_pool *pool, int count_vms,
 	memset(pool, 0, sizeof(*pool));
 	memset(&w, 0, sizeof(w));
 	w.pool = pool;
-	rc = all_records(x, "pool", pool_record, &w, err);
+	rc = call_all_records(x, "pool", pool_record, &w, err);
 	if (rc == 0)
-		rc = all_records(x, "host", host_record, &w, err);
+		rc = call_all_records(x, "host", host_record, &w, err);
 	if (rc == 0)
-		rc = all_records(x, "host_metrics", metrics_record, &w, err);
+		rc = call_all_records(x, "host_metrics", metrics_record, &w, err);
 	if (rc == 0 && count_vms)
-		rc = all_records(x, "VM", vm_record_count, &w, err);
+		rc = call_all_records(x, "VM", vm_record_count, &w, err);
 	free(w.metrics);
 	if (rc == -1)
 		xenapi_pool_clear(pool);
@@ -268,7 +179,7 @@ xenapi_pool_master(struct xenapi *x, char *ref, struct xenapi_error *err)
 	memset(&pool, 0, sizeof(pool));
 	memset(&w, 0, sizeof(w));
 	w.pool = &pool;
-	if (all_records(x, "pool", pool_record, &w, err) == -1)
+	if (call_all_records(x, "pool", pool_record, &w, err) == -1)
 		return -1;
 	snprintf(ref, XENAPI_REF_LEN, "%s", w.master);
 	return 0;
@@ -321,13 +232,6 @@ xenapi_host_find(struct xenapi *x, const char *name, char *ref,
 }
 
 int
-xenapi_vm_find(struct xenapi *x, const char *uuid, char *ref,
-    struct xenapi_error *err)
-{
-	return call_ref(x, "VM.get_by_uuid", ref, err, uuid, NULL, NULL);
-}
-
-int
 xenapi_host_disable(struct xenapi *x, const char *host,
     struct xenapi_error *err)
 {
@@ -341,165 +245,73 @@ xenapi_host_enable(struct xenapi *x, const char *host,
 	return call_void(x, "host.enable", err, host, NULL, NULL);
 }
 
+/*
+ * other_config of a host or the pool ("host", "pool"): XenCenter's
+ * maintenance keys live on the host, upsxen's own records on the pool.
+ */
+int
+xenapi_oc_remove(struct xenapi *x, const char *cls, const char *ref,
+    const char *key, struct xenapi_error *err)
+{
+	char	 method[64];
+
+	snprintf(method, sizeof(method), "%s.remove_from_other_config", cls);
+	return call_void(x, method, err, ref, key, NULL);
+}
+
+int
+xenapi_oc_set(struct xenapi *x, const char *cls, const char *ref,
+    const char *key, const char *value, struct xenapi_error *err)
+{
+	char	 method[64];
+
+	/* add_to_other_config fails with MAP_DUPLICATE_KEY: remove first. */
+	if (xenapi_oc_remove(x, cls, ref, key, err) == -1)
+		return -1;
+	snprintf(method, sizeof(method), "%s.add_to_other_config", cls);
+	return call_void(x, method, err, ref, key, value);
+}
+
+/* *value is malloc'd: "" when the key is absent; NULL on failure. */
+int
+xenapi_oc_get(struct xenapi *x, const char *cls, const char *ref,
+    const char *key, char **value, struct xenapi_error *err)
+{
+	xmlrpc_value	*v = NULL;
+	char		 method[64];
+	int		 rc;
+
+	*value = NULL;
+	snprintf(method, sizeof(method), "%s.get_other_config", cls);
+	rc = call_strings(x, method, &v, err, ref, NULL, NULL);
+	if (rc == 0 && (*value = rpc_dup_string(v, key)) == NULL) {
+		xerr(err, XENAPI_ERR_PROTOCOL, "out of memory");
+		rc = -1;
+	}
+	if (v)
+		xmlrpc_DECREF(v);
+	return rc;
+}
+
 int
 xenapi_host_remove_other_config(struct xenapi *x, const char *host,
     const char *key, struct xenapi_error *err)
 {
-	return call_void(x, "host.remove_from_other_config", err, host, key,
-	    NULL);
+	return xenapi_oc_remove(x, "host", host, key, err);
 }
 
 int
 xenapi_host_set_other_config(struct xenapi *x, const char *host,
     const char *key, const char *value, struct xenapi_error *err)
 {
-	xmlrpc_env	 env;
-	xmlrpc_value	*args, *v = NULL;
-	int		 rc;
-
-	/* add_to_other_config fails with MAP_DUPLICATE_KEY: remove first. */
-	if (xenapi_host_remove_other_config(x, host, key, err) == -1)
-		return -1;
-	xmlrpc_env_init(&env);
-	args = xmlrpc_build_value(&env, "(sss)", host, key, value);
-	if (env.fault_occurred) {
-		xerr(err, XENAPI_ERR_PROTOCOL, "cannot encode");
-		xmlrpc_env_clean(&env);
-		return -1;
-	}
-	rc = session_call(x, "host.add_to_other_config", args, &v, err);
-	xmlrpc_DECREF(args);
-	if (v)
-		xmlrpc_DECREF(v);
-	xmlrpc_env_clean(&env);
-	return rc;
+	return xenapi_oc_set(x, "host", host, key, value, err);
 }
 
 int
 xenapi_host_get_other_config(struct xenapi *x, const char *host,
-    const char *key, char *buf, size_t len, struct xenapi_error *err)
+    const char *key, char **value, struct xenapi_error *err)
 {
-	xmlrpc_value	*v = NULL;
-	int		 rc;
-
-	buf[0] = '\0';
-	rc = call_strings(x, "host.get_other_config", &v, err, host, NULL,
-	    NULL);
-	if (rc == 0 && xmlrpc_value_type(v) == XMLRPC_TYPE_STRUCT)
-		rpc_read_string(v, key, buf, len);
-	if (v)
-		xmlrpc_DECREF(v);
-	return rc;
-}
-
-struct vm_walk {
-	const char		*host;
-	struct xenapi_vm	*vms;
-	size_t			 n;
-	size_t			 cap;
-};
-
-static struct xenapi_vm *
-vm_push(struct vm_walk *w)
-{
-	struct xenapi_vm	*nv;
-	size_t			 cap;
-
-	if (w->n == w->cap) {
-		cap = w->cap ? w->cap * 2 : 16;
-		if ((nv = realloc(w->vms, cap * sizeof(*nv))) == NULL)
-			return NULL;
-		w->vms = nv;
-		w->cap = cap;
-	}
-	memset(&w->vms[w->n], 0, sizeof(w->vms[0]));
-	return &w->vms[w->n++];
-}
-
-static void
-vm_record_on(void *arg, const char *ref, xmlrpc_value *rec)
-{
-	struct vm_walk		*w = arg;
-	struct xenapi_vm	*vm;
-	char			 on[XENAPI_REF_LEN];
-
-	if (!vm_counts(ref, rec, on, sizeof(on)) || strcmp(on, w->host) != 0)
-		return;
-	if ((vm = vm_push(w)) == NULL)
-		return;
-	snprintf(vm->ref, sizeof(vm->ref), "%s", ref);
-	rpc_read_string(rec, "uuid", vm->uuid, sizeof(vm->uuid));
-	rpc_read_string(rec, "name_label", vm->name, sizeof(vm->name));
-}
-
-int
-xenapi_host_vms(struct xenapi *x, const char *host, struct xenapi_vm **vms,
-    size_t *n, struct xenapi_error *err)
-{
-	struct vm_walk	 w = { host, NULL, 0, 0 };
-	xmlrpc_value	*v = NULL;
-	char		 expr[XENAPI_REF_LEN + 32];
-	int		 rc;
-
-	/* Only this host's VMs: a big pool's full list is megabytes. */
-	if (strchr(host, '"') != NULL) {
-		xerr(err, XENAPI_ERR_PROTOCOL, "host reference %s: quote in "
-		    "it", host);
-		return -1;
-	}
-	snprintf(expr, sizeof(expr), "field \"resident_on\" = \"%s\"", host);
-	if ((rc = call_strings(x, "VM.get_all_records_where", &v, err, expr,
-	    NULL, NULL)) == 0)
-		rc = rpc_each_record(v, vm_record_on, &w, err);
-	if (v)
-		xmlrpc_DECREF(v);
-	if (rc == -1) {
-		free(w.vms);
-		return -1;
-	}
-	*vms = w.vms;
-	*n = w.n;
-	return 0;
-}
-
-int
-xenapi_host_blockers(struct xenapi *x, const char *host,
-    struct xenapi_vm **vms, size_t *n, struct xenapi_error *err)
-{
-	struct vm_walk		 w = { host, NULL, 0, 0 };
-	struct xenapi_vm	*vm;
-	xmlrpc_env		 env;
-	xmlrpc_value		*v = NULL, *k, *desc, *code;
-	int			 i, count;
-
-	if (call_strings(x, "host.get_vms_which_prevent_evacuation", &v, err,
-	    host, NULL, NULL) == -1)
-		return -1;
-	xmlrpc_env_init(&env);
-	count = xmlrpc_value_type(v) == XMLRPC_TYPE_STRUCT ?
-	    xmlrpc_struct_size(&env, v) : 0;
-	for (i = 0; i < count && !env.fault_occurred; i++) {
-		xmlrpc_struct_read_member(&env, v, (unsigned)i, &k, &desc);
-		if (env.fault_occurred)
-			break;
-		if ((vm = vm_push(&w)) != NULL) {
-			rpc_string_value(k, vm->ref, sizeof(vm->ref));
-			if (xmlrpc_value_type(desc) == XMLRPC_TYPE_ARRAY &&
-			    xmlrpc_array_size(&env, desc) > 0) {
-				xmlrpc_array_read_item(&env, desc, 0, &code);
-				rpc_string_value(code, vm->reason,
-				    sizeof(vm->reason));
-				xmlrpc_DECREF(code);
-			}
-		}
-		xmlrpc_DECREF(k);
-		xmlrpc_DECREF(desc);
-	}
-	xmlrpc_env_clean(&env);
-	xmlrpc_DECREF(v);
-	*vms = w.vms;
-	*n = w.n;
-	return 0;
+	return xenapi_oc_get(x, "host", host, key, value, err);
 }
 
 int
@@ -548,41 +360,6 @@ xenapi_host_shutdown(struct xenapi *x, const char *host,
 }
 
 int
-xenapi_vm_shutdown_async(struct xenapi *x, const char *vm, int hard,
-    char *task, struct xenapi_error *err)
-{
-	return call_ref(x, hard ? "Async.VM.hard_shutdown" :
-	    "Async.VM.clean_shutdown", task, err, vm, NULL, NULL);
-}
-
-int
-xenapi_vm_migrate_async(struct xenapi *x, const char *vm, const char *host,
-    char *task, struct xenapi_error *err)
-{
-	xmlrpc_env	 env;
-	xmlrpc_value	*args, *v = NULL;
-	int		 rc;
-
-	xmlrpc_env_init(&env);
-	args = xmlrpc_build_value(&env, "(ss{s:s})", vm, host, "live", "true");
-	if (env.fault_occurred) {
-		xerr(err, XENAPI_ERR_PROTOCOL, "cannot encode");
-		xmlrpc_env_clean(&env);
-		return -1;
-	}
-	rc = session_call(x, "Async.VM.pool_migrate", args, &v, err);
-	if (rc == 0 && rpc_string_value(v, task, XENAPI_REF_LEN) == -1) {
-		xerr(err, XENAPI_ERR_PROTOCOL, "pool_migrate: no task");
-		rc = -1;
-	}
-	xmlrpc_DECREF(args);
-	if (v)
-		xmlrpc_DECREF(v);
-	xmlrpc_env_clean(&env);
-	return rc;
-}
-
-int
 xenapi_pool_designate_new_master(struct xenapi *x, const char *host,
     struct xenapi_error *err)
 {
@@ -616,8 +393,15 @@ xenapi_task_poll(struct xenapi *x, const char *task,
 	char		 status[16];
 
 	if (call_strings(x, "task.get_record", &v, err, task, NULL, NULL) ==
-	    -1)
+	    -1) {
+		/* xapi keeps no task across a restart (datamodel.ml). */
+		if (err->kind == XENAPI_ERR_FAILURE &&
+		    strcmp(err->code, "HANDLE_INVALID") == 0) {
+			*st = XENAPI_TASK_VANISHED;
+			return 0;
+		}
 		return -1;
+	}
 	rpc_read_string(v, "status", status, sizeof(status));
 	if (strcmp(status, "pending") == 0 ||
 	    strcmp(status, "cancelling") == 0)
@@ -686,6 +470,12 @@ xenapi_task_wait(struct xenapi *x, const char *task, long timeout_ms,
 		nanosleep(&ts, NULL);
 		if (nap < 200)
 			nap *= 2;
+	}
+	if (st == XENAPI_TASK_VANISHED) {
+		xerr(err, XENAPI_ERR_FAILURE, "task %s vanished: xapi "
+		    "restarted, outcome unknown", task);
+		snprintf(err->code, sizeof(err->code), "HANDLE_INVALID");
+		return -1;
 	}
 	xenapi_task_destroy(x, task, &e2);
 	return st == XENAPI_TASK_SUCCESS ? 0 : -1;

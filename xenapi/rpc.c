@@ -47,6 +47,57 @@ rpc_read_string(xmlrpc_value *st, const char *key, char *buf, size_t len)
 	return rc;
 }
 
+/* A string member as a new string ("" when absent); NULL out of memory. */
+char *
+rpc_dup_string(xmlrpc_value *st, const char *key)
+{
+	xmlrpc_env	 env;
+	xmlrpc_value	*v = NULL;
+	const char	*s = NULL;
+	char		*out;
+
+	xmlrpc_env_init(&env);
+	if (xmlrpc_value_type(st) == XMLRPC_TYPE_STRUCT)
+		xmlrpc_struct_find_value(&env, st, key, &v);
+	if (v && xmlrpc_value_type(v) == XMLRPC_TYPE_STRING)
+		xmlrpc_read_string(&env, v, &s);
+	out = strdup(s && !env.fault_occurred ? s : "");
+	free((void *)s);
+	if (v)
+		xmlrpc_DECREF(v);
+	xmlrpc_env_clean(&env);
+	return out;
+}
+
+/*
+ * An integer member: XenAPI sends 64-bit integers as strings (an i4 is
+ * read too); 0 when absent or not a number.
+ */
+long long
+rpc_read_int64(xmlrpc_value *st, const char *key)
+{
+	xmlrpc_env	 env;
+	xmlrpc_value	*v = NULL;
+	char		 buf[32], *end;
+	long long	 n = 0;
+	int		 i4;
+
+	xmlrpc_env_init(&env);
+	xmlrpc_struct_find_value(&env, st, key, &v);
+	if (v && xmlrpc_value_type(v) == XMLRPC_TYPE_INT) {
+		xmlrpc_read_int(&env, v, &i4);
+		n = i4;
+	} else if (v && rpc_string_value(v, buf, sizeof(buf)) == 0) {
+		n = strtoll(buf, &end, 10);
+		if (end == buf || *end != '\0')
+			n = 0;
+	}
+	if (v)
+		xmlrpc_DECREF(v);
+	xmlrpc_env_clean(&env);
+	return n;
+}
+
 int
 rpc_read_bool(xmlrpc_value *st, const char *key)
 {

@@ -58,31 +58,64 @@ struct xenapi_host {
 	char	 name[XENAPI_NAME_LEN];
 	char	 address[64];
 	int	 enabled;
-	int	 live;
+	int	 live;		/* host_metrics.live, as the master believes */
 	int	 master;
 	int	 maintenance;	/* other_config MAINTENANCE_MODE=true */
-	int	 nvms;		/* running VMs resident, control domains not */
+	int	 nvms;		/* VMs resident (Running, Paused), not dom0 */
 	int	 evacuating;	/* current_operations has an evacuate */
+	long long memory_free;	/* host_metrics, bytes */
 };
 
 struct xenapi_pool {
+	char			 ref[XENAPI_REF_LEN];
 	int			 ha_enabled;
+	int			 ha_off;	/* the caller's to fill */
 	struct xenapi_host	*hosts;
 	size_t			 nhosts;
 };
 
+enum xenapi_power {
+	XENAPI_RUNNING,
+	XENAPI_PAUSED,
+	XENAPI_HALTED,
+	XENAPI_SUSPENDED,
+	XENAPI_POWER_OTHER
+};
+
 struct xenapi_vm {
-	char	 ref[XENAPI_REF_LEN];
-	char	 uuid[40];
-	char	 name[XENAPI_NAME_LEN];
-	char	 reason[64];	/* blockers: why it cannot move */
+	char		 ref[XENAPI_REF_LEN];
+	char		 uuid[40];
+	char		 name[XENAPI_NAME_LEN];
+	enum xenapi_power power;
+	int		 can_clean;	/* clean_shutdown is allowed */
+	int		 ha_always_run;
+	long long	 memory;	/* memory_static_max, bytes */
+	char		 resident_on[XENAPI_REF_LEN];
+	/* Blockers only: why it cannot move, and for VM_REQUIRES_SR the SR. */
+	char		 reason[64];
+	char		 sr[XENAPI_REF_LEN];
+};
+
+/* The pool's HA settings. */
+struct xenapi_ha {
+	char		 pool[XENAPI_REF_LEN];
+	int		 enabled;
+	int		 overcommit;
+	long long	 ntol;		/* ha_host_failures_to_tolerate */
+	long long	 plan_for;	/* ha_plan_exists_for */
 };
 
 enum xenapi_task_status {
 	XENAPI_TASK_PENDING,
 	XENAPI_TASK_SUCCESS,
 	XENAPI_TASK_FAILURE,
-	XENAPI_TASK_CANCELLED
+	XENAPI_TASK_CANCELLED,
+	/*
+	 * HANDLE_INVALID: xapi restarted (a handover, HA, a toolstack
+	 * restart) and forgot its tasks. Finished, outcome unknown: look at
+	 * the objects again.
+	 */
+	XENAPI_TASK_VANISHED
 };
 
 /* Once per process, before any thread uses the client. */
@@ -121,14 +154,23 @@ int		 xenapi_host_disable(struct xenapi *, const char *,
 		    struct xenapi_error *);
 int		 xenapi_host_enable(struct xenapi *, const char *,
 		    struct xenapi_error *);
-/* Sets key=value whether or not it was there (remove, then add). */
+/*
+ * other_config of a "host" or the "pool": set key=value whether or not it
+ * was there (remove, then add); get allocates the value ("" if absent).
+ */
+int		 xenapi_oc_set(struct xenapi *, const char *, const char *,
+		    const char *, const char *, struct xenapi_error *);
+int		 xenapi_oc_remove(struct xenapi *, const char *, const char *,
+		    const char *, struct xenapi_error *);
+int		 xenapi_oc_get(struct xenapi *, const char *, const char *,
+		    const char *, char **, struct xenapi_error *);
 int		 xenapi_host_set_other_config(struct xenapi *, const char *,
 		    const char *, const char *, struct xenapi_error *);
 int		 xenapi_host_remove_other_config(struct xenapi *, const char *,
 		    const char *, struct xenapi_error *);
 int		 xenapi_host_get_other_config(struct xenapi *, const char *,
-		    const char *, char *, size_t, struct xenapi_error *);
-/* Running VMs resident on a host, control domains left out. */
+		    const char *, char **, struct xenapi_error *);
+/* VMs resident on a host (Running and Paused), control domains left out. */
 int		 xenapi_host_vms(struct xenapi *, const char *,
 		    struct xenapi_vm **, size_t *, struct xenapi_error *);
 int		 xenapi_host_blockers(struct xenapi *, const char *,
@@ -147,8 +189,29 @@ int		 xenapi_vm_migrate_async(struct xenapi *, const char *,
 		    const char *, char *, struct xenapi_error *);
 int		 xenapi_vm_find(struct xenapi *, const char *, char *,
 		    struct xenapi_error *);
+int		 xenapi_vm_get(struct xenapi *, const char *,
+		    struct xenapi_vm *, struct xenapi_error *);
+int		 xenapi_vm_set_ha_always_run(struct xenapi *, const char *, int,
+		    struct xenapi_error *);
+/* Eject the VM's CDs that hold a disc from the SR; *ejected how many. */
+int		 xenapi_vm_eject_cds(struct xenapi *, const char *,
+		    const char *, int *, struct xenapi_error *);
 int		 xenapi_pool_designate_new_master(struct xenapi *,
 		    const char *, struct xenapi_error *);
+
+/* HA: settings, the most failures the pool could tolerate, changes. */
+int		 xenapi_pool_ha(struct xenapi *, struct xenapi_ha *,
+		    struct xenapi_error *);
+int		 xenapi_pool_ha_max(struct xenapi *, long long *,
+		    struct xenapi_error *);
+int		 xenapi_pool_set_ntol(struct xenapi *, const char *, long long,
+		    struct xenapi_error *);
+int		 xenapi_pool_ha_disable(struct xenapi *, struct xenapi_error *);
+/* The heartbeat SRs, comma-separated, to enable HA with again. */
+int		 xenapi_pool_ha_srs(struct xenapi *, char *, size_t,
+		    struct xenapi_error *);
+int		 xenapi_pool_ha_enable(struct xenapi *, const char *,
+		    struct xenapi_error *);
 
 int		 xenapi_task_poll(struct xenapi *, const char *,
 		    enum xenapi_task_status *, struct xenapi_error *);

@@ -1,7 +1,9 @@
 /*
  * The client's private parts, shared by error.c, http.c (the wire),
- * rpc.c (one XML-RPC exchange), session.c (login, redirect, failover)
- * and ops.c (the typed calls). Each uses only those before it.
+ * rpc.c (one XML-RPC exchange), session.c (login, redirect, failover),
+ * call.c (the shapes of call) and the typed calls: ops.c (pool, hosts,
+ * tasks), vm.c (VMs and their CDs), ha.c (the pool's HA). Each uses only
+ * those before it.
  */
 #ifndef UPSXEN_XENAPI_INT_H
 #define UPSXEN_XENAPI_INT_H
@@ -53,6 +55,8 @@ int	 rpc_exchange(struct xenapi *, const char *, xmlrpc_value *,
 	    xmlrpc_value **, struct xenapi_error *);
 int	 rpc_read_string(xmlrpc_value *, const char *, char *, size_t);
 int	 rpc_read_bool(xmlrpc_value *, const char *);
+char	*rpc_dup_string(xmlrpc_value *, const char *);
+long long rpc_read_int64(xmlrpc_value *, const char *);
 int	 rpc_string_value(xmlrpc_value *, char *, size_t);
 void	 rpc_failure(xmlrpc_value *, const char *, struct xenapi_error *);
 /* Walk a {ref: record} map as get_all_records answers it. */
@@ -62,5 +66,18 @@ int	 rpc_each_record(xmlrpc_value *, rpc_record_fn *, void *,
 /* session.c */
 int	 session_call(struct xenapi *, const char *, xmlrpc_value *,
 	    xmlrpc_value **, struct xenapi_error *);
+
+/* call.c: string arguments after the session (NULL ends them) */
+int	 call_strings(struct xenapi *, const char *, xmlrpc_value **,
+	    struct xenapi_error *, const char *, const char *, const char *);
+int	 call_void(struct xenapi *, const char *, struct xenapi_error *,
+	    const char *, const char *, const char *);
+int	 call_ref(struct xenapi *, const char *, char *,
+	    struct xenapi_error *, const char *, const char *, const char *);
+int	 call_all_records(struct xenapi *, const char *, rpc_record_fn *,
+	    void *, struct xenapi_error *);
+
+/* vm.c: Running or Paused, not a control domain; fills its host */
+int	 vm_resident(xmlrpc_value *, char *, size_t);
 
 #endif

@@ -103,7 +103,7 @@ run(struct recipe_ctx *c, enum action_op op, const char *host,
 	a.scope = scope;
 	a.as_master = as_master;
 	a.target = target;
-	j = job_new(&a, host);
+	j = job_new(&a, host, 10000);
 	assert_non_null(j);
 	until = recipe_now_ms() + 10000;
 	while (!j->done && recipe_now_ms() < until) {

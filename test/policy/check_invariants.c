@@ -440,7 +440,10 @@ check_result(struct check *c, const struct sim_line *l)
 	}
 	if (a->op == ACT_DESIGNATE_MASTER)
 		c->handover_state[a->pool] = 2;
-	else if (a->op == ACT_REFRESH && c->handover_state[a->pool] == 2) {
+	else if (a->op == ACT_REFRESH && c->handover_state[a->pool] == 2 &&
+	    l->result->outcome == OUTCOME_OK) {
+		/* The first facts after it: a failed look (xapi restarting
+		 * after the handover) does not end the wait. */
 		c->handover_state[a->pool] = 0;
 		c->handover_to[a->pool] = l->t;
 	}
@@ -679,6 +682,14 @@ run(struct history *hi, char *why, size_t whylen, int verbose)
 	o.vm_stop_takes = rdur(&x, 1, 30);
 	o.boot_takes = rdur(&x, 10, 200);
 	o.vms_per_host = rint_(&x, 0, 5);
+	/* What real pools do (DESIGN.md "XenAPI"): a dead member looks
+	 * live for a while, a booted xapi takes time to start, a handover
+	 * restarts every xapi, XenCenter disables marked hosts. */
+	o.dead_after = rint_(&x, 0, 1) ? rdur(&x, 1, 600) : 0;
+	o.xapi_start_takes = rint_(&x, 0, 1) ? rdur(&x, 1, 60) : 0;
+	o.restart_after = rdur(&x, 0, 15);
+	o.restart_takes = rint_(&x, 0, 1) ? rdur(&x, 1, 30) : 0;
+	o.xencenter = rint_(&x, 0, 1);
 	s = sim_new(p, &o);
 	if (hi->nev == 0)
 		gen_events(&x, hi, (int)p->nups, (int)p->nhosts);

@@ -778,7 +778,7 @@ test_exact_deadline_by_hand(void **state)
 		{ "xenserver-2", 1, 1, 0, 0, 2, 0 },
 		{ "xenserver-3", 1, 1, 0, 0, 2, 0 },
 	};
-	struct pool_facts	 pf = { 0, 3, m };
+	struct pool_facts	 pf = { 0, 3, m, 0 };
 	struct action_result	 ok = { OUTCOME_OK, NULL, 0 };
 	size_t			 n;
 
@@ -859,7 +859,7 @@ test_evacuation_waits_for_one_running(void **state)
 		{ "xenserver-2", 1, 1, 0, 0, 2, 0 },
 		{ "xenserver-3", 1, 0, 0, 0, 2, 1 },
 	};
-	struct pool_facts	 pf = { 0, 3, m };
+	struct pool_facts	 pf = { 0, 3, m, 0 };
 	struct host_status	 hs;
 	double			 t;
 
@@ -1213,7 +1213,7 @@ test_status_reports_stage_and_deadline(void **state)
 	struct engine		*e;
 	struct action		 a[8];
 	struct member_facts	 m[1] = { { "xenserver-1", 1, 1, 1, 0, 0, 0 } };
-	struct pool_facts	 pf = { 0, 1, m };
+	struct pool_facts	 pf = { 0, 1, m, 0 };
 	struct host_status	 hs;
 	struct ups_status	 us;
 
@@ -1249,7 +1249,7 @@ test_adopt_keeps_outage_across_reload(void **state)
 		{ "xenserver-2", 1, 1, 0, 0, 2, 0 },
 		{ "xenserver-3", 1, 1, 0, 0, 2, 0 },
 	};
-	struct pool_facts	 pf = { 0, 3, m };
+	struct pool_facts	 pf = { 0, 3, m, 0 };
 	struct action_result	 ok = { OUTCOME_OK, NULL, 0 };
 	struct host_status	 hs;
 	unsigned long		 evac;
@@ -1373,7 +1373,7 @@ test_restart_mid_evacuation(void **state)
 		{ "xenserver-2", 1, 1, 0, 0, 2, 0 },
 		{ "xenserver-3", 1, 1, 0, 0, 2, 0 },
 	};
-	struct pool_facts	 pf = { 0, 3, m };
+	struct pool_facts	 pf = { 0, 3, m, 0 };
 	struct action_result	 ok = { OUTCOME_OK, NULL, 0 };
 	json_t			*saved;
 	char			*text;
@@ -1444,7 +1444,7 @@ test_restart_redoes_what_did_not_happen(void **state)
 		{ "xenserver-2", 1, 1, 0, 0, 2, 0 },
 		{ "xenserver-3", 1, 1, 0, 0, 2, 0 },
 	};
-	struct pool_facts	 pf = { 0, 3, m };
+	struct pool_facts	 pf = { 0, 3, m, 0 };
 	json_t			*saved;
 	size_t			 n;
 
