@@ -110,6 +110,24 @@ setup(struct fixture *f, const char *policy)
 	f->tl.p = f->p;
 }
 
+/* The same pool, with what real pools do (DESIGN.md "XenAPI"). */
+static void
+setup_real(struct fixture *f, const char *policy, const struct sim_opts *more)
+{
+	struct sim_opts	 o = *more;
+
+	o.action_takes = 0.5;
+	o.evacuate_takes = 10;
+	o.vm_stop_takes = 5;
+	o.boot_takes = 60;
+	o.vms_per_host = 3;
+	memset(f, 0, sizeof(*f));
+	f->p = load(policy);
+	f->s = sim_new(f->p, &o);
+	assert_non_null(f->s);
+	f->tl.p = f->p;
+}
+
 static void
 teardown_fixture(struct fixture *f)
 {
@@ -1474,6 +1492,198 @@ test_restart_redoes_what_did_not_happen(void **state)
 	policy_free(p);
 }
 
+/*
+ * xenserver-2 is only ever put in maintenance; its UPS dies under it at
+ * 180 s, and xapi keeps it live and enabled for ten minutes. Later the
+ * master and xenserver-3 lose power: the master must not wait for the
+ * dead member, nor die with its VMs when its own UPS gives out at 380 s.
+ */
+static const char dead_member[] = "{'ups':{"
+    "'ups1':{'address':'10.0.0.11','warning_period':180},"
+    "'ups2':{'address':'10.0.0.12','warning_period':180},"
+    "'ups3':{'address':'10.0.0.13','warning_period':180}},"
+    "'pools':{'pool1':{" POOL_HEAD ",'hosts':{"
+    "'xenserver-1':{'powered_by':['ups1'],'maintenance_after':60,"
+    "'shutdown_after':120},"
+    "'xenserver-2':{'powered_by':['ups2'],'maintenance_after':60},"
+    "'xenserver-3':{'powered_by':['ups3'],'maintenance_after':60,"
+    "'shutdown_after':120}}}}}";
+
+static void
+test_master_does_not_wait_for_a_dead_member(void **state)
+{
+	struct sim_opts		 more = { .dead_after = 600 };
+	struct fixture		 f;
+	struct sim_host_state	 st;
+	long			 down;
+
+	(void)state;
+	setup_real(&f, dead_member, &more);
+	event(&f, "ups2", UPS_EV_ON_BATTERY, 0);
+	event(&f, "ups1", UPS_EV_ON_BATTERY, 200);
+	event(&f, "ups3", UPS_EV_ON_BATTERY, 200);
+	assert_int_equal(sim_run(f.s, 2000, record, &f.tl), 0);
+	down = find(&f.tl, "xenserver-1 shutdown", NULL);
+	if (down < 0 || f.tl.t[down] >= 380)
+		dump(&f.tl);
+	assert_true(down >= 0 && f.tl.t[down] < 380);
+	sim_host_state(f.s, host(&f, "xenserver-1"), &st);
+	assert_int_equal(st.shutdowns, 1);
+	assert_int_equal(sim_crashed_total(f.s), 0);
+	teardown_fixture(&f);
+}
+
+/*
+ * The same dead member, enabled in xapi's eyes: host.evacuate would send
+ * VMs to it and fail. xenserver-3's VMs go where the power is.
+ */
+static void
+test_no_vm_sent_to_a_dead_member(void **state)
+{
+	struct sim_opts		 more = { .dead_after = 600 };
+	struct fixture		 f;
+	struct sim_host_state	 st;
+
+	(void)state;
+	setup_real(&f, dead_member, &more);
+	event(&f, "ups2", UPS_EV_ON_BATTERY, 0);
+	event(&f, "ups3", UPS_EV_ON_BATTERY, 200);
+	assert_int_equal(sim_run(f.s, 2000, record, &f.tl), 0);
+	sim_host_state(f.s, host(&f, "xenserver-3"), &st);
+	assert_int_equal(st.evacuations, 1);
+	assert_int_equal(st.stopped, 0);
+	sim_host_state(f.s, host(&f, "xenserver-1"), &st);
+	assert_int_equal(st.vms, 9);	/* its own, 2's and 3's */
+	assert_int_equal(count(&f.tl, "xenserver-3 evacuate", NULL), 1);
+	assert_int_equal(sim_crashed_total(f.s), 0);
+	teardown_fixture(&f);
+}
+
+/*
+ * A handover restarts xapi on every member a while later; what ran then
+ * is forgotten and disabled hosts come back enabled. Nothing else starts
+ * while the handover is in flight, and the outage still ends with no VM
+ * lost and every host back.
+ */
+static const char four[] = "{'ups':{"
+    "'ups1':{'address':'10.0.0.11','warning_period':180},"
+    "'ups2':{'address':'10.0.0.12','warning_period':180},"
+    "'ups3':{'address':'10.0.0.13','warning_period':180},"
+    "'ups4':{'address':'10.0.0.14','warning_period':180}},"
+    "'pools':{'pool1':{" POOL_HEAD ",'hosts':{"
+    "'xenserver-1':{'powered_by':['ups1'],'maintenance_after':60,"
+    "'shutdown_after':120},"
+    "'xenserver-2':{'powered_by':['ups2'],'maintenance_after':60,"
+    "'shutdown_after':120},"
+    "'xenserver-3':{'powered_by':['ups3'],'maintenance_after':62.2,"
+    "'shutdown_after':120},"
+    "'xenserver-4':{'powered_by':['ups4'],'maintenance_after':60,"
+    "'shutdown_after':120}}}}}";
+
+static void
+test_handover_then_xapi_restarts(void **state)
+{
+	struct sim_opts		 more = { .restart_after = 5,
+	    .restart_takes = 8 };
+	struct fixture		 f;
+	struct sim_host_state	 st;
+	long			 d, x3;
+	size_t			 i;
+
+	(void)state;
+	setup_real(&f, four, &more);
+	event(&f, "ups1", UPS_EV_ON_BATTERY, 0);
+	event(&f, "ups3", UPS_EV_ON_BATTERY, 0);
+	event(&f, "ups1", UPS_EV_POWER_RESTORED, 400);
+	event(&f, "ups3", UPS_EV_POWER_RESTORED, 400);
+	run(&f);
+	/* Handed over at 62 (settle window); xenserver-3 falls due at 62.2,
+	 * while it is in flight, and waits for it and a look after it. */
+	d = find(&f.tl, "designate_master", NULL);
+	x3 = find(&f.tl, "xenserver-3 disable", NULL);
+	if (d < 0 || x3 < 0 || f.tl.t[x3] < f.tl.t[d] + 0.5)
+		dump(&f.tl);
+	assert_true(d >= 0 && x3 > d);
+	assert_true(f.tl.t[x3] >= f.tl.t[d] + 0.5);
+	for (i = 0; i < 4; i++) {
+		sim_host_state(f.s, i, &st);
+		assert_true(st.live && st.enabled && !st.marked);
+	}
+	assert_int_equal(sim_crashed_total(f.s), 0);
+	teardown_fixture(&f);
+}
+
+/*
+ * HA on, every host on battery: HA goes off before the first power-off
+ * (hosts self-fence when storage goes away), and on again once every
+ * host is back.
+ */
+static void
+test_ha_off_for_a_whole_pool_and_back(void **state)
+{
+	struct sim_opts	 more = { 0 };
+	struct fixture	 f;
+	long		 off, on, first_down, last_exit;
+	size_t		 i;
+
+	(void)state;
+	setup_real(&f, seed3, &more);
+	sim_set_ha(f.s, 0, 1);
+	event(&f, "ups1", UPS_EV_ON_BATTERY, 0);
+	event(&f, "ups2", UPS_EV_ON_BATTERY, 0);
+	event(&f, "ups3", UPS_EV_ON_BATTERY, 0);
+	event(&f, "ups1", UPS_EV_POWER_RESTORED, 400);
+	event(&f, "ups2", UPS_EV_POWER_RESTORED, 400);
+	event(&f, "ups3", UPS_EV_POWER_RESTORED, 400);
+	run(&f);
+	off = find(&f.tl, "ha_off", NULL);
+	on = find(&f.tl, "ha_on", NULL);
+	first_down = find(&f.tl, " shutdown ", NULL);
+	last_exit = -1;
+	for (i = 0; i < f.tl.n; i++)
+		if (strstr(f.tl.line[i], "exit_maintenance"))
+			last_exit = (long)i;
+	if (off < 0 || on < 0)
+		dump(&f.tl);
+	assert_true(off >= 0 && first_down > off);
+	assert_true(f.tl.t[first_down] >= f.tl.t[off] + 0.5);
+	assert_true(on > last_exit && last_exit >= 0);
+	assert_int_equal(count(&f.tl, "ha_off", NULL), 1);
+	assert_int_equal(count(&f.tl, "ha_on", NULL), 1);
+	assert_int_equal(sim_crashed_total(f.s), 0);
+	teardown_fixture(&f);
+}
+
+/*
+ * Power back, the host boots: live at once, but its xapi takes a while
+ * before host.enable works (HOST_STILL_BOOTING), and a running XenCenter
+ * disables it again while it is marked. It still leaves maintenance.
+ */
+static void
+test_way_back_waits_for_xapi(void **state)
+{
+	struct sim_opts		 more = { .xapi_start_takes = 30,
+	    .xencenter = 1 };
+	struct fixture		 f;
+	struct sim_host_state	 st;
+	struct host_status	 hs;
+	long			 exit1;
+
+	(void)state;
+	setup_real(&f, seed1, &more);
+	event(&f, "ups1", UPS_EV_ON_BATTERY, 0);
+	event(&f, "ups1", UPS_EV_POWER_RESTORED, 300);
+	run(&f);
+	exit1 = find(&f.tl, "xenserver-1 exit_maintenance", NULL);
+	assert_true(exit1 >= 0);
+	assert_true(count(&f.tl, "xenserver-1 exit_maintenance", NULL) > 1);
+	sim_host_state(f.s, host(&f, "xenserver-1"), &st);
+	assert_true(st.live && st.enabled && !st.marked);
+	engine_host_status(sim_engine(f.s), host(&f, "xenserver-1"), &hs);
+	assert_int_equal(hs.stage, STAGE_NORMAL);
+	teardown_fixture(&f);
+}
+
 int
 main(void)
 {
@@ -1513,6 +1723,11 @@ main(void)
 		cmocka_unit_test(
 		    test_power_back_during_evacuation_from_before_restart),
 		cmocka_unit_test(test_restart_redoes_what_did_not_happen),
+		cmocka_unit_test(test_master_does_not_wait_for_a_dead_member),
+		cmocka_unit_test(test_no_vm_sent_to_a_dead_member),
+		cmocka_unit_test(test_handover_then_xapi_restarts),
+		cmocka_unit_test(test_ha_off_for_a_whole_pool_and_back),
+		cmocka_unit_test(test_way_back_waits_for_xapi),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
