@@ -1,12 +1,16 @@
 /*
- * The XenAPI methods fakexapi answers, with xapi's rules: Success/Failure
- * structs (a Failure is not an XML-RPC fault), sessions checked on every
- * call, HOST_IS_SLAVE from members that are not master, and the error
- * codes xapi gives for each misuse.
+ * How xapi answers a call, before and around the method itself: the
+ * emergency mode of a member still starting, login and the session check
+ * (HOST_IS_SLAVE from members), the method's name and arity, Async calls
+ * (only those checks are answered synchronously: everything else ends up
+ * in the task, gen_server.ml, server_helpers.ml), Success/Failure structs
+ * (a Failure is not an XML-RPC fault), the call log, and the faults tests
+ * inject.
  */
 #include <sys/socket.h>
 
 #include <dirent.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,22 +20,7 @@
 
 #include <xmlrpc-c/abyss.h>
 
-#include "fake.h"
-
-#define ARGMAX	6
-#define ARGLEN	256
-
-struct call {
-	double		 arrived;	/* CLOCK_MONOTONIC, for latency */
-	struct fake	*f;
-	xmlrpc_env	*env;
-	const char	*method;
-	char		 a[ARGMAX][ARGLEN];	/* string arguments */
-	xmlrpc_value	*params;
-	int		 nparams;
-};
-
-typedef xmlrpc_value	*handler_fn(struct call *);
+#include "api.h"
 
 /* JSON <-> XML-RPC, for failure descriptions, maps and the call log. */
 
@@ -65,13 +54,18 @@ to_xmlrpc(xmlrpc_env *env, json_t *j)
 	case JSON_FALSE:
 		return xmlrpc_bool_new(env, json_is_true(j));
 	case JSON_INTEGER:
-		/* XenAPI sends 64-bit integers as strings. */
+		/*
+		 * XenAPI's ints are 64-bit: rpclib writes them as an untyped
+		 * <value>N</value>, which every client reads as the string
+		 * "N"; a <string> says the same.
+		 */
 		snprintf(num, sizeof(num), "%lld", json_integer_value(j));
 		return xmlrpc_string_new(env, num);
 	case JSON_REAL:
 		return xmlrpc_double_new(env, json_real_value(j));
 	case JSON_STRING:
-		return xmlrpc_string_new(env, json_string_value(j));
+		return xmlrpc_string_new_lp(env, json_string_length(j),
+		    json_string_value(j));
 	case JSON_NULL:
 		break;
 	}
@@ -84,17 +78,19 @@ from_xmlrpc(xmlrpc_env *env, xmlrpc_value *v)
 	json_t		*out;
 	xmlrpc_value	*k, *e;
 	const char	*s;
+	size_t		 len;
 	int		 i, n;
 	xmlrpc_bool	 b;
 	double		 d;
 	int		 iv;
+	xmlrpc_int64	 i8;
 
 	switch (xmlrpc_value_type(v)) {
 	case XMLRPC_TYPE_STRING:
-		xmlrpc_read_string(env, v, &s);
+		xmlrpc_read_string_lp(env, v, &len, &s);
 		if (env->fault_occurred)
 			return json_null();
-		out = json_string(s);
+		out = json_stringn(s, len);
 		free((void *)s);
 		return out ? out : json_null();
 	case XMLRPC_TYPE_BOOL:
@@ -103,9 +99,19 @@ from_xmlrpc(xmlrpc_env *env, xmlrpc_value *v)
 	case XMLRPC_TYPE_INT:
 		xmlrpc_read_int(env, v, &iv);
 		return json_integer(iv);
+	case XMLRPC_TYPE_I8:
+		xmlrpc_read_i8(env, v, &i8);
+		return json_integer(i8);
 	case XMLRPC_TYPE_DOUBLE:
 		xmlrpc_read_double(env, v, &d);
 		return json_real(d);
+	case XMLRPC_TYPE_DATETIME:
+		xmlrpc_read_datetime_str(env, v, &s);
+		if (env->fault_occurred)
+			return json_null();
+		out = json_string(s);
+		free((void *)s);
+		return out;
 	case XMLRPC_TYPE_ARRAY:
 		out = json_array();
 		n = xmlrpc_array_size(env, v);
@@ -159,32 +165,42 @@ fake_failure(xmlrpc_env *env, json_t *desc)
 	return r;
 }
 
+static json_t *
+error_va(const char *code, va_list ap)
+{
+	json_t		*desc = json_array();
+	const char	*p;
+
+	json_array_append_new(desc, json_string(code));
+	while ((p = va_arg(ap, const char *)) != NULL)
+		json_array_append_new(desc, json_string(p));
+	return desc;
+}
+
+/* fake_error("CODE", "param", ..., NULL): [code, params...] */
+json_t *
+fake_error(const char *code, ...)
+{
+	json_t	*desc;
+	va_list	 ap;
+
+	va_start(ap, code);
+	desc = error_va(code, ap);
+	va_end(ap);
+	return desc;
+}
+
 /* fake_failure_v(env, "CODE", "param", ..., NULL) */
 xmlrpc_value *
 fake_failure_v(xmlrpc_env *env, const char *code, ...)
 {
-	json_t		*desc = json_array();
-	const char	*p;
-	va_list		 ap;
+	json_t	*desc;
+	va_list	 ap;
 
-	json_array_append_new(desc, json_string(code));
 	va_start(ap, code);
-	while ((p = va_arg(ap, const char *)) != NULL)
-		json_array_append_new(desc, json_string(p));
+	desc = error_va(code, ap);
 	va_end(ap);
 	return fake_failure(env, desc);
-}
-
-static xmlrpc_value *
-ok_string(struct call *c, const char *s)
-{
-	return fake_success(c->env, xmlrpc_string_new(c->env, s));
-}
-
-static xmlrpc_value *
-ok_empty(struct call *c)
-{
-	return ok_string(c, "");
 }
 
 static xmlrpc_value *
@@ -196,313 +212,116 @@ ok_json(struct call *c, json_t *j)
 	return fake_success(c->env, v);
 }
 
-static const char *
-vm_host_ref(const struct fake *f, const struct fvm *v)
+/* Argument i as JSON (a map, a set), a new reference. */
+json_t *
+arg_json(struct call *c, int i)
 {
-	return v->host >= 0 ? f->hosts[v->host].ref : "OpaqueRef:NULL";
+	xmlrpc_value	*v;
+	json_t		*j;
+
+	if (i >= c->nparams)
+		return json_null();
+	xmlrpc_array_read_item(c->env, c->params, i, &v);
+	if (c->env->fault_occurred)
+		return json_null();
+	j = from_xmlrpc(c->env, v);
+	xmlrpc_DECREF(v);
+	return j;
 }
 
-static struct ftask	*running_evacuation(struct fake *, int);
-
-/*
- * A date as xapi prints it (date.ml): YYYYMMDDTHH:MM:SS then Z for the
- * dates xapi makes, or the ±HH:MM offset a client stored one with.
- */
-static json_t *
-date_json(time_t t, int offset_min)
+/* An int argument: <int>, <i8>, or the string XenAPI clients send. */
+int
+arg_int(struct call *c, int i, long long *out)
 {
-	char		 buf[64], zone[8] = "Z";
-	struct tm	 tm;
+	json_t		*j = arg_json(c, i);
+	const char	*s;
+	char		*end;
+	int		 rc = -1;
 
-	t += offset_min * 60;
-	gmtime_r(&t, &tm);
-	if (offset_min != 0)
-		snprintf(zone, sizeof(zone), "%c%02d:%02d", offset_min < 0 ?
-		    '-' : '+', abs(offset_min) / 60, abs(offset_min) % 60);
-	snprintf(buf, sizeof(buf), "%s%04d%02d%02dT%02d:%02d:%02d%s",
-	    FAKE_DATE, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-	    tm.tm_hour, tm.tm_min, tm.tm_sec, zone);
-	return json_string(buf);
+	if (json_is_integer(j)) {
+		*out = json_integer_value(j);
+		rc = 0;
+	} else if ((s = json_string_value(j)) != NULL && *s) {
+		*out = strtoll(s, &end, 10);
+		rc = *end == '\0' ? 0 : -1;
+	}
+	json_decref(j);
+	return rc;
 }
 
-static json_t *
-host_record(struct fake *f, int h)
+/* XML-RPC text of a value, as the task table keeps results (rpclib). */
+static void
+xml_value(json_t *j, FILE *out)
 {
-	json_t		*resident = json_array(), *ops = json_object();
-	struct ftask	*t;
-	int		 i;
+	const char	*key, *s;
+	json_t		*e;
+	size_t		 i;
 
-	for (i = 0; i < f->nvms; i++)
-		if (f->vms[i].running && f->vms[i].host == h)
-			json_array_append_new(resident,
-			    json_string(f->vms[i].ref));
-	if ((t = running_evacuation(f, h)) != NULL)
-		json_object_set_new(ops, t->ref, json_string("evacuate"));
-	return json_pack("{s:s, s:s, s:s, s:b, s:s, s:O, s:o, s:o}", "uuid",
-	    f->hosts[h].uuid, "name_label", f->hosts[h].name, "address",
-	    f->hosts[h].address, "enabled", f->hosts[h].enabled, "metrics",
-	    f->hosts[h].metrics_ref, "other_config", f->hosts[h].other_config,
-	    "resident_VMs", resident, "current_operations", ops);
-}
-
-static json_t *
-metrics_record(const struct fake *f, int h)
-{
-	return json_pack("{s:s, s:b, s:I, s:I, s:o}", "uuid", f->hosts[h].uuid,
-	    "live", f->hosts[h].live, "memory_total",
-	    (json_int_t)f->hosts[h].memory_mib << 20, "memory_free",
-	    (json_int_t)fake_free_mib(f, h) << 20, "last_updated",
-	    date_json(time(NULL), 0));
-}
-
-static json_t *
-vm_record(const struct fake *f, int i)
-{
-	const struct fvm	*v = &f->vms[i];
-
-	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:I, s:{}}", "uuid",
-	    v->uuid, "name_label", v->name, "power_state", v->running ?
-	    "Running" : "Halted", "resident_on", vm_host_ref(f, v),
-	    "is_control_domain", v->control_domain, "is_a_template", 0,
-	    "memory_static_max", (json_int_t)v->memory_mib << 20,
-	    "other_config");
-}
-
-/* Handles: an unknown one is HANDLE_INVALID [class, ref], as in xapi. */
-
-static int
-need_host(struct call *c, const char *ref, xmlrpc_value **fail)
-{
-	int	 h = fake_host_by_ref(c->f, ref);
-
-	if (h == -1)
-		*fail = fake_failure_v(c->env, "HANDLE_INVALID", "host", ref,
-		    NULL);
-	return h;
-}
-
-static int
-need_vm(struct call *c, const char *ref, xmlrpc_value **fail)
-{
-	int	 v = fake_vm_by_ref(c->f, ref);
-
-	if (v == -1)
-		*fail = fake_failure_v(c->env, "HANDLE_INVALID", "VM", ref,
-		    NULL);
-	return v;
-}
-
-static xmlrpc_value *
-m_logout(struct call *c)
-{
-	struct fake	*f = c->f;
-	int		 i;
-
-	for (i = 0; i < f->nsessions; i++)
-		if (strcmp(f->sessions[i], c->a[0]) == 0) {
-			free(f->sessions[i]);
-			f->sessions[i] = f->sessions[--f->nsessions];
-			break;
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+		fputs("<value><struct>", out);
+		json_object_foreach(j, key, e) {
+			fprintf(out, "<member><name>%s</name>", key);
+			xml_value(e, out);
+			fputs("</member>", out);
 		}
-	return ok_empty(c);
+		fputs("</struct></value>", out);
+		return;
+	case JSON_ARRAY:
+		fputs("<value><array><data>", out);
+		json_array_foreach(j, i, e)
+			xml_value(e, out);
+		fputs("</data></array></value>", out);
+		return;
+	case JSON_TRUE:
+	case JSON_FALSE:
+		fprintf(out, "<value><boolean>%d</boolean></value>",
+		    json_is_true(j));
+		return;
+	case JSON_INTEGER:
+		fprintf(out, "<value>%lld</value>", json_integer_value(j));
+		return;
+	case JSON_STRING:
+		fputs("<value>", out);
+		for (s = json_string_value(j); *s; s++)
+			if (*s == '<')
+				fputs("&lt;", out);
+			else if (*s == '>')
+				fputs("&gt;", out);
+			else if (*s == '&')
+				fputs("&amp;", out);
+			else
+				fputc(*s, out);
+		fputs("</value>", out);
+		return;
+	default:
+		fputs("<value></value>", out);
+	}
 }
 
-static xmlrpc_value *
-m_pool_records(struct call *c)
+static char *
+xml_text(json_t *j)
 {
-	/* A date a client set, with its offset: xapi keeps and prints it. */
-	return ok_json(c, json_pack("{s:{s:s, s:s, s:s, s:b, s:{}, s:o}}",
-	    "OpaqueRef:pool-1", "uuid", "00000000-0000-0000-0000-000000000001",
-	    "name_label", "pool", "master", c->f->hosts[fake_master(c->f)].ref,
-	    "ha_enabled", c->f->ha, "other_config",
-	    "telemetry_next_collection", date_json(time(NULL) + 86400, 120)));
-}
+	char	*buf = NULL;
+	size_t	 len = 0;
+	FILE	*out;
 
-static xmlrpc_value *
-m_pool_master(struct call *c)
-{
-	return ok_string(c, c->f->hosts[fake_master(c->f)].ref);
-}
-
-static xmlrpc_value *
-m_designate(struct call *c)
-{
-	xmlrpc_value	*fail = NULL;
-	int		 h, i;
-
-	if ((h = need_host(c, c->a[1], &fail)) == -1)
-		return fail;
-	if (c->f->ha)
-		return fake_failure_v(c->env, "HA_IS_ENABLED", NULL);
-	if (!c->f->hosts[h].live)
-		return fake_failure_v(c->env, "HOST_OFFLINE", c->a[1], NULL);
-	for (i = 0; i < c->f->nhosts; i++)
-		c->f->hosts[i].master = i == h;
-	return ok_empty(c);
-}
-
-static xmlrpc_value *
-m_host_records(struct call *c)
-{
-	json_t	*all = json_object();
-	int	 i;
-
-	for (i = 0; i < c->f->nhosts; i++)
-		json_object_set_new(all, c->f->hosts[i].ref,
-		    host_record(c->f, i));
-	return ok_json(c, all);
-}
-
-static xmlrpc_value *
-m_host_record(struct call *c)
-{
-	xmlrpc_value	*fail = NULL;
-	int		 h;
-
-	if ((h = need_host(c, c->a[1], &fail)) == -1)
-		return fail;
-	return ok_json(c, host_record(c->f, h));
-}
-
-static xmlrpc_value *
-m_host_by_name(struct call *c)
-{
-	json_t	*refs = json_array();
-	int	 h = fake_host_by_name(c->f, c->a[1]);
-
-	if (h >= 0)
-		json_array_append_new(refs, json_string(c->f->hosts[h].ref));
-	return ok_json(c, refs);
-}
-
-static xmlrpc_value *
-m_metrics_records(struct call *c)
-{
-	json_t	*all = json_object();
-	int	 i;
-
-	for (i = 0; i < c->f->nhosts; i++)
-		json_object_set_new(all, c->f->hosts[i].metrics_ref,
-		    metrics_record(c->f, i));
-	return ok_json(c, all);
-}
-
-static xmlrpc_value *
-m_metrics_live(struct call *c)
-{
-	int	 i;
-
-	for (i = 0; i < c->f->nhosts; i++)
-		if (strcmp(c->f->hosts[i].metrics_ref, c->a[1]) == 0)
-			return fake_success(c->env, xmlrpc_bool_new(c->env,
-			    c->f->hosts[i].live));
-	return fake_failure_v(c->env, "HANDLE_INVALID", "host_metrics",
-	    c->a[1], NULL);
-}
-
-static xmlrpc_value *
-m_host_enable(struct call *c, int on)
-{
-	xmlrpc_value	*fail = NULL;
-	int		 h;
-
-	if ((h = need_host(c, c->a[1], &fail)) == -1)
-		return fail;
-	if (!c->f->hosts[h].live)
-		return fake_failure_v(c->env, "HOST_OFFLINE", c->a[1], NULL);
-	c->f->hosts[h].enabled = on;
-	return ok_empty(c);
-}
-
-static xmlrpc_value *
-m_host_disable(struct call *c)
-{
-	return m_host_enable(c, 0);
-}
-
-static xmlrpc_value *
-m_host_enable_on(struct call *c)
-{
-	return m_host_enable(c, 1);
-}
-
-static xmlrpc_value *
-m_add_other_config(struct call *c)
-{
-	xmlrpc_value	*fail = NULL;
-	int		 h;
-
-	if ((h = need_host(c, c->a[1], &fail)) == -1)
-		return fail;
-	if (json_object_get(c->f->hosts[h].other_config, c->a[2]) != NULL)
-		return fake_failure_v(c->env, "MAP_DUPLICATE_KEY", "host",
-		    "other_config", c->a[1], c->a[2], NULL);
-	json_object_set_new(c->f->hosts[h].other_config, c->a[2],
-	    json_string(c->a[3]));
-	return ok_empty(c);
-}
-
-static xmlrpc_value *
-m_remove_other_config(struct call *c)
-{
-	xmlrpc_value	*fail = NULL;
-	int		 h;
-
-	if ((h = need_host(c, c->a[1], &fail)) == -1)
-		return fail;
-	json_object_del(c->f->hosts[h].other_config, c->a[2]);
-	return ok_empty(c);
-}
-
-static xmlrpc_value *
-m_get_other_config(struct call *c)
-{
-	xmlrpc_value	*fail = NULL;
-	int		 h;
-
-	if ((h = need_host(c, c->a[1], &fail)) == -1)
-		return fail;
-	return ok_json(c, json_incref(c->f->hosts[h].other_config));
-}
-
-static xmlrpc_value *
-m_blockers(struct call *c)
-{
-	xmlrpc_value	*fail = NULL;
-	int		 h;
-
-	if ((h = need_host(c, c->a[1], &fail)) == -1)
-		return fail;
-	return ok_json(c, fake_blockers(c->f, h));
-}
-
-static xmlrpc_value *
-m_resident_vms(struct call *c)
-{
-	xmlrpc_value	*fail = NULL;
-	json_t		*rec;
-	int		 h;
-
-	if ((h = need_host(c, c->a[1], &fail)) == -1)
-		return fail;
-	rec = host_record(c->f, h);
-	json_incref(json_object_get(rec, "resident_VMs"));
-	fail = ok_json(c, json_object_get(rec, "resident_VMs"));
-	json_decref(rec);
-	return fail;
+	if ((out = open_memstream(&buf, &len)) == NULL)
+		return NULL;
+	xml_value(j, out);
+	fclose(out);
+	return buf;
 }
 
 /* Wait for a task with the lock released: a synchronous call. */
 static struct ftask *
-wait_task(struct call *c, struct ftask *t)
+wait_task(struct call *c, const char *ref)
 {
-	char	 ref[64];
+	struct ftask	*t;
 
-	snprintf(ref, sizeof(ref), "%s", t->ref);
 	for (;;) {
 		t = fake_task_by_ref(c->f, ref);
-		if (t == NULL || strcmp(t->status, "pending") != 0 ||
-		    c->f->stop)
+		if (t == NULL || !fake_task_pending(t) || c->f->stop)
 			return t;
 		pthread_mutex_unlock(&c->f->mu);
 		usleep(2000);
@@ -511,377 +330,99 @@ wait_task(struct call *c, struct ftask *t)
 	}
 }
 
-static xmlrpc_value *
-task_answer(struct call *c, struct ftask *t, int async)
-{
-	if (t == NULL)
-		return fake_failure_v(c->env, "INTERNAL_ERROR", "no memory",
-		    NULL);
-	if (async)
-		return ok_string(c, t->ref);
-	t = wait_task(c, t);
-	if (t == NULL || strcmp(t->status, "success") != 0)
-		return fake_failure(c->env, t ? json_incref(t->error_info) :
-		    json_pack("[s]", "TASK_CANCELLED"));
-	return ok_empty(c);
-}
-
-static struct ftask *
-running_evacuation(struct fake *f, int h)
-{
-	int	 i;
-
-	for (i = 0; i < f->ntasks; i++)
-		if (f->tasks[i].kind == FTASK_EVACUATE &&
-		    f->tasks[i].host == h && !f->tasks[i].destroyed &&
-		    strcmp(f->tasks[i].status, "pending") == 0)
-			return &f->tasks[i];
-	return NULL;
-}
-
-static xmlrpc_value *
-m_current_operations(struct call *c)
-{
-	xmlrpc_value	*fail = NULL;
-	struct ftask	*t;
-	json_t		*ops = json_object();
-	int		 h;
-
-	if ((h = need_host(c, c->a[1], &fail)) == -1) {
-		json_decref(ops);
-		return fail;
-	}
-	if ((t = running_evacuation(c->f, h)) != NULL)
-		json_object_set_new(ops, t->ref, json_string("evacuate"));
-	return ok_json(c, ops);
-}
-
-static xmlrpc_value *
-m_evacuate(struct call *c)
-{
-	xmlrpc_value	*fail = NULL;
-	struct ftask	*t;
-	json_t		*b, *first = NULL;
-	const char	*key;
-	int		 h;
-
-	if ((h = need_host(c, c->a[1], &fail)) == -1)
-		return fail;
-	if ((t = running_evacuation(c->f, h)) != NULL)
-		return fake_failure_v(c->env, "OTHER_OPERATION_IN_PROGRESS",
-		    "host", c->a[1], t->ref, NULL);
-	b = fake_blockers(c->f, h);
-	if (json_object_size(b) > 0) {
-		/* xapi refuses the whole evacuation for one blocker. */
-		json_object_foreach(b, key, first)
-			break;
-		fail = fake_failure(c->env, json_incref(first));
-		json_decref(b);
-		return fail;
-	}
-	json_decref(b);
-	return task_answer(c, fake_task_new(c->f, FTASK_EVACUATE, h, -1, -1),
-	    strncmp(c->method, "Async.", 6) == 0);
-}
-
-static xmlrpc_value *
-m_host_shutdown(struct call *c)
-{
-	xmlrpc_value	*fail = NULL;
-	int		 h;
-
-	if ((h = need_host(c, c->a[1], &fail)) == -1)
-		return fail;
-	if (c->f->hosts[h].enabled)
-		return fake_failure_v(c->env, "HOST_NOT_DISABLED", NULL);
-	/* xapi does not refuse running VMs: they die with the host. */
-	fake_power_off(c->f, h);
-	return ok_empty(c);
-}
-
-static xmlrpc_value *
-m_vm_records(struct call *c)
-{
-	json_t	*all = json_object();
-	int	 i;
-
-	for (i = 0; i < c->f->nvms; i++)
-		json_object_set_new(all, c->f->vms[i].ref, vm_record(c->f, i));
-	return ok_json(c, all);
-}
-
 /*
- * One clause of xapi's query language: field "NAME" = "VALUE". Returns
- * the text after it, or NULL when it is not one.
+ * The answer to a call whose work is a task. Async: the task. Sync: its
+ * outcome, once done (a cancelled one raises TASK_CANCELLED [task]); the
+ * task goes with the call (server_helpers.ml). A task gone meanwhile
+ * means xapi restarted: the connection is cut.
  */
-static const char *
-where_clause(const char *s, char *name, char *value, size_t len)
-{
-	size_t	 n;
-
-	s += strspn(s, " ");
-	if (strncmp(s, "field \"", 7) != 0)
-		return NULL;
-	s += 7;
-	if ((n = strcspn(s, "\"")) >= len || s[n] != '"')
-		return NULL;
-	memcpy(name, s, n);
-	name[n] = '\0';
-	s += n + 1;
-	s += strspn(s, " ");
-	if (*s++ != '=')
-		return NULL;
-	s += strspn(s, " ");
-	if (*s++ != '"' || (n = strcspn(s, "\"")) >= len || s[n] != '"')
-		return NULL;
-	memcpy(value, s, n);
-	value[n] = '\0';
-	return s + n + 1;
-}
-
-static int
-where_match(json_t *rec, const char *name, const char *value)
-{
-	json_t	*v = json_object_get(rec, name);
-
-	if (json_is_string(v))
-		return strcmp(json_string_value(v), value) == 0;
-	if (json_is_boolean(v))
-		return strcmp(json_is_true(v) ? "true" : "false", value) == 0;
-	return 0;
-}
-
-/* VM.get_all_records_where: clauses joined by "and", as xapi parses. */
 static xmlrpc_value *
-m_vm_records_where(struct call *c)
+task_answer(struct call *c, int *drop)
 {
-	char		 name[ARGLEN], value[ARGLEN];
-	const char	*s;
-	json_t		*all = json_object(), *rec;
-	int		 i, keep;
+	struct ftask	*t;
+	xmlrpc_value	*r;
+	char		 ref[64];
 
-	for (i = 0; i < c->f->nvms; i++) {
-		rec = vm_record(c->f, i);
-		keep = 1;
-		for (s = c->a[1]; s && *s; ) {
-			if ((s = where_clause(s, name, value, sizeof(name))) ==
-			    NULL)
-				break;
-			keep = keep && where_match(rec, name, value);
-			s += strspn(s, " ");
-			if (*s && strncmp(s, "and ", 4) != 0) {
-				s = NULL;
-				break;
-			}
-			if (*s)
-				s += 4;
-		}
-		if (s == NULL) {
-			json_decref(rec);
-			json_decref(all);
-			return fake_failure_v(c->env, "INTERNAL_ERROR",
-			    "Db_filter.Expression_error", c->a[1], NULL);
-		}
-		if (keep)
-			json_object_set_new(all, c->f->vms[i].ref, rec);
-		else
-			json_decref(rec);
+	snprintf(ref, sizeof(ref), "%s", c->task->ref);
+	c->task = NULL;
+	if (c->async)
+		return ok_json(c, json_string(ref));
+	if ((t = wait_task(c, ref)) == NULL) {
+		*drop = 1;
+		return NULL;
 	}
-	return ok_json(c, all);
-}
-
-static xmlrpc_value *
-m_vm_record(struct call *c)
-{
-	xmlrpc_value	*fail = NULL;
-	int		 v;
-
-	if ((v = need_vm(c, c->a[1], &fail)) == -1)
-		return fail;
-	return ok_json(c, vm_record(c->f, v));
-}
-
-static xmlrpc_value *
-m_vm_by_uuid(struct call *c)
-{
-	int	 i;
-
-	for (i = 0; i < c->f->nvms; i++)
-		if (strcmp(c->f->vms[i].uuid, c->a[1]) == 0)
-			return ok_string(c, c->f->vms[i].ref);
-	return fake_failure_v(c->env, "UUID_INVALID", "VM", c->a[1], NULL);
-}
-
-static xmlrpc_value *
-m_vm_shutdown(struct call *c)
-{
-	xmlrpc_value	*fail = NULL;
-	int		 v, hard;
-
-	if ((v = need_vm(c, c->a[1], &fail)) == -1)
-		return fail;
-	if (c->f->vms[v].control_domain)
-		return fake_failure_v(c->env, "OPERATION_NOT_ALLOWED",
-		    "control domain", NULL);
-	if (!c->f->vms[v].running)
-		return fake_failure_v(c->env, "VM_BAD_POWER_STATE", c->a[1],
-		    "running", "halted", NULL);
-	hard = strstr(c->method, "hard_shutdown") != NULL;
-	return task_answer(c, fake_task_new(c->f, hard ? FTASK_HARD_SHUTDOWN :
-	    FTASK_CLEAN_SHUTDOWN, c->f->vms[v].host, v, -1),
-	    strncmp(c->method, "Async.", 6) == 0);
-}
-
-static xmlrpc_value *
-m_pool_migrate(struct call *c)
-{
-	xmlrpc_value	*fail = NULL;
-	struct fvm	*vm;
-	int		 v, h;
-
-	if ((v = need_vm(c, c->a[1], &fail)) == -1 ||
-	    (h = need_host(c, c->a[2], &fail)) == -1)
-		return fail;
-	vm = &c->f->vms[v];
-	if (!vm->running)
-		return fake_failure_v(c->env, "VM_BAD_POWER_STATE", c->a[1],
-		    "running", "halted", NULL);
-	if (vm->pci)
-		return fake_failure_v(c->env, "VM_HAS_PCI_ATTACHED", c->a[1],
-		    "OpaqueRef:pci-1", NULL);
-	if (vm->local_storage)
-		return fake_failure_v(c->env, "VM_REQUIRES_SR", c->a[1],
-		    "OpaqueRef:sr-local", NULL);
-	if (!c->f->hosts[h].live)
-		return fake_failure_v(c->env, "HOST_OFFLINE", c->a[2], NULL);
-	if (!c->f->hosts[h].enabled)
-		return fake_failure_v(c->env, "HOST_DISABLED", c->a[2], NULL);
-	if (fake_free_mib(c->f, h) < vm->memory_mib)
-		return fake_failure_v(c->env, "HOST_NOT_ENOUGH_FREE_MEMORY",
-		    "needed", "available", NULL);
-	return task_answer(c, fake_task_new(c->f, FTASK_MIGRATE, vm->host, v,
-	    h), strncmp(c->method, "Async.", 6) == 0);
-}
-
-static xmlrpc_value *
-m_task_record(struct call *c)
-{
-	struct ftask	*t = fake_task_by_ref(c->f, c->a[1]);
-	xmlrpc_value	*v;
-	double		 progress;
-
-	if (t == NULL)
-		return fake_failure_v(c->env, "HANDLE_INVALID", "task",
-		    c->a[1], NULL);
-	progress = strcmp(t->status, "pending") == 0 ? 0.5 : 1.0;
-	v = to_xmlrpc(c->env, json_pack("{s:s, s:s, s:s, s:f, s:s, s:O}",
-	    "uuid", t->uuid, "name_label", t->ref, "status", t->status,
-	    "progress", progress, "result", "", "error_info", t->error_info));
-	return fake_success(c->env, v);
-}
-
-static xmlrpc_value *
-m_task_status(struct call *c)
-{
-	struct ftask	*t = fake_task_by_ref(c->f, c->a[1]);
-
-	if (t == NULL)
-		return fake_failure_v(c->env, "HANDLE_INVALID", "task",
-		    c->a[1], NULL);
-	return ok_string(c, t->status);
-}
-
-static xmlrpc_value *
-m_task_destroy(struct call *c)
-{
-	struct ftask	*t = fake_task_by_ref(c->f, c->a[1]);
-
-	if (t == NULL)
-		return fake_failure_v(c->env, "HANDLE_INVALID", "task",
-		    c->a[1], NULL);
+	if (strcmp(t->status, "success") == 0)
+		r = ok_json(c, json_string(""));
+	else if (strcmp(t->status, "cancelled") == 0)
+		r = fake_failure_v(c->env, "TASK_CANCELLED", ref, NULL);
+	else
+		r = fake_failure(c->env, json_incref(t->error_info));
 	t->destroyed = 1;
-	return ok_empty(c);
+	return r;
 }
 
+/* An instant method called Async: a task already done. */
 static xmlrpc_value *
-m_task_cancel(struct call *c)
+async_done(struct call *c, json_t *value)
 {
-	struct ftask	*t = fake_task_by_ref(c->f, c->a[1]);
+	struct ftask	*t;
+	char		*xml;
 
-	if (t == NULL)
-		return fake_failure_v(c->env, "HANDLE_INVALID", "task",
-		    c->a[1], NULL);
-	if (strcmp(t->status, "pending") == 0) {
-		snprintf(t->status, sizeof(t->status), "cancelled");
-		json_decref(t->error_info);
-		t->error_info = json_pack("[s,s]", "TASK_CANCELLED", t->ref);
+	if ((t = fake_task_new(c->f, FTASK_DONE, c->method)) == NULL) {
+		json_decref(value);
+		json_decref(c->err);
+		return fake_failure_v(c->env, "INTERNAL_ERROR",
+		    "out of memory", NULL);
 	}
-	return ok_empty(c);
+	if (value == NULL) {
+		fake_task_fail(c->f, t, c->err);
+		c->err = NULL;
+	} else {
+		xml = json_is_string(value) && json_string_length(value) == 0 ?
+		    NULL : xml_text(value);
+		fake_task_succeed(c->f, t, xml);
+		free(xml);
+		json_decref(value);
+	}
+	return ok_json(c, json_string(t->ref));
 }
-
-static const struct method {
-	const char	*name;
-	int		 nargs;		/* including the session */
-	handler_fn	*fn;
-} methods[] = {
-	{ "session.logout", 1, m_logout },
-	{ "pool.get_all_records", 1, m_pool_records },
-	{ "pool.get_master", 1, m_pool_master },
-	{ "pool.designate_new_master", 2, m_designate },
-	{ "host.get_all_records", 1, m_host_records },
-	{ "host.get_record", 2, m_host_record },
-	{ "host.get_by_name_label", 2, m_host_by_name },
-	{ "host.get_resident_VMs", 2, m_resident_vms },
-	{ "host_metrics.get_all_records", 1, m_metrics_records },
-	{ "host_metrics.get_live", 2, m_metrics_live },
-	{ "host.disable", 2, m_host_disable },
-	{ "host.enable", 2, m_host_enable_on },
-	{ "host.add_to_other_config", 4, m_add_other_config },
-	{ "host.remove_from_other_config", 3, m_remove_other_config },
-	{ "host.get_other_config", 2, m_get_other_config },
-	{ "host.get_vms_which_prevent_evacuation", 2, m_blockers },
-	{ "host.get_current_operations", 2, m_current_operations },
-	{ "host.evacuate", 2, m_evacuate },
-	{ "Async.host.evacuate", 2, m_evacuate },
-	{ "host.shutdown", 2, m_host_shutdown },
-	{ "VM.get_all_records", 1, m_vm_records },
-	{ "VM.get_all_records_where", 2, m_vm_records_where },
-	{ "VM.get_record", 2, m_vm_record },
-	{ "VM.get_by_uuid", 2, m_vm_by_uuid },
-	{ "VM.clean_shutdown", 2, m_vm_shutdown },
-	{ "Async.VM.clean_shutdown", 2, m_vm_shutdown },
-	{ "VM.hard_shutdown", 2, m_vm_shutdown },
-	{ "Async.VM.hard_shutdown", 2, m_vm_shutdown },
-	{ "VM.pool_migrate", 4, m_pool_migrate },
-	{ "Async.VM.pool_migrate", 4, m_pool_migrate },
-	{ "task.get_record", 2, m_task_record },
-	{ "task.get_status", 2, m_task_status },
-	{ "task.destroy", 2, m_task_destroy },
-	{ "task.cancel", 2, m_task_cancel },
-	{ NULL, 0, NULL }
-};
 
 static void
 read_args(struct call *c)
 {
 	xmlrpc_value	*v;
 	const char	*s;
+	size_t		 len;
 	int		 i;
 
 	c->nparams = xmlrpc_array_size(c->env, c->params);
-	for (i = 0; i < c->nparams && i < ARGMAX; i++) {
-		xmlrpc_array_read_item(c->env, c->params, i, &v);
-		if (c->env->fault_occurred)
-			return;
-		if (xmlrpc_value_type(v) == XMLRPC_TYPE_STRING) {
-			xmlrpc_read_string(c->env, v, &s);
-			if (!c->env->fault_occurred) {
-				snprintf(c->a[i], ARGLEN, "%s", s);
-				free((void *)s);
+	for (i = 0; i < ARGMAX; i++) {
+		c->a[i] = NULL;
+		if (i < c->nparams) {
+			xmlrpc_array_read_item(c->env, c->params, i, &v);
+			if (c->env->fault_occurred)
+				break;
+			if (xmlrpc_value_type(v) == XMLRPC_TYPE_STRING) {
+				xmlrpc_read_string_lp(c->env, v, &len, &s);
+				if (!c->env->fault_occurred)
+					c->a[i] = (char *)s;
 			}
+			xmlrpc_DECREF(v);
 		}
-		xmlrpc_DECREF(v);
+		if (c->a[i] == NULL)
+			c->a[i] = strdup("");
 	}
+	for (; i < ARGMAX; i++)
+		c->a[i] = strdup("");
+}
+
+static void
+free_args(struct call *c)
+{
+	int	 i;
+
+	for (i = 0; i < ARGMAX; i++)
+		free(c->a[i]);
 }
 
 static int
@@ -895,13 +436,14 @@ session_valid(const struct fake *f, const char *ref)
 	return 0;
 }
 
+/* xapi_session.ml: a member says HOST_IS_SLAVE before any credential. */
 static xmlrpc_value *
-m_login(struct call *c, const struct fmember *m)
+m_login(struct call *c)
 {
 	struct fake	*f = c->f;
 	char		 ref[64], **ns;
 
-	if (!f->hosts[m->host].master)
+	if (!f->hosts[c->m->host].master)
 		return fake_failure_v(c->env, "HOST_IS_SLAVE",
 		    f->hosts[fake_master(f)].address, NULL);
 	if (c->nparams < 2 || strcmp(c->a[0], f->username) != 0 ||
@@ -919,7 +461,7 @@ m_login(struct call *c, const struct fmember *m)
 	snprintf(ref, sizeof(ref), "OpaqueRef:session-%d", ++f->session_seq);
 	f->sessions[f->nsessions++] = strdup(ref);
 	f->logins++;
-	return ok_string(c, ref);
+	return ok_json(c, json_string(ref));
 }
 
 static xmlrpc_value *
@@ -992,37 +534,102 @@ fire_triggers(struct call *c)
 	}
 }
 
+static const struct method *
+find_method(struct call *c)
+{
+	const struct method	*mt;
+
+	c->async = strncmp(c->method, "Async.", 6) == 0;
+	c->name = c->async ? c->method + 6 : c->method;
+	for (mt = fake_methods; mt->name; mt++)
+		if (strcmp(mt->name, c->name) == 0)
+			return mt;
+	return NULL;
+}
+
+/* session_check.ml: an unknown session, then a member's HOST_IS_SLAVE. */
 static xmlrpc_value *
-api_call(struct call *c, const struct fmember *m)
+session_error(struct call *c)
+{
+	if (!session_valid(c->f, c->a[0]))
+		return fake_failure_v(c->env, "SESSION_INVALID", c->a[0],
+		    NULL);
+	if (!c->f->hosts[c->m->host].master)
+		return fake_failure_v(c->env, "HOST_IS_SLAVE",
+		    c->f->hosts[fake_master(c->f)].address, NULL);
+	return NULL;
+}
+
+/*
+ * gen_server.ml: a name it does not know is tried as a host extension,
+ * after the session check, and there is none.
+ */
+static xmlrpc_value *
+unknown_method(struct call *c)
+{
+	xmlrpc_value	*r;
+
+	if (c->nparams >= 1 && (r = session_error(c)) != NULL)
+		return r;
+	return fake_failure_v(c->env, "MESSAGE_METHOD_UNKNOWN", c->name,
+	    NULL);
+}
+
+/* gen_server.ml: the count leaves the session and defaults out. */
+static xmlrpc_value *
+count_mismatch(struct call *c, const struct method *mt)
+{
+	char	 want[16], got[16];
+
+	snprintf(want, sizeof(want), "%d", mt->min - 1);
+	snprintf(got, sizeof(got), "%d", c->nparams - 1);
+	return fake_failure_v(c->env, "MESSAGE_PARAMETER_COUNT_MISMATCH",
+	    c->name, want, got, NULL);
+}
+
+/*
+ * In xapi's order: a member still starting answers its emergency-mode
+ * error to everything (api_server.ml); then the method and its arity
+ * (gen_server.ml); then the session, and only then a member says
+ * HOST_IS_SLAVE (session_check.ml).
+ */
+static xmlrpc_value *
+api_call(struct call *c, int *drop)
 {
 	const struct method	*mt;
 	xmlrpc_value		*r;
+	json_t			*v;
+	char			 fault[160];
 
 	if ((r = injected_fault(c)) != NULL)
 		return r;
+	if (c->f->hosts[c->m->host].phase == HP_STARTING)
+		return fake_failure_v(c->env, "HOST_STILL_BOOTING", NULL);
 	if (strcmp(c->method, "session.login_with_password") == 0)
-		return m_login(c, m);
-	for (mt = methods; mt->name; mt++)
-		if (strcmp(mt->name, c->method) == 0)
-			break;
-	if (mt->name == NULL)
-		return fake_failure_v(c->env, "MESSAGE_METHOD_UNKNOWN",
-		    c->method, NULL);
-	if (!c->f->hosts[m->host].master)
-		return fake_failure_v(c->env, "HOST_IS_SLAVE",
-		    c->f->hosts[fake_master(c->f)].address, NULL);
-	if (c->nparams < 1 || !session_valid(c->f, c->a[0]))
-		return fake_failure_v(c->env, "SESSION_INVALID", c->a[0],
-		    NULL);
-	if (c->nparams != mt->nargs) {
-		char want[16], got[16];
-		snprintf(want, sizeof(want), "%d", mt->nargs);
-		snprintf(got, sizeof(got), "%d", c->nparams);
-		return fake_failure_v(c->env,
-		    "MESSAGE_PARAMETER_COUNT_MISMATCH", c->method, want, got,
-		    NULL);
+		return m_login(c);
+	if ((mt = find_method(c)) == NULL)
+		return unknown_method(c);
+	if (c->nparams < mt->min || c->nparams > mt->max)
+		return count_mismatch(c, mt);
+	if ((r = session_error(c)) != NULL)
+		return r;
+	/* server_helpers.ml do_dispatch: API.response_of_fault */
+	if (c->async && !mt->async) {
+		snprintf(fault, sizeof(fault), "No async mode for this "
+		    "operation (rpc: %s)", c->name);
+		return fake_failure_v(c->env, "Fault", fault, NULL);
 	}
-	r = mt->fn(c);
+	v = mt->fn(c);
+	if (c->task != NULL)
+		r = task_answer(c, drop);
+	else if (c->async)
+		r = async_done(c, v);
+	else if (v == NULL) {
+		r = fake_failure(c->env, c->err ? c->err :
+		    fake_error("INTERNAL_ERROR", c->name, NULL));
+		c->err = NULL;
+	} else
+		r = ok_json(c, v);
 	if (succeeded(c->env, r))
 		fire_triggers(c);
 	return r;
@@ -1040,14 +647,14 @@ delay_ms(const struct fake *f, const char *method)
 	return 0;
 }
 
-/* A hung or powered-off member never answers (within 30 s). */
+/* A hung member never answers (within 30 s). */
 static int
 wait_member(struct fake *f, const struct fmember *m)
 {
 	int	 i;
 
 	for (i = 0; i < 3000 && !f->stop; i++) {
-		if (!f->hosts[m->host].hung && f->hosts[m->host].live)
+		if (!f->hosts[m->host].hung)
 			return 0;
 		pthread_mutex_unlock(&f->mu);
 		usleep(10000);
@@ -1057,11 +664,32 @@ wait_member(struct fake *f, const struct fmember *m)
 	return -1;
 }
 
-static void
-log_call(struct call *c, const struct fmember *m, xmlrpc_value *r)
+/* One line of the call log; borrows everything. */
+void
+fake_log(struct fake *f, double mono, const char *member, const char *method,
+    json_t *args, json_t *status, json_t *error)
 {
-	json_t		*args, *resp, *entry;
-	char		*line;
+	json_t	*entry;
+	char	*line;
+
+	if (f->log == NULL)
+		return;
+	entry = json_pack("{s:f, s:f, s:s, s:s, s:O, s:O, s:O}", "t",
+	    fake_now(f), "mono", mono, "member", member, "method", method,
+	    "args", args, "status", status, "error", error);
+	if (entry && (line = json_dumps(entry, JSON_COMPACT |
+	    JSON_PRESERVE_ORDER)) != NULL) {
+		fprintf(f->log, "%s\n", line);
+		fflush(f->log);
+		free(line);
+	}
+	json_decref(entry);
+}
+
+static void
+log_call(struct call *c, xmlrpc_value *r)
+{
+	json_t	*args, *resp, *st, *err;
 
 	if (c->f->log == NULL)
 		return;
@@ -1070,21 +698,12 @@ log_call(struct call *c, const struct fmember *m, xmlrpc_value *r)
 	    json_array_size(args) > 1)
 		json_array_set_new(args, 1, json_string("********"));
 	resp = r ? from_xmlrpc(c->env, r) : json_null();
-	entry = json_pack("{s:f, s:f, s:s, s:s, s:o, s:O, s:O}", "t",
-	    fake_now(c->f), "mono", c->arrived, "member",
-	    c->f->hosts[m->host].name, "method",
-	    c->method, "args", args, "status",
-	    json_object_get(resp, "Status") ? json_object_get(resp, "Status") :
-	    json_null(), "error", json_object_get(resp, "ErrorDescription") ?
-	    json_object_get(resp, "ErrorDescription") : json_null());
+	st = json_object_get(resp, "Status");
+	err = json_object_get(resp, "ErrorDescription");
+	fake_log(c->f, c->arrived, c->f->hosts[c->m->host].name, c->method,
+	    args, st ? st : json_null(), err ? err : json_null());
+	json_decref(args);
 	json_decref(resp);
-	if (entry && (line = json_dumps(entry, JSON_COMPACT |
-	    JSON_PRESERVE_ORDER)) != NULL) {
-		fprintf(c->f->log, "%s\n", line);
-		fflush(c->f->log);
-		free(line);
-	}
-	json_decref(entry);
 }
 
 /*
@@ -1119,6 +738,15 @@ drop_connection(const char *info)
 	closedir(dir);
 }
 
+static xmlrpc_value *
+dropped(xmlrpc_env *env, struct fake *f, const char *info)
+{
+	pthread_mutex_unlock(&f->mu);
+	drop_connection(info);
+	xmlrpc_faultf(env, "connection dropped");
+	return NULL;
+}
+
 xmlrpc_value *
 fake_dispatch(xmlrpc_env *env, const char *info, const char *method,
     xmlrpc_value *params, void *arg)
@@ -1126,17 +754,17 @@ fake_dispatch(xmlrpc_env *env, const char *info, const char *method,
 	const struct fmember	*m = arg;
 	struct call		 c;
 	xmlrpc_value		*r;
-	int			 ms;
+	int			 ms, drop = 0;
 
 	memset(&c, 0, sizeof(c));
 	c.arrived = fake_now(m->f) + m->f->t0;
 	c.f = m->f;
+	c.m = m;
 	c.env = env;
 	c.method = method;
 	c.params = params;
 	pthread_mutex_lock(&c.f->mu);
 	fake_tick(c.f);
-	read_args(&c);
 	if (strncmp(method, "fake.", 5) == 0) {
 		r = fake_control(env, c.f, method, params);
 		pthread_cond_signal(&c.f->wake);
@@ -1149,13 +777,15 @@ fake_dispatch(xmlrpc_env *env, const char *info, const char *method,
 		    c.f->hosts[m->host].name);
 		return NULL;
 	}
+	/* Powered off, booting, xapi restarting: nothing answers there. */
+	if (!fake_accepts(c.f, m->host))
+		return dropped(env, c.f, info);
+	read_args(&c);
 	if (c.f->hosts[m->host].drops > 0) {
 		c.f->hosts[m->host].drops--;
-		log_call(&c, m, NULL);
-		pthread_mutex_unlock(&c.f->mu);
-		drop_connection(info);
-		xmlrpc_faultf(env, "connection dropped");
-		return NULL;
+		log_call(&c, NULL);
+		free_args(&c);
+		return dropped(env, c.f, info);
 	}
 	if ((ms = delay_ms(c.f, method)) > 0) {
 		pthread_mutex_unlock(&c.f->mu);
@@ -1163,8 +793,13 @@ fake_dispatch(xmlrpc_env *env, const char *info, const char *method,
 		pthread_mutex_lock(&c.f->mu);
 		fake_tick(c.f);
 	}
-	r = api_call(&c, m);
-	log_call(&c, m, r);
+	r = api_call(&c, &drop);
+	json_decref(c.err);
+	free_args(&c);
+	if (drop)
+		return dropped(env, c.f, info);
+	log_call(&c, r);
+	fake_xencenter(c.f);
 	pthread_cond_signal(&c.f->wake);
 	pthread_mutex_unlock(&c.f->mu);
 	return r;

@@ -9,6 +9,8 @@
  *   fake.drop(host, n)                     its next n calls: connection cut
  *   fake.power(host, bool)                 power lost / power back (boots)
  *   fake.invalidate_sessions()             every session becomes invalid
+ *   fake.restart_toolstack()               every xapi restarts now
+ *   fake.xencenter(bool)                   a XenCenter is connected
  *   fake.set_ha(bool)
  *   fake.set_master(host)                  emergency transition to master
  *   fake.set_master_after(method, host)    the same, once the next call of
@@ -162,9 +164,30 @@ c_power(xmlrpc_env *env, struct fake *f, xmlrpc_value *params)
 	if ((h = host_arg(env, f, params, &on)) == -1)
 		return NULL;
 	if (!on)
-		fake_power_off(f, h);
-	else if (!f->hosts[h].live)
-		f->hosts[h].boot_at = fake_now(f) + f->boot_ms / 1000.0;
+		fake_power_off(f, h, 0);
+	else
+		fake_power_on(f, h);
+	return control_ok(env);
+}
+
+/* HA failover, an operator, xe-toolstack-restart: as after a handover. */
+static xmlrpc_value *
+c_restart_toolstack(xmlrpc_env *env, struct fake *f)
+{
+	fake_restart_toolstack(f);
+	return control_ok(env);
+}
+
+static xmlrpc_value *
+c_xencenter(xmlrpc_env *env, struct fake *f, xmlrpc_value *params)
+{
+	xmlrpc_bool	 b;
+
+	xmlrpc_decompose_value(env, params, "(b)", &b);
+	if (env->fault_occurred)
+		return NULL;
+	f->xencenter = b;
+	fake_xencenter(f);
 	return control_ok(env);
 }
 
@@ -253,6 +276,10 @@ fake_control(xmlrpc_env *env, struct fake *f, const char *method,
 		return c_set_master_after(env, f, params);
 	if (strcmp(method, "fake.set_ha") == 0)
 		return c_set_ha(env, f, params);
+	if (strcmp(method, "fake.restart_toolstack") == 0)
+		return c_restart_toolstack(env, f);
+	if (strcmp(method, "fake.xencenter") == 0)
+		return c_xencenter(env, f, params);
 	xmlrpc_faultf(env, "unknown control method %s", method);
 	return NULL;
 }

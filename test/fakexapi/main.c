@@ -5,11 +5,41 @@
  * address (hosts[].address, default the --listen one) and port (XML-RPC at
  * "/", as xapi), prints "fakexapi: ready" once all listen, and runs until
  * SIGTERM or SIGINT.
+ *
+ * POOL.json:
+ *   username, password        the only credentials (root, secret)
+ *   hosts[]                   name_label, port (required), address,
+ *                             master, memory_mib (65536), enabled (true)
+ *   vms[]                     name_label (required), resident_on,
+ *                             power_state (Running, Paused, Suspended,
+ *                             Halted), memory_mib (2048), pci,
+ *                             local_storage, no_pv_drivers,
+ *                             hangs_on_shutdown, cd (local_iso, dvd,
+ *                             shared_iso, ""), ha_restart_priority
+ *                             (restart, best-effort, ""), ha_always_run
+ *                             (true for a resident "restart" VM)
+ *   ha_enabled (false), ha_host_failures_to_tolerate (1),
+ *   ha_allow_overcommit (false)
+ * Durations in ms; the defaults of the new ones are xapi's own:
+ *   per_vm_ms (20)            one VM's migration
+ *   evacuate_ms (0)           before an evacuation's first migration
+ *   shutdown_ms (20)          a clean shutdown
+ *   boot_ms (100)             powered on until xapi runs
+ *   xapi_start_ms (30000)     xapi's start-up: HOST_STILL_BOOTING
+ *   dead_after_ms (600000)    a dead host still live in the DB
+ *                             (xapi_globs.ml host_assumed_dead_interval)
+ *   restart_after_ms (10000)  designate_new_master until every xapi
+ *                             restarts (xapi_fuse.ml fuse_time)
+ *   restart_ms (5000)         xapi down while it restarts (a belief)
+ *   op_wait_ms (7200000)      an operation waits for another on its
+ *                             object, then OTHER_OPERATION_IN_PROGRESS
+ *                             (helpers.ml Policy.standard)
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -158,28 +188,32 @@ server_run(void *arg)
 }
 
 /*
- * Tasks and boots move on even when nobody calls. An idle pool sleeps
- * until a call wakes it: benchmarks run hundreds of fakexapi processes.
+ * Tasks, boots and restarts move on even when nobody calls. The ticker
+ * sleeps until the next thing due, or a call wakes it: benchmarks run
+ * hundreds of fakexapi processes.
  */
 static void *
 ticker(void *arg)
 {
 	struct fake		*f = arg;
-	struct timespec		 ts = { 0, 2 * 1000 * 1000 }, until;
-	int			 busy;
+	struct timespec		 until;
+	double			 wait, ns;
 
+	pthread_mutex_lock(&f->mu);
 	while (!f->stop) {
-		pthread_mutex_lock(&f->mu);
 		fake_tick(f);
-		if (!(busy = fake_busy(f))) {
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_sec += 1;	/* to see f->stop */
-			pthread_cond_timedwait(&f->wake, &f->mu, &until);
-		}
-		pthread_mutex_unlock(&f->mu);
-		if (busy)
-			nanosleep(&ts, NULL);
+		wait = fake_next_event(f) - fake_now(f);
+		if (wait > 1.0 || isnan(wait))
+			wait = 1.0;	/* to see f->stop */
+		if (wait < 0.001)
+			wait = 0.001;	/* never spin */
+		clock_gettime(CLOCK_REALTIME, &until);
+		ns = until.tv_nsec + wait * 1e9;
+		until.tv_sec += (time_t)(ns / 1e9);
+		until.tv_nsec = (long)fmod(ns, 1e9);
+		pthread_cond_timedwait(&f->wake, &f->mu, &until);
 	}
+	pthread_mutex_unlock(&f->mu);
 	return NULL;
 }
 

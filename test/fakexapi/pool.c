@@ -1,7 +1,7 @@
 /*
- * The simulated pool's state: loading its description, placing VMs the
- * way xapi does (live, enabled hosts with enough free memory), and the
- * clock that moves tasks and boots forward.
+ * The simulated pool's state: loading its description, the hosts' lives
+ * (power, boot, xapi's start-up and restarts, the DB's view of liveness)
+ * and the clock that moves them and the tasks forward.
  */
 #include <math.h>
 #include <stdio.h>
@@ -20,12 +20,42 @@ fake_now(const struct fake *f)
 	return ts.tv_sec + ts.tv_nsec / 1e9 - f->t0;
 }
 
+/*
+ * A date as xapi prints it (date.ml): YYYYMMDDTHH:MM:SS then Z for the
+ * dates xapi makes, or the ±HH:MM offset a client stored one with.
+ */
+json_t *
+date_json(double when, int offset_min)
+{
+	char		 buf[64], zone[16] = "Z";
+	struct tm	 tm;
+	time_t		 t = (time_t)when;
+
+	t += offset_min * 60;
+	gmtime_r(&t, &tm);
+	if (offset_min != 0)
+		snprintf(zone, sizeof(zone), "%c%02d:%02d", offset_min < 0 ?
+		    '-' : '+', abs(offset_min) / 60, abs(offset_min) % 60);
+	snprintf(buf, sizeof(buf), "%s%04d%02d%02dT%02d:%02d:%02d%s",
+	    FAKE_DATE, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec, zone);
+	return json_string(buf);
+}
+
 static const char *
 str_or(json_t *o, const char *key, const char *dflt)
 {
 	const char	*s = json_string_value(json_object_get(o, key));
 
 	return s ? s : dflt;
+}
+
+static int
+int_or(json_t *o, const char *key, int dflt)
+{
+	json_t	*v = json_object_get(o, key);
+
+	return json_is_integer(v) ? (int)json_integer_value(v) : dflt;
 }
 
 static int
@@ -41,12 +71,20 @@ load_host(struct fake *f, int i, json_t *o)
 		    "required\n", i);
 		return -1;
 	}
-	snprintf(h->name, sizeof(h->name), "%s", name);
+	if ((h->name = strdup(name)) == NULL)
+		return -1;
 	snprintf(h->ref, sizeof(h->ref), "OpaqueRef:host-%d", i + 1);
 	snprintf(h->uuid, sizeof(h->uuid), "00000000-0000-0000-0001-%012d",
 	    i + 1);
 	snprintf(h->metrics_ref, sizeof(h->metrics_ref),
 	    "OpaqueRef:host_metrics-%d", i + 1);
+	snprintf(h->local_sr, sizeof(h->local_sr), "OpaqueRef:SR-local-%d",
+	    i + 1);
+	snprintf(h->iso_sr, sizeof(h->iso_sr), "OpaqueRef:SR-local-iso-%d",
+	    i + 1);
+	snprintf(h->dvd_sr, sizeof(h->dvd_sr), "OpaqueRef:SR-dvd-%d", i + 1);
+	snprintf(h->dvd_vdi, sizeof(h->dvd_vdi), "OpaqueRef:VDI-dvd-%d",
+	    i + 1);
 	h->port = (int)json_integer_value(port);
 	/*
 	 * Members are told apart by address, as in a real pool: xapi names
@@ -68,8 +106,78 @@ load_host(struct fake *f, int i, json_t *o)
 	h->enabled = !json_is_false(json_object_get(o, "enabled"));
 	h->live = 1;
 	h->master = json_is_true(json_object_get(o, "master"));
-	h->boot_at = INFINITY;
+	h->phase = HP_UP;
+	h->phase_until = INFINITY;
+	h->dead_at = INFINITY;
 	h->other_config = json_object();
+	return 0;
+}
+
+static int
+parse_power(const char *s, enum fpower *p)
+{
+	static const char *const names[] = { "Halted", "Paused", "Running",
+	    "Suspended" };
+	size_t	 i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i]) == 0) {
+			*p = (enum fpower)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *
+fake_power_name(enum fpower p)
+{
+	switch (p) {
+	case PS_HALTED:
+		return "Halted";
+	case PS_PAUSED:
+		return "Paused";
+	case PS_RUNNING:
+		return "Running";
+	case PS_SUSPENDED:
+		return "Suspended";
+	}
+	return "Halted";
+}
+
+static int
+parse_cd(const char *s, enum fcd *cd)
+{
+	if (*s == '\0')
+		*cd = CD_EMPTY;
+	else if (strcmp(s, "local_iso") == 0)
+		*cd = CD_LOCAL_ISO;
+	else if (strcmp(s, "dvd") == 0)
+		*cd = CD_DVD;
+	else if (strcmp(s, "shared_iso") == 0)
+		*cd = CD_SHARED_ISO;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+load_vm_ha(struct fvm *v, json_t *o, int i)
+{
+	const char	*prio = str_or(o, "ha_restart_priority", "");
+	json_t		*always = json_object_get(o, "ha_always_run");
+
+	/* The priorities xapi accepts (xapi_pool.ml, helpers.ml). */
+	if (strcmp(prio, "restart") != 0 && strcmp(prio, "best-effort") != 0 &&
+	    *prio != '\0') {
+		fprintf(stderr, "fakexapi: vms[%d]: ha_restart_priority \"%s\" "
+		    "is not restart, best-effort or \"\"\n", i, prio);
+		return -1;
+	}
+	snprintf(v->ha_restart_priority, sizeof(v->ha_restart_priority), "%s",
+	    prio);
+	/* VM.start sets ha_always_run for priority restart (xapi_vm.ml). */
+	v->ha_always_run = json_is_boolean(always) ? json_is_true(always) :
+	    strcmp(prio, "restart") == 0 && fake_resident(v);
 	return 0;
 }
 
@@ -85,31 +193,62 @@ load_vm(struct fake *f, int i, json_t *o)
 		    i);
 		return -1;
 	}
-	snprintf(v->name, sizeof(v->name), "%s", name);
+	if ((v->name = strdup(name)) == NULL)
+		return -1;
 	snprintf(v->ref, sizeof(v->ref), "OpaqueRef:vm-%d", i + 1);
 	snprintf(v->uuid, sizeof(v->uuid), "00000000-0000-0000-0002-%012d",
 	    i + 1);
 	v->memory_mib = json_integer_value(json_object_get(o, "memory_mib"));
 	if (v->memory_mib <= 0)
 		v->memory_mib = 2048;
-	v->running = strcmp(str_or(o, "power_state", "Running"),
-	    "Running") == 0;
-	v->host = v->running ? fake_host_by_name(f, on) : -1;
-	if (v->running && v->host == -1) {
+	if (parse_power(str_or(o, "power_state", "Running"), &v->power) ==
+	    -1) {
+		fprintf(stderr, "fakexapi: vms[%d]: power_state is Running, "
+		    "Paused, Suspended or Halted\n", i);
+		return -1;
+	}
+	/* Running and Paused VMs have a domain somewhere: resident_on. */
+	v->home = fake_host_by_name(f, on);
+	v->host = fake_resident(v) ? v->home : -1;
+	if (fake_resident(v) && v->host == -1) {
 		fprintf(stderr, "fakexapi: vms[%d]: resident_on \"%s\" is not "
 		    "a host\n", i, on);
 		return -1;
 	}
+	if (v->home == -1)
+		v->home = fake_master(f);
 	v->pci = json_is_true(json_object_get(o, "pci"));
 	v->local_storage = json_is_true(json_object_get(o, "local_storage"));
 	v->no_pv_drivers = json_is_true(json_object_get(o, "no_pv_drivers"));
 	v->hangs_on_shutdown = json_is_true(json_object_get(o,
 	    "hangs_on_shutdown"));
-	return 0;
+	if (parse_cd(str_or(o, "cd", ""), &v->cd) == -1) {
+		fprintf(stderr, "fakexapi: vms[%d]: cd is local_iso, dvd, "
+		    "shared_iso or \"\"\n", i);
+		return -1;
+	}
+	snprintf(v->disk_vbd, sizeof(v->disk_vbd), "OpaqueRef:VBD-disk-%d",
+	    i + 1);
+	snprintf(v->disk_vdi, sizeof(v->disk_vdi), "OpaqueRef:VDI-disk-%d",
+	    i + 1);
+	snprintf(v->cd_vbd, sizeof(v->cd_vbd), "OpaqueRef:VBD-cd-%d", i + 1);
+	if (v->cd == CD_DVD) {
+		snprintf(v->cd_vdi, sizeof(v->cd_vdi), "%s",
+		    f->hosts[v->home].dvd_vdi);
+		snprintf(v->cd_sr, sizeof(v->cd_sr), "%s",
+		    f->hosts[v->home].dvd_sr);
+	} else if (v->cd != CD_EMPTY) {
+		snprintf(v->cd_vdi, sizeof(v->cd_vdi), "OpaqueRef:VDI-iso-%d",
+		    i + 1);
+		snprintf(v->cd_sr, sizeof(v->cd_sr), "%s",
+		    v->cd == CD_LOCAL_ISO ? f->hosts[v->home].iso_sr :
+		    SR_SHARED_ISO);
+	}
+	return load_vm_ha(v, o, i);
 }
 
 /* Every host runs a control domain, as in a real pool. */
-static void
+static int
 add_control_domains(struct fake *f, int first)
 {
 	int	 i;
@@ -117,24 +256,37 @@ add_control_domains(struct fake *f, int first)
 	for (i = 0; i < f->nhosts; i++) {
 		struct fvm *v = &f->vms[first + i];
 
-		snprintf(v->name, sizeof(v->name), "Control domain on host: %s",
-		    f->hosts[i].name);
+		if (asprintf(&v->name, "Control domain on host: %s",
+		    f->hosts[i].name) == -1)
+			return -1;
 		snprintf(v->ref, sizeof(v->ref), "OpaqueRef:dom0-%d", i + 1);
 		snprintf(v->uuid, sizeof(v->uuid),
 		    "00000000-0000-0000-0003-%012d", i + 1);
 		v->memory_mib = 0;
-		v->host = i;
-		v->running = 1;
+		v->host = v->home = i;
+		v->power = PS_RUNNING;
 		v->control_domain = 1;
 	}
+	return 0;
 }
 
-static int
-int_or(json_t *o, const char *key, int dflt)
+static void
+load_durations(struct fake *f, json_t *root)
 {
-	json_t	*v = json_object_get(o, key);
-
-	return json_is_integer(v) ? (int)json_integer_value(v) : dflt;
+	f->per_vm_ms = int_or(root, "per_vm_ms", 20);
+	f->evacuate_ms = int_or(root, "evacuate_ms", 0);
+	f->shutdown_ms = int_or(root, "shutdown_ms", 20);
+	f->boot_ms = int_or(root, "boot_ms", 100);
+	/* xapi.ml's start-up: dbsync, storage, networks; half a minute. */
+	f->xapi_start_ms = int_or(root, "xapi_start_ms", 30000);
+	/* xapi_globs.ml host_assumed_dead_interval. */
+	f->dead_after_ms = int_or(root, "dead_after_ms", 600000);
+	/* xapi_fuse.ml: Constants.fuse_time after the commit. */
+	f->restart_after_ms = int_or(root, "restart_after_ms", 10000);
+	/* The watchdog starts xapi again (a belief: a few seconds). */
+	f->restart_ms = int_or(root, "restart_ms", 5000);
+	/* helpers.ml Policy.standard: max_total_wait two hours. */
+	f->op_wait_ms = int_or(root, "op_wait_ms", 7200000);
 }
 
 int
@@ -163,10 +315,12 @@ fake_load(struct fake *f, const char *path)
 	snprintf(f->password, sizeof(f->password), "%s",
 	    str_or(root, "password", "secret"));
 	f->ha = json_is_true(json_object_get(root, "ha_enabled"));
-	f->per_vm_ms = int_or(root, "per_vm_ms", 20);
-	f->evacuate_ms = int_or(root, "evacuate_ms", 0);
-	f->shutdown_ms = int_or(root, "shutdown_ms", 20);
-	f->boot_ms = int_or(root, "boot_ms", 100);
+	f->ha_ntol = int_or(root, "ha_host_failures_to_tolerate", 1);
+	f->ha_allow_overcommit = json_is_true(json_object_get(root,
+	    "ha_allow_overcommit"));
+	load_durations(f, root);
+	f->restart_at = INFINITY;
+	f->pool_other_config = json_object();
 	f->nhosts = (int)json_array_size(hosts);
 	nuser = json_is_array(vms) ? (int)json_array_size(vms) : 0;
 	f->hosts = calloc((size_t)f->nhosts, sizeof(*f->hosts));
@@ -184,7 +338,8 @@ fake_load(struct fake *f, const char *path)
 	for (i = 0; i < (size_t)nuser; i++)
 		if (load_vm(f, (int)i, json_array_get(vms, i)) == -1)
 			goto fail;
-	add_control_domains(f, nuser);
+	if (add_control_domains(f, nuser) == -1)
+		goto fail;
 	json_decref(root);
 	return 0;
 fail:
@@ -236,6 +391,18 @@ fake_master(const struct fake *f)
 	return -1;
 }
 
+/* Running and Paused VMs have a domain: resident_on (xapi_vm_lifecycle.ml). */
+int
+fake_resident(const struct fvm *v)
+{
+	return v->power == PS_RUNNING || v->power == PS_PAUSED;
+}
+
+/*
+ * Free memory as xapi counts it: resident VMs, and VMs migrating here,
+ * whose memory is reserved on the target while they move
+ * (message_forwarding.ml reserve_memory_for_vm).
+ */
 long
 fake_free_mib(const struct fake *f, int h)
 {
@@ -243,287 +410,240 @@ fake_free_mib(const struct fake *f, int h)
 	int	 i;
 
 	for (i = 0; i < f->nvms; i++)
-		if (f->vms[i].running && f->vms[i].host == h)
+		if (fake_resident(&f->vms[i]) && f->vms[i].host == h)
 			used += f->vms[i].memory_mib;
+	for (i = 0; i < f->ntasks; i++) {
+		const struct ftask *t = f->tasks[i];
+
+		if (t->kind == FTASK_MIGRATE && t->stage == TS_RUN &&
+		    fake_task_pending(t) && t->target == h &&
+		    f->vms[t->vm].host != h)
+			used += f->vms[t->vm].memory_mib;
+	}
 	return f->hosts[h].memory_mib - used;
 }
 
-/* Where xapi would start this VM: a live, enabled host other than
- * `except` with room for it; the emptiest first. -1 if none. */
+/* Whether anything answers at the host's address: xapi is running. */
 int
-fake_place_vm(const struct fake *f, int vm, int except)
+fake_accepts(const struct fake *f, int h)
 {
-	long	 best_free = -1, fr;
-	int	 i, best = -1;
-
-	for (i = 0; i < f->nhosts; i++) {
-		if (i == except || !f->hosts[i].live || !f->hosts[i].enabled)
-			continue;
-		fr = fake_free_mib(f, i);
-		if (fr >= f->vms[vm].memory_mib && fr > best_free) {
-			best = i;
-			best_free = fr;
-		}
-	}
-	return best;
+	return f->hosts[h].phase == HP_STARTING || f->hosts[h].phase == HP_UP;
 }
 
-/* Power gone: whatever still runs there dies. */
+/*
+ * The host stops: whatever runs there dies. A power loss leaves the DB
+ * thinking it live until its heartbeats are missed for
+ * host_assumed_dead_interval (xapi_globs.ml, db_gc.ml); a clean shutdown
+ * says so in its last heartbeat and is dead at once (db_gc.ml
+ * tickle_heartbeat shutting_down). host.enabled does not change: only HA
+ * disables hosts (xapi_ha.ml).
+ */
 void
-fake_power_off(struct fake *f, int h)
+fake_power_off(struct fake *f, int h, int clean)
 {
-	int	 i;
+	struct fhost	*hp = &f->hosts[h];
+	int		 i;
 
 	for (i = 0; i < f->nvms; i++) {
 		struct fvm *v = &f->vms[i];
 
-		if (!v->running || v->host != h)
+		if (!fake_resident(v) || v->host != h || v->control_domain)
 			continue;
-		if (!v->control_domain)
-			v->crashed = 1;
-		v->running = v->control_domain;
-		if (!v->control_domain)
-			v->host = -1;
+		v->crashed = 1;
+		v->power = PS_HALTED;
+		v->host = -1;
 	}
-	f->hosts[h].live = 0;
-	f->hosts[h].boot_at = INFINITY;
+	hp->phase = HP_DOWN;
+	hp->phase_until = INFINITY;
+	if (clean) {
+		hp->live = 0;
+		hp->dead_at = INFINITY;
+	} else if (hp->live && hp->dead_at == INFINITY)
+		hp->dead_at = fake_now(f) + f->dead_after_ms / 1000.0;
+}
+
+void
+fake_power_on(struct fake *f, int h)
+{
+	struct fhost	*hp = &f->hosts[h];
+
+	if (hp->phase != HP_DOWN)
+		return;
+	hp->phase = HP_BOOTING;
+	hp->phase_until = fake_now(f) + f->boot_ms / 1000.0;
+}
+
+/*
+ * Every xapi in the pool restarts (xapi_pool_transition.ml after a new
+ * master is committed, xapi_fuse.ml; HA failover; an operator). Sessions
+ * and tasks are not persisted (datamodel.ml PersistNothing): they are
+ * gone. Running evacuations and migrations stop where they are.
+ */
+void
+fake_restart_toolstack(struct fake *f)
+{
+	double	 now = fake_now(f);
+	int	 i;
+
+	for (i = 0; i < f->nhosts; i++) {
+		struct fhost *h = &f->hosts[i];
+
+		/* The heartbeat timers are the master's memory (db_gc.ml). */
+		if (h->dead_at != INFINITY)
+			h->dead_at = now + f->dead_after_ms / 1000.0;
+		if (h->phase == HP_DOWN)
+			continue;
+		if (h->phase != HP_BOOTING)
+			h->phase_until = now + f->restart_ms / 1000.0;
+		h->phase = HP_BOOTING;
+	}
+	for (i = 0; i < f->nsessions; i++)
+		free(f->sessions[i]);
+	f->nsessions = 0;
+	fake_tasks_forget(f);
+	f->restart_at = INFINITY;
+}
+
+/*
+ * xapi is running again. A member says Pool.hello: the master marks it
+ * disabled and live until it has started (xapi_pool.ml hello).
+ */
+static void
+xapi_running(struct fake *f, int h, double now)
+{
+	struct fhost	*hp = &f->hosts[h];
+
+	hp->phase = HP_STARTING;
+	hp->phase_until = now + f->xapi_start_ms / 1000.0;
+	if (!hp->master)
+		hp->enabled = 0;
+	hp->live = 1;
+	hp->dead_at = INFINITY;
+}
+
+/*
+ * Start-up complete: xapi enables the host itself unless asked not to
+ * (xapi_host_helpers.ml consider_enabling_host; a plain host.disable is
+ * only remembered in memory, so it does not survive). Other_config keys
+ * such as MAINTENANCE_MODE stay.
+ */
+static void
+xapi_started(struct fake *f, int h)
+{
+	struct fhost	*hp = &f->hosts[h];
+
+	hp->phase = HP_UP;
+	hp->phase_until = INFINITY;
+	if (!hp->no_auto_enable)
+		hp->enabled = 1;
 }
 
 static void
-task_fail(struct ftask *t, json_t *desc)
-{
-	snprintf(t->status, sizeof(t->status), "failure");
-	json_decref(t->error_info);
-	t->error_info = desc;
-}
-
-static int
-next_vm_on(const struct fake *f, int h)
+tick_hosts(struct fake *f, double now)
 {
 	int	 i;
 
-	for (i = 0; i < f->nvms; i++)
-		if (f->vms[i].running && f->vms[i].host == h &&
-		    !f->vms[i].control_domain)
-			return i;
-	return -1;
-}
+	for (i = 0; i < f->nhosts; i++) {
+		struct fhost *h = &f->hosts[i];
 
-static void
-tick_evacuate(struct fake *f, struct ftask *t, double now)
-{
-	int	 vm, to;
-
-	vm = next_vm_on(f, t->host);
-	if (vm == -1) {
-		snprintf(t->status, sizeof(t->status), "success");
-		return;
-	}
-	if ((to = fake_place_vm(f, vm, t->host)) == -1) {
-		task_fail(t, json_pack("[s]", "NO_HOSTS_AVAILABLE"));
-		return;
-	}
-	f->vms[vm].host = to;
-	t->done_vms++;
-	t->next_at = now + f->per_vm_ms / 1000.0;
-}
-
-static void
-tick_task(struct fake *f, struct ftask *t, double now)
-{
-	struct fvm	*v = t->vm >= 0 ? &f->vms[t->vm] : NULL;
-
-	if (strcmp(t->status, "pending") != 0 || now < t->next_at)
-		return;
-	if (t->host >= 0 && !f->hosts[t->host].live) {
-		task_fail(t, json_pack("[s,s]", "HOST_OFFLINE",
-		    f->hosts[t->host].ref));
-		return;
-	}
-	switch (t->kind) {
-	case FTASK_EVACUATE:
-		tick_evacuate(f, t, now);
-		return;
-	case FTASK_CLEAN_SHUTDOWN:
-		if (v->hangs_on_shutdown) {
-			t->next_at = INFINITY;
-			return;
+		if (h->phase == HP_BOOTING && h->phase_until <= now)
+			xapi_running(f, i, now);
+		if (h->phase == HP_STARTING && h->phase_until <= now)
+			xapi_started(f, i);
+		/* db_gc.ml check_host_liveness: heartbeats missed. */
+		if (h->dead_at <= now) {
+			h->live = 0;
+			h->dead_at = INFINITY;
 		}
-		/* FALLTHROUGH */
-	case FTASK_HARD_SHUTDOWN:
-		v->running = 0;
-		v->host = -1;
-		break;
-	case FTASK_MIGRATE:
-		if (!f->hosts[t->target].live || !f->hosts[t->target].enabled ||
-		    fake_free_mib(f, t->target) < v->memory_mib) {
-			task_fail(t, json_pack("[s,s]", "HOST_NOT_ENOUGH_FREE_"
-			    "MEMORY", f->hosts[t->target].ref));
-			return;
-		}
-		v->host = t->target;
-		break;
 	}
-	snprintf(t->status, sizeof(t->status), "success");
 }
 
 void
 fake_tick(struct fake *f)
 {
 	double	 now = fake_now(f);
+	int	 pass, i;
+
+	if (f->restart_at <= now)
+		fake_restart_toolstack(f);
+	tick_hosts(f, now);
+	/* A task's end can let another go on: a few passes settle it. */
+	for (pass = 0; pass < 3; pass++)
+		for (i = 0; i < f->ntasks; i++)
+			if (fake_task_pending(f->tasks[i]))
+				fake_task_step(f, f->tasks[i], now);
+	fake_xencenter(f);
+	fake_tasks_reap(f);
+}
+
+/* When something will move by itself next; INFINITY when idle. */
+double
+fake_next_event(const struct fake *f)
+{
+	double	 next = f->restart_at, now = fake_now(f);
 	int	 i;
 
-	for (i = 0; i < f->nhosts; i++)
-		if (f->hosts[i].boot_at <= now) {
-			/* xapi re-enables a booted host; the marks stay. */
-			f->hosts[i].boot_at = INFINITY;
-			f->hosts[i].live = 1;
-			f->hosts[i].enabled = 1;
-		}
-	for (i = 0; i < f->ntasks; i++)
-		tick_task(f, &f->tasks[i], now);
-}
-
-/* Whether a task or a boot will move on by itself. */
-int
-fake_busy(const struct fake *f)
-{
-	int	 i;
-
-	for (i = 0; i < f->nhosts; i++)
-		if (f->hosts[i].boot_at != INFINITY)
-			return 1;
-	for (i = 0; i < f->ntasks; i++)
-		if (strcmp(f->tasks[i].status, "pending") == 0 &&
-		    f->tasks[i].next_at != INFINITY)
-			return 1;
-	return 0;
-}
-
-struct ftask *
-fake_task_new(struct fake *f, enum ftask_kind kind, int host, int vm,
-    int target)
-{
-	struct ftask	*t;
-	double		 now = fake_now(f);
-	int		 n;
-
-	if (f->ntasks == f->ctasks) {
-		n = f->ctasks ? f->ctasks * 2 : 64;
-		if ((t = realloc(f->tasks, (size_t)n * sizeof(*t))) == NULL)
-			return NULL;
-		f->tasks = t;
-		f->ctasks = n;
+	for (i = 0; i < f->nhosts; i++) {
+		if (f->hosts[i].phase_until < next)
+			next = f->hosts[i].phase_until;
+		if (f->hosts[i].dead_at < next)
+			next = f->hosts[i].dead_at;
 	}
-	t = &f->tasks[f->ntasks++];
-	memset(t, 0, sizeof(*t));
-	snprintf(t->ref, sizeof(t->ref), "OpaqueRef:task-%d", f->ntasks);
-	snprintf(t->uuid, sizeof(t->uuid), "00000000-0000-0000-0004-%012d",
-	    f->ntasks);
-	t->kind = kind;
-	t->host = host;
-	t->vm = vm;
-	t->target = target;
-	snprintf(t->status, sizeof(t->status), "pending");
-	t->started = now;
-	t->error_info = json_array();
-	switch (kind) {
-	case FTASK_EVACUATE:
-		/* xapi's own checks before the first VM moves. */
-		t->next_at = now + f->evacuate_ms / 1000.0;
-		break;
-	case FTASK_CLEAN_SHUTDOWN:
-		t->next_at = now + f->shutdown_ms / 1000.0;
-		break;
-	case FTASK_HARD_SHUTDOWN:
-		t->next_at = now;
-		break;
-	case FTASK_MIGRATE:
-		t->next_at = now + f->per_vm_ms / 1000.0;
-		break;
+	for (i = 0; i < f->ntasks; i++) {
+		const struct ftask *t = f->tasks[i];
+
+		if (!fake_task_pending(t))
+			continue;
+		if (t->stage == TS_RUN && t->next_at < next)
+			next = t->next_at;
+		else if (t->stage != TS_RUN && now + 0.01 < next)
+			next = now + 0.01;
 	}
-	return t;
+	return next;
 }
 
-struct ftask *
-fake_task_by_ref(struct fake *f, const char *ref)
+static const char *
+phase_name(enum fphase p)
 {
-	int	 i;
-
-	for (i = 0; ref && i < f->ntasks; i++)
-		if (!f->tasks[i].destroyed && strcmp(f->tasks[i].ref, ref) == 0)
-			return &f->tasks[i];
-	return NULL;
-}
-
-/* What xapi's host.get_vms_which_prevent_evacuation returns. */
-json_t *
-fake_blockers(const struct fake *f, int h)
-{
-	json_t		*out = json_object();
-	long		*spare;
-	int		 i, j, to;
-
-	spare = calloc((size_t)f->nhosts, sizeof(*spare));
-	for (j = 0; spare && j < f->nhosts; j++)
-		spare[j] = j != h && f->hosts[j].live && f->hosts[j].enabled ?
-		    fake_free_mib(f, j) : -1;
-	for (i = 0; spare && i < f->nvms; i++) {
-		const struct fvm *v = &f->vms[i];
-
-		if (!v->running || v->host != h || v->control_domain)
-			continue;
-		if (v->pci) {
-			json_object_set_new(out, v->ref, json_pack("[s,s,s]",
-			    "VM_HAS_PCI_ATTACHED", v->ref, "OpaqueRef:pci-1"));
-			continue;
-		}
-		if (v->local_storage) {
-			json_object_set_new(out, v->ref, json_pack("[s,s,s]",
-			    "VM_REQUIRES_SR", v->ref, "OpaqueRef:sr-local"));
-			continue;
-		}
-		if (v->no_pv_drivers) {
-			json_object_set_new(out, v->ref, json_pack("[s,s]",
-			    "VM_MISSING_PV_DRIVERS", v->ref));
-			continue;
-		}
-		for (to = -1, j = 0; j < f->nhosts; j++)
-			if (spare[j] >= v->memory_mib &&
-			    (to == -1 || spare[j] > spare[to]))
-				to = j;
-		if (to >= 0) {
-			spare[to] -= v->memory_mib;
-			continue;
-		}
-		json_object_set_new(out, v->ref, json_pack("[s,s,s]",
-		    "HOST_NOT_ENOUGH_FREE_MEMORY", "needed", "available"));
+	switch (p) {
+	case HP_DOWN:
+		return "down";
+	case HP_BOOTING:
+		return "booting";
+	case HP_STARTING:
+		return "starting";
+	case HP_UP:
+		return "up";
 	}
-	free(spare);
-	return out;
+	return "down";
 }
 
 static json_t *
 host_json(const struct fake *f, int h)
 {
-	json_t	*vms = json_array();
-	int	 i;
+	const struct fhost	*hp = &f->hosts[h];
+	json_t			*vms = json_array();
+	int			 i;
 
 	for (i = 0; i < f->nvms; i++)
-		if (f->vms[i].running && f->vms[i].host == h &&
+		if (fake_resident(&f->vms[i]) && f->vms[i].host == h &&
 		    !f->vms[i].control_domain)
 			json_array_append_new(vms, json_string(f->vms[i].name));
-	return json_pack("{s:s, s:b, s:b, s:b, s:O, s:o}", "name",
-	    f->hosts[h].name, "enabled", f->hosts[h].enabled, "live",
-	    f->hosts[h].live, "master", f->hosts[h].master, "other_config",
-	    f->hosts[h].other_config, "vms", vms);
+	return json_pack("{s:s, s:b, s:b, s:b, s:O, s:o, s:b, s:b, s:s}",
+	    "name", hp->name, "enabled", hp->enabled, "live", hp->live,
+	    "master", hp->master, "other_config", hp->other_config, "vms", vms,
+	    "up", fake_accepts(f, h), "ready", hp->phase == HP_UP, "phase",
+	    phase_name(hp->phase));
 }
 
+static const char *const cd_names[] = { "", "local_iso", "dvd",
+    "shared_iso" };
+
 json_t *
-fake_state_json(const struct fake *f)
+fake_state_json(struct fake *f)
 {
 	json_t	*hosts = json_array(), *vms = json_array(), *crashed;
-	int	 i;
+	int	 i, pending = 0;
 
 	crashed = json_array();
 	for (i = 0; i < f->nhosts; i++)
@@ -533,13 +653,22 @@ fake_state_json(const struct fake *f)
 
 		if (v->control_domain)
 			continue;
-		json_array_append_new(vms, json_pack("{s:s, s:s, s:s, s:b}",
-		    "name", v->name, "power_state", v->running ? "Running" :
-		    "Halted", "resident_on", v->host >= 0 ?
-		    f->hosts[v->host].name : "", "crashed", v->crashed));
+		json_array_append_new(vms, json_pack("{s:s, s:s, s:s, s:b, "
+		    "s:b, s:s, s:s}", "name", v->name, "power_state",
+		    fake_power_name(v->power), "resident_on", v->host >= 0 ?
+		    f->hosts[v->host].name : "", "crashed", v->crashed,
+		    "ha_always_run", v->ha_always_run, "ha_restart_priority",
+		    v->ha_restart_priority, "cd", cd_names[v->cd]));
 		if (v->crashed)
 			json_array_append_new(crashed, json_string(v->name));
 	}
-	return json_pack("{s:o, s:o, s:o, s:i, s:b}", "hosts", hosts, "vms",
-	    vms, "crashed", crashed, "logins", f->logins, "ha_enabled", f->ha);
+	for (i = 0; i < f->ntasks; i++)
+		pending += fake_task_pending(f->tasks[i]);
+	return json_pack("{s:o, s:o, s:o, s:i, s:b, s:{s:b, s:i, s:b, s:i}, "
+	    "s:b, s:i}", "hosts", hosts, "vms", vms, "crashed", crashed,
+	    "logins", f->logins, "ha_enabled", f->ha, "ha", "enabled", f->ha,
+	    "host_failures_to_tolerate", f->ha_ntol, "allow_overcommit",
+	    f->ha_allow_overcommit, "plan_exists_for",
+	    fake_ha_plan_exists_for(f), "xencenter", f->xencenter,
+	    "pending_tasks", pending);
 }

@@ -305,9 +305,13 @@ def member(i, base):
 
 def pool3(base, per_vm_ms=30, boot_ms=200, vms=None):
     """Seed example 3's pool: xenserver-1 master, VMs on 2 and 3."""
+    # xapi's own durations, scaled down as the policies' timers are:
+    # its start-up after a boot (30 s), the restart after a handover
+    # (10 s later, a few seconds long), a dead member shown live (600 s).
     return {
         "password": "secret", "per_vm_ms": per_vm_ms, "boot_ms": boot_ms,
-        "shutdown_ms": 20,
+        "shutdown_ms": 20, "xapi_start_ms": 300, "restart_after_ms": 300,
+        "restart_ms": 500, "dead_after_ms": 5000,
         "hosts": [
             dict(member(1, base), name_label="xenserver-1", master=True),
             dict(member(2, base), name_label="xenserver-2"),
