@@ -255,6 +255,7 @@ facts_apply_member(struct engine *e, struct epool *pl, size_t pool,
 		pl->others_evacuating += m->evacuating;
 		if (m->live && m->enabled)
 			list_add(&pl->others, m->name);
+		pl->others_dead += m->enabled && !m->live;
 		if (m->live && !m->master) {
 			pl->nother_live++;
 			if (m->enabled && pl->spare == NULL)
@@ -308,6 +309,7 @@ engine_on_pool_facts(struct engine *e, size_t pool,
 	pl->ha_off = f->ha_off;
 	pl->master = -1;
 	pl->nother_live = 0;
+	pl->others_dead = 0;
 	pl->others_evacuating = 0;
 	free(pl->spare);
 	pl->spare = NULL;

@@ -143,6 +143,7 @@ struct epool {
 	char		*spare;		/* unmanaged live enabled non-master */
 	char		*others;	/* unmanaged live enabled members, "a,b" */
 	int		 nother_live;	/* unmanaged live members, not master */
+	int		 others_dead;	/* unmanaged enabled, not live */
 
 	unsigned long	 refresh_inflight;
 	int		 refresh_wanted;

@@ -355,6 +355,19 @@ xencenter(struct sim *s)
 			s->hosts[i].enabled = 0;
 }
 
+/* An enabled member of h's pool that xapi no longer believes live. */
+static int
+enabled_not_live(const struct sim *s, size_t h)
+{
+	const struct policy_pool	*pl = &s->p->pools[s->p->hosts[h].pool];
+	size_t				 i;
+
+	for (i = pl->first_host; i < pl->first_host + pl->nhosts; i++)
+		if (i != h && s->hosts[i].enabled && !db_live(s, i))
+			return 1;
+	return 0;
+}
+
 /*
  * Hosts VMs can be evacuated to: enabled, same pool, not h; the
  * engine's targets only, when it names them. *dead counts those xapi
@@ -484,7 +497,10 @@ start_action(struct sim *s, struct pending *pd)
 	switch (a->op) {
 	case ACT_EVACUATE:
 		h->blockers = h->pinned;
-		if (count_targets(s, (size_t)a->host, a->targets, &dead) == 0)
+		/* An enabled member xapi knows is dead fails xapi's whole plan
+		 * (HOST_NOT_LIVE for every VM, xapi_host.ml). */
+		if (count_targets(s, (size_t)a->host, a->targets, &dead) == 0 ||
+		    (a->targets == NULL && enabled_not_live(s, (size_t)a->host)))
 			h->blockers = h->vms;
 		if (h->blockers > 0) {
 			set_result(r, OUTCOME_BLOCKED, "VM_CANNOT_MOVE",

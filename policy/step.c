@@ -424,9 +424,10 @@ step_returning(struct step *s, long hi)
 }
 
 /*
- * Whether host.evacuate would send VMs somewhere they must not go: it
- * targets every enabled member (xapi_host.ml), and one of them is on
- * battery, or off while xapi still believes it live.
+ * Whether host.evacuate would go wrong: it plans for every enabled
+ * member (xapi_host.ml), so one on battery, or off while xapi still
+ * believes it live, would get VMs; and one xapi knows is dead but is
+ * still enabled fails the whole plan (HOST_NOT_LIVE for every VM).
  */
 static int
 targets_needed(const struct step *s, long except)
@@ -435,11 +436,14 @@ targets_needed(const struct step *s, long except)
 	const struct ehost		*h;
 	size_t				 i;
 
+	if (s->pl->others_dead > 0)
+		return 1;
 	for (i = c->first_host; i < c->first_host + c->nhosts; i++) {
 		h = &s->e->hosts[i];
-		if ((long)i != except && h->seen.known && h->seen.live &&
-		    h->seen.enabled && (h->power.at_risk ||
-		    host_power_gone(s->e, h, s->now)))
+		if ((long)i == except || !h->seen.known || !h->seen.enabled)
+			continue;
+		if (!h->seen.live || h->power.at_risk ||
+		    host_power_gone(s->e, h, s->now))
 			return 1;
 	}
 	return 0;

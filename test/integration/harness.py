@@ -10,6 +10,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import unittest
 import xmlrpc.client
 
 BUILD = os.environ.get("UPSXEN_BUILD", os.path.join(
@@ -151,7 +152,13 @@ class Trapd:
              "udp:127.0.0.1:%d" % port],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if expect:
-            self.wait_log(expect, timeout=start_timeout)
+            try:
+                self.wait_log(expect, timeout=start_timeout)
+            except BaseException:
+                # No one else will stop a daemon whose start failed.
+                self.proc.kill()
+                self.proc.wait()
+                raise
 
     def log(self):
         with open(self.logpath) as f:
@@ -339,3 +346,71 @@ def policy(work, base, hosts, ups, **pool_extra):
 
 def ups(addr, warning=30, **extra):
     return dict({"address": addr, "warning_period": warning}, **extra)
+
+
+def hosts3(m=0.3, s=2.0):
+    """Seed example 3's schedule, scaled: maintenance m, shutdown s."""
+    return {"xenserver-%d" % i: {"powered_by": ["ups%d" % i],
+                                 "maintenance_after": m, "shutdown_after": s}
+            for i in (1, 2, 3)}
+
+
+UPS3 = {"ups%d" % i: ups("127.0.0.1%d" % i) for i in (1, 2, 3)}
+
+
+class PoolCase(unittest.TestCase):
+    """A fake pool, snmptrapd with the plugin, and what to ask of them.
+    Each test gets its own 20 ports from base_port on."""
+
+    base_port = 30000
+    offset = 0
+
+    def setUp(self):
+        PoolCase.offset += 20
+        self.base = self.base_port + PoolCase.offset
+        self.port = self.base + 19
+        self.work = Workdir()
+        self.fakes = []
+        self.trapd = None
+
+    def tearDown(self):
+        if self.trapd:
+            try:
+                self.trapd.stop()
+            except Exception:
+                pass
+        for f in self.fakes:
+            f.stop()
+        self.work.remove()
+
+    def fake(self, pool):
+        f = Fake(self.work if not self.fakes else self.subdir(), pool)
+        self.fakes.append(f)
+        return f
+
+    def subdir(self):
+        w = Workdir()
+        self.addCleanup(w.remove)
+        return w
+
+    def start(self, fake_pool=None, hosts=None, ups_map=None, **extra):
+        self.f = self.fake(fake_pool or pool3(self.base))
+        self.policy = policy(self.work, self.base, hosts or hosts3(),
+                             ups_map or UPS3, **extra)
+        self.trapd = Trapd(self.work, self.port, self.policy)
+        wait_for(lambda: any(c["method"] == "VM.get_all_records"
+                             for c in self.f.calls()), what="first facts")
+
+    def count(self, method, host, fake=None):
+        ref = (fake or self.f).ref(host)
+        return sum(1 for c in (fake or self.f).calls()
+                   if c["method"] == method and ref in c["args"] and
+                   c["status"] == "Success")
+
+    def calls_of(self, method, host, fake=None):
+        ref = (fake or self.f).ref(host)
+        return [c for c in (fake or self.f).calls()
+                if c["method"] == method and ref in c["args"]]
+
+    def assert_no_crash(self, fake=None):
+        self.assertEqual((fake or self.f).state()["crashed"], [])

@@ -13,75 +13,16 @@ import sys
 import time
 import unittest
 
-from harness import (Card, Fake, Trapd, Workdir, policy, pool3, ups,
-                     v1_trap, v2_trap_bytes, wait_for)
+from harness import (UPS3, Card, Fake, PoolCase, Trapd, Workdir, hosts3,
+                     policy, pool3, ups, v1_trap, v2_trap_bytes, wait_for)
 
 BASE = int(sys.argv.pop(1)) if len(sys.argv) > 1 else 18000
 PPC = "1.3.6.1.4.1.935"
 ON, OFF = 5, 9
 
 
-def hosts3(m=0.3, s=2.0):
-    return {"xenserver-%d" % i: {"powered_by": ["ups%d" % i],
-                                 "maintenance_after": m, "shutdown_after": s}
-            for i in (1, 2, 3)}
-
-
-UPS3 = {"ups%d" % i: ups("127.0.0.1%d" % i) for i in (1, 2, 3)}
-
-
-class FaultTest(unittest.TestCase):
-    offset = 0
-
-    def setUp(self):
-        FaultTest.offset += 20
-        self.base = BASE + FaultTest.offset
-        self.port = self.base + 19
-        self.work = Workdir()
-        self.fakes = []
-        self.trapd = None
-
-    def tearDown(self):
-        if self.trapd:
-            try:
-                self.trapd.stop()
-            except Exception:
-                pass
-        for f in self.fakes:
-            f.stop()
-        self.work.remove()
-
-    def fake(self, pool):
-        f = Fake(self.work if not self.fakes else self.subdir(), pool)
-        self.fakes.append(f)
-        return f
-
-    def subdir(self):
-        w = Workdir()
-        self.addCleanup(w.remove)
-        return w
-
-    def start(self, fake_pool=None, hosts=None, ups_map=None, **extra):
-        self.f = self.fake(fake_pool or pool3(self.base))
-        self.policy = policy(self.work, self.base, hosts or hosts3(),
-                             ups_map or UPS3, **extra)
-        self.trapd = Trapd(self.work, self.port, self.policy)
-        wait_for(lambda: any(c["method"] == "VM.get_all_records"
-                             for c in self.f.calls()), what="first facts")
-
-    def count(self, method, host, fake=None):
-        ref = (fake or self.f).ref(host)
-        return sum(1 for c in (fake or self.f).calls()
-                   if c["method"] == method and ref in c["args"] and
-                   c["status"] == "Success")
-
-    def calls_of(self, method, host, fake=None):
-        ref = (fake or self.f).ref(host)
-        return [c for c in (fake or self.f).calls()
-                if c["method"] == method and ref in c["args"]]
-
-    def assert_no_crash(self, fake=None):
-        self.assertEqual((fake or self.f).state()["crashed"], [])
+class FaultTest(PoolCase):
+    base_port = BASE
 
     def test_1_kill9_mid_evacuation(self):
         self.start(pool3(self.base, per_vm_ms=500), hosts=hosts3(s=3.0))

@@ -259,6 +259,50 @@ test_designate_and_not_a_pool_action(void **state)
 	    OUTCOME_PERMANENT);
 }
 
+/*
+ * Bringing the recorded VMs back skips one already home: a migration
+ * onto the host it is on would need twice its memory (Host.cs).
+ */
+static void
+test_restore_skips_vms_already_home(void **state)
+{
+	struct fixture		*fx = *state;
+	struct xenapi_error	 err;
+	struct xenapi_vm	*vms;
+	struct job		*j;
+	char			 xs2[XENAPI_REF_LEN], xs3[XENAPI_REF_LEN];
+	char			 task[XENAPI_REF_LEN], list[128], db[XENAPI_REF_LEN];
+	size_t			 n, i;
+	json_t			*h;
+
+	assert_int_equal(xenapi_host_find(fx->c.x, "xs2", xs2, &err), 0);
+	assert_int_equal(xenapi_host_find(fx->c.x, "xs3", xs3, &err), 0);
+	assert_int_equal(xenapi_host_vms(fx->c.x, xs2, &vms, &n, &err), 0);
+	assert_int_equal(n, 2);
+	snprintf(list, sizeof(list), "%s,%s", vms[0].uuid, vms[1].uuid);
+	for (i = 0; i < n; i++)
+		if (strcmp(vms[i].name, "db") == 0)
+			snprintf(db, sizeof(db), "%s", vms[i].ref);
+	free(vms);
+	assert_int_equal(xenapi_host_set_other_config(fx->c.x, xs2,
+	    "MAINTENANCE_MODE_EVACUATED_VMS_MIGRATED", list, &err), 0);
+	/* db went elsewhere; web stayed home. */
+	assert_int_equal(xenapi_vm_migrate_async(fx->c.x, db, xs3, task, &err),
+	    0);
+	assert_int_equal(xenapi_task_wait(fx->c.x, task, 5000, &err), 0);
+
+	j = run(&fx->c, ACT_RESTORE_VMS, "xs2", NULL, 0, STOP_ALL, 0);
+	assert_int_equal(j->ntasks, 1);
+	assert_string_equal(j->tasks[0].vm, db);
+	assert_int_equal(j->count, 1);
+	expect(j, OUTCOME_OK);
+	h = host_state("xs2");
+	assert_int_equal(json_array_size(json_object_get(h, "vms")), 2);
+	assert_null(json_object_get(json_object_get(h, "other_config"),
+	    "MAINTENANCE_MODE_EVACUATED_VMS_MIGRATED"));
+	json_decref(h);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -271,6 +315,8 @@ main(int argc, char **argv)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_designate_and_not_a_pool_action, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_restore_skips_vms_already_home, setup, teardown),
 	};
 
 	base = argc > 1 ? atoi(argv[1]) : 19300;
