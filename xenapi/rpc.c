@@ -188,6 +188,9 @@ decode_envelope(xmlrpc_value *result, xmlrpc_value **value,
 }
 
 #define DT_OPEN		"<dateTime.iso8601>"
+#define DT_CLOSE	"</dateTime.iso8601>"
+#define STR_OPEN	"<string>"
+#define STR_CLOSE	"</string>"
 #define DT_FORM_LEN	23	/* YYYYMMDDTHH:MM:SS+HH:MM */
 
 /*
@@ -226,41 +229,52 @@ date_to_utc(const char *v, size_t n, char *out, size_t outlen)
 	return strftime(out, outlen, "%Y%m%dT%H:%M:%SZ", &tm) > 0 ? 0 : -1;
 }
 
+static void
+put(char *buf, size_t *off, const char *s, size_t n)
+{
+	memcpy(buf + *off, s, n);
+	*off += n;
+}
+
 /*
- * xapi prints a date with the ±HH:MM offset it was stored with (date.ml);
- * xmlrpc-c 1.33 knows no such form and fails the whole answer for it.
- * Such dates are rewritten in UTC. Returns a new body in *out, or NULL
- * in *out when nothing needed rewriting; -1 when out of memory.
+ * Dates reach us as strings, in UTC (DESIGN.md "xmlrpc-c and libcurl").
+ * xapi prints a date with the ±HH:MM offset it was stored with (date.ml)
+ * and xmlrpc-c 1.33 fails the whole answer for that form; its own parser
+ * also compiles a regular expression for every date, and a host or VM
+ * record holds several. upsxen reads no date as a date: each
+ * <dateTime.iso8601> element becomes a <string> of its text, an offset
+ * turned to Z. The body only shrinks. Returns a new body in *out, or NULL
+ * in *out when it has no date; -1 when out of memory.
  */
 static int
-fix_dates(const char *xml, size_t len, char **out, size_t *outlen)
+dates_as_strings(const char *xml, size_t len, char **out, size_t *outlen)
 {
-	const char	*p = xml, *scan = xml, *end = xml + len, *v, *close;
+	const char	*p = xml, *end = xml + len, *v, *close;
 	char		*buf = NULL, utc[32];
 	size_t		 off = 0, n, open = sizeof(DT_OPEN) - 1;
 
 	*out = NULL;
-	while ((v = memmem(scan, (size_t)(end - scan), DT_OPEN, open)) !=
-	    NULL) {
-		v += open;
-		if ((close = memchr(v, '<', (size_t)(end - v))) == NULL)
-			break;
-		n = (size_t)(close - v);
-		scan = close;
-		if (date_to_utc(v, n, utc, sizeof(utc)) == -1)
-			continue;
+	while ((v = memmem(p, (size_t)(end - p), DT_OPEN, open)) != NULL) {
+		close = memmem(v + open, (size_t)(end - v - open), DT_CLOSE,
+		    sizeof(DT_CLOSE) - 1);
+		if (close == NULL)
+			break;	/* xmlrpc-c says what is wrong with it */
 		if (buf == NULL && (buf = malloc(len + 1)) == NULL)
 			return -1;
-		memcpy(buf + off, p, (size_t)(v - p));
-		off += (size_t)(v - p);
-		memcpy(buf + off, utc, strlen(utc));
-		off += strlen(utc);
-		p = close;
+		put(buf, &off, p, (size_t)(v - p));
+		put(buf, &off, STR_OPEN, sizeof(STR_OPEN) - 1);
+		v += open;
+		n = (size_t)(close - v);
+		if (date_to_utc(v, n, utc, sizeof(utc)) == 0)
+			put(buf, &off, utc, strlen(utc));
+		else
+			put(buf, &off, v, n);
+		put(buf, &off, STR_CLOSE, sizeof(STR_CLOSE) - 1);
+		p = close + sizeof(DT_CLOSE) - 1;
 	}
 	if (buf == NULL)
 		return 0;
-	memcpy(buf + off, p, (size_t)(end - p));
-	off += (size_t)(end - p);
+	put(buf, &off, p, (size_t)(end - p));
 	buf[off] = '\0';
 	*out = buf;
 	*outlen = off;
@@ -280,7 +294,7 @@ rpc_decode(const char *xml, size_t len, xmlrpc_value **value,
 	int		 code, rc = -1;
 
 	*value = NULL;
-	if (fix_dates(xml, len, &fixed, &flen) == -1) {
+	if (dates_as_strings(xml, len, &fixed, &flen) == -1) {
 		xerr(err, XENAPI_ERR_PROTOCOL, "out of memory decoding an "
 		    "answer");
 		return -1;
