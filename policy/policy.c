@@ -31,13 +31,14 @@ struct ctx {
 };
 
 static const char *const ups_keys[] = { "address", "warning_period",
-    "community", "v3_user", "snmp", "confirm", NULL };
+    "low_battery_runtime", "community", "v3_user", "snmp", "confirm",
+    NULL };
 static const char *const snmp_keys[] = { "version", "community", "user",
     "auth_protocol", "auth_password_file", "priv_protocol",
     "priv_password_file", "port", "poll_interval", NULL };
 static const char *const pool_keys[] = { "url", "username", "password_file",
     "tls", "on_restore", "vm_shutdown_timeout", "call_timeout",
-    "task_timeout",
+    "task_timeout", "stop_budget", "halt_time",
     "allow_plaintext", "hosts", NULL };
 static const char *const tls_keys[] = { "verify", "verify_name",
     "ca_file", "pin_sha256", NULL };
@@ -571,6 +572,9 @@ parse_ups(struct ctx *c, struct policy_ups *u, json_t *obj)
 	if (json_object_get(obj, "warning_period") == NULL)
 		pwarn(c, "no warning_period: the timers of its hosts cannot "
 		    "be checked against the card's AC-failed warning period");
+	u->low_battery_runtime = POLICY_DEFAULT_LOW_BATTERY_RUNTIME;
+	get_duration(c, obj, "low_battery_runtime", 0, 0, POLICY_MAX_TIMER,
+	    &has, &u->low_battery_runtime);
 	get_string(c, obj, "community", 0, &u->community);
 	get_string(c, obj, "v3_user", 0, &u->v3_user);
 	if ((v = json_object_get(obj, "snmp")) != NULL) {
@@ -874,8 +878,55 @@ check_timer_vs_warning(struct ctx *c, struct policy_host *h,
 	}
 }
 
+/*
+ * The deadline budget (DESIGN.md "Engine rules"): a host must be off,
+ * halt_time after its power-off, before any card of it cuts the power.
+ */
 static void
-check_host_timers(struct ctx *c, struct policy_host *h, int bad)
+check_host_budget(struct ctx *c, const struct policy_host *h,
+    const struct policy_pool *pl)
+{
+	const struct policy_ups	*u;
+	char			 a[32], b[32], d[32], w[32];
+	size_t			 i, old;
+	double			 off = h->shutdown_after + pl->halt_time;
+
+	for (i = 0; i < h->npowered_by; i++) {
+		u = &c->p->ups[h->powered_by[i]];
+		if (!u->has_warning_period)
+			continue;
+		fmt_num(h->shutdown_after, a, sizeof(a));
+		fmt_num(pl->halt_time, b, sizeof(b));
+		fmt_num(u->warning_period, w, sizeof(w));
+		old = path_enter(c, "shutdown_after");
+		if (off > u->warning_period)
+			perr(c, "%s + halt_time %s = %s s: the host would not be "
+			    "off before ups.%s.warning_period (%s) ends", a, b,
+			    fmt_num(off, d, sizeof(d)), u->name, w);
+		else if (!h->has_maintenance &&
+		    off + pl->stop_budget > u->warning_period)
+			pwarn(c, "%s + stop_budget %s + halt_time %s is more "
+			    "than ups.%s.warning_period (%s): VMs left when it "
+			    "starts to leave are stopped at once, hard if need "
+			    "be", a, fmt_num(pl->stop_budget, d, sizeof(d)), b,
+			    u->name, w);
+		path_leave(c, old);
+	}
+	if (h->has_maintenance &&
+	    h->shutdown_after - h->maintenance_after < pl->stop_budget) {
+		old = path_enter(c, "maintenance_after");
+		pwarn(c, "%s leaves %s s before shutdown_after, less than "
+		    "stop_budget (%s): no time to evacuate, VMs are stopped",
+		    fmt_num(h->maintenance_after, a, sizeof(a)),
+		    fmt_num(h->shutdown_after - h->maintenance_after, b,
+		    sizeof(b)), fmt_num(pl->stop_budget, d, sizeof(d)));
+		path_leave(c, old);
+	}
+}
+
+static void
+check_host_timers(struct ctx *c, struct policy_host *h,
+    const struct policy_pool *pl, int bad)
 {
 	char	 a[32], b[32];
 	size_t	 old;
@@ -903,12 +954,15 @@ check_host_timers(struct ctx *c, struct policy_host *h, int bad)
 	if (h->has_shutdown)
 		check_timer_vs_warning(c, h, "shutdown_after",
 		    h->shutdown_after);
+	if (h->has_shutdown)
+		check_host_budget(c, h, pl);
 }
 
 static void
 parse_host(struct ctx *c, struct policy_host *h, json_t *obj,
-    const char *poolname)
+    const struct policy_pool *pl)
 {
+	const char	*poolname = pl->name;
 	json_t	*other;
 	size_t	 i;
 	int	 bad = 0;
@@ -930,7 +984,7 @@ parse_host(struct ctx *c, struct policy_host *h, json_t *obj,
 	    POLICY_MAX_TIMER, &h->has_maintenance, &h->maintenance_after);
 	bad |= get_duration(c, obj, "shutdown_after", 0, 0, POLICY_MAX_TIMER,
 	    &h->has_shutdown, &h->shutdown_after);
-	check_host_timers(c, h, bad);
+	check_host_timers(c, h, pl, bad);
 	for (i = 0; i < h->npowered_by; i++)
 		c->p->ups[h->powered_by[i]].nhosts++;
 }
@@ -958,7 +1012,7 @@ parse_hosts(struct ctx *c, struct policy_pool *pl, size_t poolidx,
 		h->pool = poolidx;
 		pl->nhosts++;
 		old2 = path_enter(c, name);
-		parse_host(c, h, v, pl->name);
+		parse_host(c, h, v, pl);
 		path_leave(c, old2);
 	}
 done:
@@ -1001,6 +1055,12 @@ parse_pool(struct ctx *c, struct policy_pool *pl, size_t idx, json_t *obj)
 	pl->task_timeout = POLICY_DEFAULT_TASK_TIMEOUT;
 	get_duration(c, obj, "task_timeout", 0, 1, 86400, &has,
 	    &pl->task_timeout);
+	pl->stop_budget = POLICY_DEFAULT_STOP_BUDGET;
+	get_duration(c, obj, "stop_budget", 0, 0, 3600, &has,
+	    &pl->stop_budget);
+	pl->halt_time = POLICY_DEFAULT_HALT_TIME;
+	get_duration(c, obj, "halt_time", 0, 0, 3600, &has,
+	    &pl->halt_time);
 	parse_hosts(c, pl, idx, obj);
 }
 

@@ -19,6 +19,9 @@
 #define POLICY_DEFAULT_VM_SHUTDOWN	120.0
 #define POLICY_DEFAULT_CALL_TIMEOUT	10.0
 #define POLICY_DEFAULT_TASK_TIMEOUT	3600.0
+#define POLICY_DEFAULT_STOP_BUDGET	30.0
+#define POLICY_DEFAULT_HALT_TIME	60.0
+#define POLICY_DEFAULT_LOW_BATTERY_RUNTIME 120.0
 #define POLICY_DEFAULT_POLL		15.0
 #define POLICY_MAX_TIMER		86400.0
 #define POLICY_MAX_OID_LEN		128
@@ -54,6 +57,7 @@ struct policy_ups {
 	size_t			 naddrs;
 	int			 has_warning_period;
 	double			 warning_period;
+	double			 low_battery_runtime; /* after low battery */
 	char			*community;	/* required on traps, or NULL */
 	char			*v3_user;	/* required on traps, or NULL */
 	struct policy_snmp	 snmp;		/* version NONE: no polling */
@@ -89,6 +93,9 @@ struct policy_pool {
 	double			 call_timeout;	/* each XenAPI request */
 	double			 task_timeout;	/* a whole action: no answer
 						   by then is a failed try */
+	double			 stop_budget;	/* before a host's deadline:
+						   stop what is left */
+	double			 halt_time;	/* host.shutdown to power off */
 	size_t			 first_host;
 	size_t			 nhosts;
 };

@@ -163,7 +163,7 @@ test_unknown_keys(void **state)
 	    "shutdown_after)");
 	expect_error(DOC("'ups1':{'address':'10.0.0.11','adress':1}",
 	    POOL1(HOST1)), "ups.ups1.adress: unknown key (expected one of: "
-	    "address, warning_period, community, v3_user, snmp, confirm)");
+	    "address, warning_period, low_battery_runtime, community, v3_user, snmp, confirm)");
 }
 
 static void
@@ -249,6 +249,47 @@ test_host_rules(void **state)
 	    "is already in pools.pool1 (a host belongs to one pool)");
 	expect_error(DOC(UPS1, POOL1("")), "pools.pool1.hosts: must be an "
 	    "object with at least one host");
+}
+
+/*
+ * The deadline budget: a host must be off (shutdown_after + halt_time)
+ * before its UPS gives out, and its VMs need stop_budget to stop.
+ */
+static void
+test_budget(void **state)
+{
+	(void)state;
+	/* The case of a timer just under the warning period. */
+	expect_error(DOC(UPS1, POOL1("'xs1':{'powered_by':['ups1'],"
+	    "'shutdown_after':179.9}")), "pools.pool1.hosts.xs1."
+	    "shutdown_after: 179.9 + halt_time 60 = 239.9 s: the host would "
+	    "not be off before ups.ups1.warning_period (180) ends");
+	/* halt_time is the pool's; a short one makes the same timer fit. */
+	expect_error(DOC(UPS1, "'pool1':{" POOL_HEAD "'halt_time':50,"
+	    "'hosts':{'xs1':{'powered_by':['ups1'],'shutdown_after':135}}}"),
+	    "pools.pool1.hosts.xs1.shutdown_after: 135 + halt_time 50 = 185 "
+	    "s: the host would not be off before ups.ups1.warning_period "
+	    "(180) ends");
+	expect_warning(DOC(UPS1, "'pool1':{" POOL_HEAD "'halt_time':50,"
+	    "'hosts':{'xs1':{'powered_by':['ups1'],'shutdown_after':110}}}"),
+	    "pools.pool1.hosts.xs1.shutdown_after: 110 + stop_budget 30 + "
+	    "halt_time 50 is more than ups.ups1.warning_period (180): VMs "
+	    "left when it starts to leave are stopped at once, hard if need "
+	    "be");
+	expect_warning(DOC(UPS1, POOL1("'xs1':{'powered_by':['ups1'],"
+	    "'maintenance_after':100,'shutdown_after':110}")),
+	    "pools.pool1.hosts.xs1.maintenance_after: 100 leaves 10 s before "
+	    "shutdown_after, less than stop_budget (30): no time to evacuate, "
+	    "VMs are stopped");
+	/* Every feed counts: the shortest warning period decides. */
+	expect_error(DOC(UPS1 ",'ups2':{'address':'10.0.0.12',"
+	    "'warning_period':150}", POOL1("'xs1':{'powered_by':['ups1',"
+	    "'ups2'],'maintenance_after':30,'shutdown_after':100}")),
+	    "pools.pool1.hosts.xs1.shutdown_after: 100 + halt_time 60 = 160 "
+	    "s: the host would not be off before ups.ups2.warning_period "
+	    "(150) ends");
+	expect_error(DOC(UPS1, "'pool1':{" POOL_HEAD "'stop_budget':-1,"
+	    "'hosts':{" HOST1 "}}"), "pools.pool1.stop_budget: -1 is negative");
 }
 
 static void
@@ -549,6 +590,7 @@ main(void)
 		cmocka_unit_test(test_wrong_types),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_host_rules),
+		cmocka_unit_test(test_budget),
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_url),
 		cmocka_unit_test(test_plaintext_allowed),
