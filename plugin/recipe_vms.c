@@ -171,7 +171,12 @@ evac_waited(struct recipe_ctx *c, struct job *j)
 	job_finish(j, OUTCOME_TRANSIENT, j->error, 0);
 }
 
-/* The target with the most free memory that takes the VM, or NULL. */
+/*
+ * The target with the most free memory that takes the VM, or NULL. A
+ * host in MAINTENANCE_MODE is none: one that booted during the outage
+ * is enabled by its xapi but is still ours, leaving (XenCenter reads
+ * the key the same way).
+ */
 static const struct xenapi_host *
 place(const struct xenapi_pool *pool, const char *targets,
     const struct xenapi_vm *vm)
@@ -188,7 +193,7 @@ place(const struct xenapi_pool *pool, const char *targets,
 			if ((p == targets || p[-1] == ',') &&
 			    (p[n] == ',' || p[n] == '\0'))
 				break;
-		if (p == NULL || !h->live || !h->enabled ||
+		if (p == NULL || !h->live || !h->enabled || h->maintenance ||
 		    h->memory_free < vm->memory)
 			continue;
 		if (best == NULL || h->memory_free > best->memory_free)

@@ -71,6 +71,7 @@ engine_new(const struct policy *p)
 	e->t.shutdown_fresh = 5.0;
 	e->t.shutdown_prelook = 2.0;
 	e->t.ha_lead = 30.0;
+	e->t.hard_stop_share = ENGINE_HARD_STOP_SHARE;
 	e->t.confirm_retry = 5.0;
 	e->ups = calloc(p->nups, sizeof(*e->ups));
 	e->hosts = calloc(p->nhosts, sizeof(*e->hosts));
@@ -100,6 +101,7 @@ engine_new(const struct policy *p)
 		e->pools[i].facts_at = -INFINITY;
 		e->pools[i].changed_at = -INFINITY;
 		e->pools[i].ha_at = -INFINITY;
+		e->pools[i].outage_look_at = -INFINITY;
 		/* Nothing is done to a pool before its facts are known. */
 		e->pools[i].refresh_wanted = 1;
 		engine_mark_dirty(e, i);
@@ -148,7 +150,8 @@ engine_tuning(struct engine *e)
 }
 
 static int
-ups_apply(struct eups *u, enum ups_event ev, double now)
+ups_apply(struct eups *u, const struct policy_ups *c, enum ups_event ev,
+    double now)
 {
 	int	 on_batt = u->power == UPS_ON_BATTERY ||
 		    u->power == UPS_LOW_BATTERY;
@@ -167,6 +170,8 @@ ups_apply(struct eups *u, enum ups_event ev, double now)
 		u->power = UPS_ONLINE;
 		u->since = now;
 		u->imminent = 0;
+		u->low_since = -INFINITY;
+		u->spent = 0;
 		return 1;
 	case UPS_EV_LOW_BATTERY:
 	case UPS_EV_SHUTDOWN_IMMINENT:
@@ -178,12 +183,18 @@ ups_apply(struct eups *u, enum ups_event ev, double now)
 		if (!on_batt)
 			u->since = now;
 		u->power = UPS_LOW_BATTERY;
+		if (!u->spent)
+			u->low_since = now;
 		return 1;
 	case UPS_EV_BATTERY_OK:
 		if (u->power != UPS_LOW_BATTERY)
 			return 0;
 		u->power = UPS_ON_BATTERY;
 		u->imminent = 0;
+		/* Too late: by the policy, that card has cut the power. */
+		u->spent = now >= u->low_since + c->low_battery_runtime;
+		if (!u->spent)
+			u->low_since = -INFINITY;
 		return 1;
 	case UPS_EV_COMMS_LOST:
 		u->comms_lost = 1;
@@ -208,7 +219,7 @@ engine_on_ups_event(struct engine *e, size_t ups, enum ups_event ev,
 	e->last_now = now;
 	if (e->ups[ups].power == UPS_UNKNOWN && ev == UPS_EV_POWER_RESTORED)
 		e->ups[ups].power = UPS_ONLINE;
-	if (!ups_apply(&e->ups[ups], ev, now))
+	if (!ups_apply(&e->ups[ups], &e->p->ups[ups], ev, now))
 		return 0;
 	e->gen++;
 	e->power_gen++;

@@ -185,7 +185,14 @@ struct engine_tuning {
 	 * long before its first power-off (or when a host starts to leave).
 	 */
 	double	 ha_lead;
+	/*
+	 * The last part of a pool's stop_budget, kept for hard stops: a
+	 * clean stop still running then turns hard.
+	 */
+	double	 hard_stop_share;
 };
+
+#define ENGINE_HARD_STOP_SHARE	(1.0 / 3)	/* hard_stop_share's default */
 
 struct engine	*engine_new(const struct policy *);
 void		 engine_free(struct engine *);

@@ -67,11 +67,13 @@ enum host_fact {
 	HF_RESTORE	= 1u << 9,	/* its VMs are to be brought back */
 	HF_UNCERTAIN	= 1u << 10,	/* restored: the next facts settle it */
 	HF_CONFIRMED	= 1u << 11,	/* its cards confirmed the outage */
-	HF_FAILED	= 1u << 12	/* given up on: error says why */
+	HF_FAILED	= 1u << 12,	/* given up on: error says why */
+	HF_NO_TIME	= 1u << 13	/* its budget for moving VMs ran out:
+					   what is left is stopped */
 };
 
-/* "Its VMs are gone": moved away, or to be stopped for want of a place. */
-#define HF_VMS_GONE	(HF_EVACUATED | HF_NOWHERE)
+/* "Its VMs are gone": moved away, or to be stopped (no place, no time). */
+#define HF_VMS_GONE	(HF_EVACUATED | HF_NOWHERE | HF_NO_TIME)
 
 /* A fact's name in the state file; `saved` facts survive a restart. */
 struct host_fact_name {
@@ -149,6 +151,7 @@ struct epool {
 	int		 refresh_wanted;
 	int		 refresh_attempts;
 	double		 refresh_at;
+	double		 outage_look_at; /* the last outage refresh asked */
 
 	unsigned long	 designate_inflight;
 	char		*designate_target;
@@ -171,6 +174,9 @@ struct epool {
 struct eups {
 	enum ups_power	 power;
 	double		 since;
+	double		 low_since;	/* low battery since, when it is */
+	int		 spent;		/* its low-battery runtime ran out
+					   before battery_ok came */
 	int		 imminent;	/* shutdown_imminent seen */
 	int		 comms_lost;
 };
@@ -253,6 +259,12 @@ void		 host_on_result(struct engine *, struct ehost *,
 /* host.c: what the step decided */
 void		 host_leaving(struct engine *, struct ehost *);
 void		 host_no_target(struct ehost *);
+void		 host_no_time(struct engine *, struct ehost *, int);
+/* When a host must be off at the latest, and when its VMs start to stop
+ * for that: its pool's stop_budget before. */
+double		 host_deadline(const struct engine *, const struct ehost *);
+double		 host_stop_by(const struct engine *, const struct ehost *);
+double		 host_hard_by(const struct engine *, const struct ehost *);
 void		 host_flight_begin(struct ehost *, const struct action *,
 		    double);
 void		 host_flight_drop(struct ehost *, int);

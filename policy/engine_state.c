@@ -23,9 +23,17 @@ static const char *const why_words[] = { "low_battery",
 static json_t *
 export_ups(const struct eups *u, double off)
 {
-	return json_pack("{s:s, s:f, s:b, s:b}", "power",
+	json_t	*o;
+
+	o = json_pack("{s:s, s:f, s:b, s:b}", "power",
 	    ups_power_name(u->power), "since", u->since + off, "imminent",
 	    u->imminent, "comms_lost", u->comms_lost);
+	if (o != NULL && (u->power == UPS_LOW_BATTERY || u->spent))
+		json_object_set_new_nocheck(o, "low_since",
+		    json_real(u->low_since + off));
+	if (o != NULL && u->spent)
+		json_object_set_new_nocheck(o, "spent", json_true());
+	return o;
 }
 
 static void
@@ -58,6 +66,13 @@ export_host(const struct ehost *h, double off)
 		    json_real(h->power.final_since + off));
 		json_object_set_new_nocheck(o, "final_why",
 		    json_string(h->power.final_why ? h->power.final_why : ""));
+	} else if (h->power.at_risk && h->power.final_why &&
+	    h->power.final_since >= h->power.since) {
+		/* Low battery earlier in this outage: it stays out. */
+		json_object_set_new_nocheck(o, "final_since",
+		    json_real(h->power.final_since + off));
+		json_object_set_new_nocheck(o, "final_why",
+		    json_string(h->power.final_why));
 	}
 	for (f = host_fact_names; f->name; f++)
 		if (f->saved)
@@ -167,7 +182,8 @@ import_host(struct ehost *h, json_t *o, double off)
 	sv.power.since = num(o, "risk_since", off);
 	sv.power.final = flag(o, "final");
 	sv.power.final_since = num(o, "final_since", off);
-	sv.power.final_why = sv.power.final ? why_word(json_string_value(
+	sv.power.final_why = sv.power.final || sv.power.final_since !=
+	    -INFINITY ? why_word(json_string_value(
 	    json_object_get(o, "final_why"))) : NULL;
 	for (f = host_fact_names; f->name; f++)
 		if (f->saved && flag(o, f->name))
@@ -227,6 +243,13 @@ engine_import(struct engine *e, json_t *root, double off, double now)
 		e->ups[i].power = power_parse(json_string_value(
 		    json_object_get(v, "power")));
 		e->ups[i].since = num(v, "since", off);
+		/* A state from before low_since was kept: as early as can be. */
+		e->ups[i].low_since = num(v, "low_since", off);
+		if (e->ups[i].power == UPS_LOW_BATTERY &&
+		    e->ups[i].low_since == -INFINITY)
+			e->ups[i].low_since = e->ups[i].since;
+		e->ups[i].spent = flag(v, "spent") &&
+		    e->ups[i].low_since != -INFINITY;
 		e->ups[i].imminent = flag(v, "imminent");
 		e->ups[i].comms_lost = flag(v, "comms_lost");
 	}

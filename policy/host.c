@@ -76,6 +76,7 @@ const struct host_fact_name host_fact_names[] = {
 	{ HF_UNCERTAIN, "uncertain", 0 },
 	{ HF_CONFIRMED, "confirmed", 0 },
 	{ HF_FAILED, "failed", 1 },
+	{ HF_NO_TIME, "no_time", 1 },
 	{ 0, NULL, 0 }
 };
 
@@ -183,17 +184,28 @@ host_backoff(const struct engine *e, int attempts)
 
 /*
  * A new outage wants a fresh look at the pool, but no sooner than
- * outage_refresh_gap after the last: a flapping card must not turn into
- * a storm of refreshes.
+ * outage_refresh_gap after the last look an outage asked for: a flapping
+ * card must not turn into a storm of refreshes. Looks at start-up or the
+ * periodic ones do not hold a new outage back.
  */
 static void
 pool_want_outage_refresh(struct engine *e, struct epool *pl)
 {
-	double	 at = pl->facts_at + e->t.outage_refresh_gap;
+	double	 at = pl->outage_look_at + e->t.outage_refresh_gap;
 
 	pl->refresh_wanted = 1;
 	if (at > pl->refresh_at)
 		pl->refresh_at = at;
+}
+
+/* Low battery, shutdown imminent: the one urgent event waits for no gap. */
+static void
+pool_want_urgent_refresh(struct engine *e, struct epool *pl, double now)
+{
+	(void)e;
+	pl->refresh_wanted = 1;
+	if (pl->refresh_attempts == 0 || pl->refresh_at > now)
+		pl->refresh_at = now;
 }
 
 /* Every feed on battery, and since when; low battery on one of them. */
@@ -255,6 +267,7 @@ host_repower(struct engine *e, size_t hi, double now)
 		h->power.final = 1;
 		h->power.final_since = now;
 		h->power.final_why = why;
+		pool_want_urgent_refresh(e, pl, now);
 	} else if (!(risk && why))
 		h->power.final = 0;
 	engine_mark_dirty(e, h->cfg->pool);
@@ -318,6 +331,16 @@ host_goal(const struct ehost *h, double now)
 	}
 	if (c->has_shutdown)
 		g.next = s_at;
+	/*
+	 * Battery ok again, still on battery: what left for low battery in
+	 * this outage stays where it is (its VMs are not to move twice),
+	 * and powers off when its timer says.
+	 */
+	if (h->power.final_since >= h->power.since && h->power.final_why) {
+		g.why = h->power.final_why;
+		g.kind = GOAL_MAINT;
+		return g;
+	}
 	if (c->has_maintenance && now >= m_at) {
 		g.why = "maintenance_after";
 		g.kind = GOAL_MAINT;
@@ -423,6 +446,7 @@ done_disable(struct engine *e, struct ehost *h, const struct action_result *r)
 	(void)e;
 	(void)r;
 	set(h, HF_DISABLED);
+	h->seen.enabled = 0;
 }
 
 static void
@@ -504,6 +528,10 @@ done_exit(struct engine *e, struct ehost *h, const struct action_result *r)
 	clear(h, HF_DISABLED | HF_MARKED | HF_VMS_GONE | HF_VMS_CLEAR |
 	    HF_MOVED | HF_TOUCHED);
 	set_blocked(h, 0);
+	/* Open to VMs again, before any look says so: an evacuation that
+	 * starts meanwhile must know it (set_targets). */
+	h->seen.live = 1;
+	h->seen.enabled = 1;
 }
 
 static void
@@ -587,6 +615,7 @@ host_on_result(struct engine *e, struct ehost *h,
 	h->last_outcome = r->outcome;
 	if (r->outcome == OUTCOME_OK || r->outcome == OUTCOME_BLOCKED) {
 		h->attempts = 0;
+		h->retry_at = -INFINITY;	/* a retry asked early won */
 		if (kinds[op].done)
 			kinds[op].done(e, h, r);
 	} else if (r->outcome == OUTCOME_STALE)
@@ -610,6 +639,83 @@ host_no_target(struct ehost *h)
 {
 	set(h, HF_NOWHERE);
 	clear(h, HF_VMS_CLEAR);
+}
+
+/*
+ * When a feed's card cuts the output, as far as the policy says: at the
+ * end of its warning period, or low_battery_runtime after it went low
+ * on battery (shutdown imminent too) if that comes first.
+ */
+static double
+feed_cut(const struct engine *e, size_t ups)
+{
+	const struct policy_ups	*c = &e->p->ups[ups];
+	const struct eups	*u = &e->ups[ups];
+	double			 cut = INFINITY;
+
+	if (c->has_warning_period)
+		cut = u->since + c->warning_period;
+	if ((u->power == UPS_LOW_BATTERY || u->spent) && u->low_since +
+	    c->low_battery_runtime < cut)
+		cut = u->low_since + c->low_battery_runtime;
+	return cut;
+}
+
+/*
+ * When the host must be powered off at the latest (DESIGN.md "Engine
+ * rules"): halt_time before its last feed's card cuts the output, and
+ * at shutdown_after when maintenance_after gave its VMs time to move
+ * before (a host with shutdown_after only starts leaving then).
+ * INFINITY when there is no limit: no shutdown timer, or a feed the
+ * policy knows no end for.
+ */
+double
+host_deadline(const struct engine *e, const struct ehost *h)
+{
+	double	 cut = -INFINITY, t, d;
+	size_t	 i;
+
+	if (!h->power.at_risk || !h->cfg->has_shutdown)
+		return INFINITY;
+	for (i = 0; i < h->cfg->npowered_by; i++)
+		if ((t = feed_cut(e, h->cfg->powered_by[i])) > cut)
+			cut = t;
+	d = cut - e->pools[h->cfg->pool].cfg->halt_time;
+	if (h->cfg->has_maintenance && h->power.since +
+	    h->cfg->shutdown_after < d)
+		d = h->power.since + h->cfg->shutdown_after;
+	return d;
+}
+
+/* From then on, what is still on the host is stopped, moved or not. */
+double
+host_stop_by(const struct engine *e, const struct ehost *h)
+{
+	return host_deadline(e, h) - e->pools[h->cfg->pool].cfg->stop_budget;
+}
+
+/* From then on, a clean stop of what is left turns hard. */
+double
+host_hard_by(const struct engine *e, const struct ehost *h)
+{
+	return host_deadline(e, h) - e->t.hard_stop_share *
+	    e->pools[h->cfg->pool].cfg->stop_budget;
+}
+
+/*
+ * The step found the budget spent: its evacuation ends, the rest stops.
+ * One that was running is cancelled, but xapi lets the VM in flight
+ * arrive first (xapi_task.ml, vm_evacuation.ml): until a look shows it
+ * over, it still holds the pool's one evacuation.
+ */
+void
+host_no_time(struct engine *e, struct ehost *h, int was_evacuating)
+{
+	set(h, HF_NO_TIME);
+	clear(h, HF_VMS_CLEAR);
+	release_slot(e, h);
+	if (was_evacuating)
+		h->seen.evacuating = 1;
 }
 
 void

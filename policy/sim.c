@@ -5,6 +5,7 @@
  * actions after each of them.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,22 +20,31 @@ struct shost {
 	int	 vms;
 	int	 pinned;
 	int	 blockers;	/* found by the last evacuation attempt */
-	int	 recorded;	/* VMs recorded when marked */
 	int	 crashed;
 	int	 stopped;
 	int	 shutdowns;
 	int	 evacuations;
 	int	 stuck;
+	int	 hang;		/* evacuations hang after this many VMs */
 	double	 evacuate_takes;
+	double	 move_takes;	/* per VM; 0: evacuate_takes for all */
 	double	 boot_at;
 	double	 lost_at;	/* power lost (not shut down) at */
 	double	 started_at;	/* its xapi takes host.enable from then */
 	double	 enable_at;	/* xapi enables it by itself then */
 };
 
+/* A VM, for the names a plan gives the ones that die. */
+struct svm {
+	char	 name[80];
+	long	 host;		/* running there; -1 when not running */
+	long	 recorded_on;	/* recorded by a host's mark; -1 */
+};
+
 struct sups {
 	int	 on_battery;
 	int	 dead;
+	double	 since;		/* on battery */
 	double	 dies_at;
 };
 
@@ -51,6 +61,16 @@ struct pending {
 	double			 done_at;
 	int			 orphan;	/* asked before a restart */
 	int			 follows;	/* answered by an orphan */
+	unsigned long		 follow_id;	/* ... that one */
+	/* An evacuation in xapi: one VM after another, each per_vm. */
+	double			 started;
+	double			 per_vm;
+	int			 moved;
+	int			 cap;		/* stops after this many */
+	int			 abandoned;	/* superseded: no answer */
+	int			 planned;	/* xapi's plan, not ours */
+	double			 answer_at;	/* the worker gave up then */
+	int			 answered;
 	/* The action's strings outlive the engine that made them. */
 	char			 target[128];
 	char			*targets;
@@ -88,8 +108,12 @@ struct sim {
 	struct inject		*inj;
 	size_t			 ninj;
 	struct member_facts	*members;
+	struct svm		*vm;
+	size_t			 nvm;
 	double			 now;
 	double			 internal_at;	/* next death or boot */
+	size_t			 rr;		/* where spreading goes on */
+	double			 facts_at;	/* the next periodic look */
 	int			 internal_dirty;
 	sim_cb			*cb;
 	void			*arg;
@@ -113,10 +137,11 @@ sim_new(const struct policy *p, const struct sim_opts *o)
 	s->restart_at = calloc(p->npools, sizeof(*s->restart_at));
 	s->restart_end = calloc(p->npools, sizeof(*s->restart_end));
 	s->members = calloc(p->nhosts, sizeof(*s->members));
+	s->vm = calloc(p->nhosts * (size_t)(o->vms_per_host > 0 ?
+	    o->vms_per_host : 1), sizeof(*s->vm));
 	if (s->e == NULL || s->hosts == NULL || s->ups == NULL ||
 	    s->ha == NULL || s->ha_off == NULL || s->restart_at == NULL ||
-	    s->restart_end == NULL ||
-	    s->members == NULL) {
+	    s->restart_end == NULL || s->members == NULL || s->vm == NULL) {
 		sim_free(s);
 		return NULL;
 	}
@@ -128,6 +153,17 @@ sim_new(const struct policy *p, const struct sim_opts *o)
 		s->hosts[i].started_at = -INFINITY;
 		s->hosts[i].enable_at = INFINITY;
 		s->hosts[i].evacuate_takes = o->evacuate_takes;
+		s->hosts[i].move_takes = o->vm_move_takes;
+		s->hosts[i].hang = -1;
+	}
+	for (i = 0; i < p->nhosts * (size_t)(o->vms_per_host > 0 ?
+	    o->vms_per_host : 0); i++) {
+		s->vm[i].host = (long)(i / (size_t)o->vms_per_host);
+		s->vm[i].recorded_on = -1;
+		snprintf(s->vm[i].name, sizeof(s->vm[i].name), "%s-vm%zu",
+		    p->hosts[s->vm[i].host].name,
+		    i % (size_t)o->vms_per_host + 1);
+		s->nvm++;
 	}
 	for (i = 0; i < p->npools; i++) {
 		s->restart_at[i] = INFINITY;
@@ -135,6 +171,7 @@ sim_new(const struct policy *p, const struct sim_opts *o)
 	}
 	for (i = 0; i < p->nups; i++)
 		s->ups[i].dies_at = INFINITY;
+	s->facts_at = o->facts_interval > 0 ? o->facts_interval : INFINITY;
 	s->internal_dirty = 1;
 	for (i = 0; i < p->npools; i++)
 		s->hosts[p->pools[i].first_host].master = 1;
@@ -162,6 +199,7 @@ sim_free(struct sim *s)
 	free(s->pend);
 	free(s->inj);
 	free(s->members);
+	free(s->vm);
 	free(s);
 }
 
@@ -252,8 +290,17 @@ sim_set_pinned(struct sim *s, size_t host, int n)
 void
 sim_set_evacuate_takes(struct sim *s, size_t host, double t)
 {
-	if (host < s->p->nhosts)
+	if (host < s->p->nhosts) {
 		s->hosts[host].evacuate_takes = t;
+		s->hosts[host].move_takes = 0;
+	}
+}
+
+void
+sim_set_hang(struct sim *s, size_t host, int after)
+{
+	if (host < s->p->nhosts)
+		s->hosts[host].hang = after;
 }
 
 void
@@ -307,6 +354,7 @@ emit_line(struct sim *s, enum sim_line_kind kind, const struct pending *pd)
 	l.action = pd ? &pd->a : NULL;
 	l.result = kind == SIM_RESULT ? &pd->r : NULL;
 	l.orphan = pd ? pd->orphan : 0;
+	l.abandoned = pd ? pd->abandoned : 0;
 	l.follows = pd ? pd->follows : 0;
 	l.refused = pd ? pd->r.outcome == OUTCOME_STALE : 0;
 	s->cb(&l, s->arg);
@@ -324,6 +372,43 @@ listed(const char *list, const char *name)
 		if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
 			return 1;
 	return 0;
+}
+
+/* A VM running on host h, or -1. */
+static long
+vm_on(const struct sim *s, size_t h)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->nvm; i++)
+		if (s->vm[i].host == (long)h)
+			return (long)i;
+	return -1;
+}
+
+/* VM v runs on `to` now, or (-1) no longer runs. */
+static void
+vm_place(struct sim *s, long v, long to)
+{
+	if (s->vm[v].host >= 0)
+		s->hosts[s->vm[v].host].vms--;
+	s->vm[v].host = to;
+	if (to >= 0)
+		s->hosts[to].vms++;
+}
+
+/* Stop n of host h's VMs (or all); returns how many there were. */
+static int
+vms_end(struct sim *s, size_t h, int n)
+{
+	long	 v;
+	int	 k = 0;
+
+	while ((n < 0 || k < n) && (v = vm_on(s, h)) >= 0) {
+		vm_place(s, v, -1);
+		k++;
+	}
+	return k;
 }
 
 /* Live as xapi believes: a member that lost power, for dead_after. */
@@ -393,21 +478,42 @@ count_targets(const struct sim *s, size_t h, const char *targets, int *dead)
 	return n;
 }
 
-static void
-spread_vms(struct sim *s, size_t h, int n, const char *targets)
+/*
+ * One VM of h to the next host that can take it, round the pool (xapi
+ * binpacks; spreading is as good for the schedule); -1 if none can.
+ */
+static long
+move_one_vm(struct sim *s, const struct pending *pd, double at)
 {
+	size_t				 h = (size_t)pd->a.host;
+	const char			*targets = pd->targets;
 	const struct policy_pool	*pl = &s->p->pools[s->p->hosts[h].pool];
-	size_t				 i;
+	struct sim_line			 l = { 0 };
+	size_t				 k, i;
 
-	while (n > 0)
-		for (i = pl->first_host; n > 0 &&
-		    i < pl->first_host + pl->nhosts; i++)
-			if (i != h && s->hosts[i].live &&
-			    s->hosts[i].enabled && (targets == NULL ||
-			    listed(targets, s->p->hosts[i].name))) {
-				s->hosts[i].vms++;
-				n--;
-			}
+	for (k = 0; k < pl->nhosts; k++) {
+		i = pl->first_host + (s->rr + k) % pl->nhosts;
+		if (i == h || !s->hosts[i].live || !s->hosts[i].enabled ||
+		    (targets && !listed(targets, s->p->hosts[i].name)))
+			continue;
+		/* Our own placement leaves a marked host alone
+		 * (recipe_vms.c); xapi's plan does not look. */
+		if (!pd->planned && s->hosts[i].marked)
+			continue;
+		s->rr = (s->rr + k + 1) % pl->nhosts;
+		l.count = (int)vm_on(s, h);
+		vm_place(s, l.count, (long)i);
+		if (s->cb) {
+			l.kind = SIM_MOVE;
+			l.t = at;
+			l.action = &pd->a;
+			l.host = (long)h;
+			l.to = (long)i;
+			s->cb(&l, s->arg);
+		}
+		return (long)i;
+	}
+	return -1;
 }
 
 static void
@@ -432,17 +538,26 @@ other_member_live(const struct sim *s, size_t h)
 	return 0;
 }
 
-/* Whether the pool runs op on host h now (to succeed), whoever asked. */
+/*
+ * Whether the pool runs op on host h now (to succeed), whoever asked. An
+ * evacuation is in the host's current_operations until its task ends,
+ * whatever it ends with and whatever the worker answered; not once a
+ * restarted xapi forgot it.
+ */
 static int
 pool_running(const struct sim *s, size_t h, enum action_op op)
 {
-	size_t	 i;
+	const struct pending	*pd;
+	size_t			 i;
 
-	for (i = 0; i < s->npend; i++)
-		if (s->pend[i].a.op == op && !s->pend[i].follows &&
-		    s->pend[i].a.host == (long)h &&
-		    s->pend[i].r.outcome == OUTCOME_OK)
+	for (i = 0; i < s->npend; i++) {
+		pd = &s->pend[i];
+		if (pd->a.op != op || pd->follows || pd->a.host != (long)h)
+			continue;
+		if (pd->r.outcome == OUTCOME_OK || (op == ACT_EVACUATE &&
+		    pd->r.outcome != OUTCOME_STALE && pd->done_at >= s->now))
 			return 1;
+	}
 	return 0;
 }
 
@@ -456,6 +571,60 @@ host_all_on_battery(const struct sim *s, size_t h)
 		if (!s->ups[c->powered_by[i]].on_battery)
 			return 0;
 	return 1;
+}
+
+/*
+ * VMs leave one after another (vm_evacuation.ml: one pool_migrate at a
+ * time); an evacuation that hangs moves `hang` of them, then nothing.
+ */
+/*
+ * host.evacuate plans at its start, over the members enabled then
+ * (xapi_host.ml compute_evacuation_plan): a host enabled later gets none
+ * of its VMs. The plan is kept as the action's own target list.
+ */
+static int
+plan_evacuation(struct sim *s, struct pending *pd)
+{
+	const struct policy_pool	*pl = &s->p->pools[pd->a.pool];
+	size_t				 i, len = 1;
+	char				*list;
+
+	for (i = pl->first_host; i < pl->first_host + pl->nhosts; i++)
+		len += strlen(s->p->hosts[i].name) + 1;
+	if ((list = calloc(1, len)) == NULL)
+		return -1;
+	for (i = pl->first_host; i < pl->first_host + pl->nhosts; i++) {
+		if ((long)i == pd->a.host || !s->hosts[i].enabled ||
+		    !db_live(s, i))
+			continue;
+		if (list[0])
+			strcat(list, ",");
+		strcat(list, s->p->hosts[i].name);
+	}
+	pd->targets = list;
+	pd->a.targets = list;
+	pd->planned = 1;
+	return 0;
+}
+
+static double
+start_evacuation(struct sim *s, struct pending *pd, const struct shost *h)
+{
+	double	 total;
+
+	if (h->vms == 0)
+		return s->o.action_takes;
+	if (pd->targets == NULL && plan_evacuation(s, pd) == -1)
+		return s->o.action_takes;
+	total = h->move_takes > 0 ? h->vms * h->move_takes : h->evacuate_takes;
+	pd->started = s->now;
+	pd->per_vm = total / h->vms;
+	pd->cap = h->vms;
+	if (h->hang >= 0 && h->hang < h->vms) {
+		pd->cap = h->hang;
+		return INFINITY;
+	}
+	return total;
 }
 
 /* Decide an action's outcome and duration when it starts. */
@@ -507,7 +676,7 @@ start_action(struct sim *s, struct pending *pd)
 			    h->blockers);
 			return s->o.action_takes;
 		}
-		return h->vms > 0 ? h->evacuate_takes : s->o.action_takes;
+		return start_evacuation(s, pd, h);
 	case ACT_STOP_VMS:
 		if (!a->hard && h->stuck)
 			return INFINITY;
@@ -578,9 +747,11 @@ restart_pool(struct sim *s, size_t pool)
 			set_result(&s->pend[i].r, OUTCOME_TRANSIENT,
 			    "connection refused", 0);
 		else if (s->pend[i].a.op == ACT_EVACUATE ||
-		    s->pend[i].a.op == ACT_STOP_VMS)
+		    s->pend[i].a.op == ACT_STOP_VMS) {
 			set_result(&s->pend[i].r, OUTCOME_STALE,
 			    "xapi restarted and forgot the task", 0);
+			s->pend[i].per_vm = 0;
+		}
 	}
 	for (i = pl->first_host; i < pl->first_host + pl->nhosts; i++)
 		if (s->hosts[i].live && !pool_running(s, i, ACT_SHUTDOWN))
@@ -589,13 +760,171 @@ restart_pool(struct sim *s, size_t pool)
 }
 
 static void
-host_loses_power(struct shost *h, double now)
+host_loses_power(struct sim *s, size_t hi, double now)
 {
-	h->crashed += h->vms;
-	h->vms = 0;
+	struct shost	*h = &s->hosts[hi];
+
+	h->crashed += vms_end(s, hi, -1);
 	h->live = 0;
 	h->lost_at = now;
 	h->boot_at = INFINITY;
+}
+
+/* An evacuation that stops moving VMs, for `why` if it had not failed. */
+static void
+evac_stop(struct pending *pd, const char *why, double at)
+{
+	pd->per_vm = 0;
+	if (why && !pd->answered && pd->r.outcome == OUTCOME_OK)
+		set_result(&pd->r, OUTCOME_TRANSIENT, why, 0);
+	if (why && pd->done_at > at)
+		pd->done_at = at;
+}
+
+/*
+ * The VMs of a running evacuation that have arrived by now. Each goes
+ * where xapi can send it then: none left (NO_HOSTS_AVAILABLE), or one
+ * off but still live for xapi (its migration fails, CANNOT_CONTACT_HOST),
+ * fails the task; the VMs moved before stay moved.
+ */
+static void
+evac_progress(struct sim *s, struct pending *pd)
+{
+	struct shost	*h;
+	double		 at;
+	int		 dead;
+
+	if (pd->per_vm <= 0 || pd->follows)
+		return;
+	h = &s->hosts[pd->a.host];
+	while (pd->moved < pd->cap && (at = pd->started + pd->per_vm *
+	    (pd->moved + 1)) <= s->now + 1e-9) {
+		if (!h->live || h->vms == 0) {
+			evac_stop(pd, NULL, at);
+			return;
+		}
+		if (count_targets(s, (size_t)pd->a.host, pd->targets,
+		    &dead) == 0) {
+			evac_stop(pd, "NO_HOSTS_AVAILABLE", at);
+			return;
+		}
+		if (dead > 0) {
+			evac_stop(pd, "CANNOT_CONTACT_HOST", at);
+			return;
+		}
+		if (move_one_vm(s, pd, at) == -1) {
+			evac_stop(pd, "NO_HOSTS_AVAILABLE", at);
+			return;
+		}
+		pd->moved++;
+	}
+	if (pd->moved >= pd->cap && pd->done_at <= s->now)
+		pd->per_vm = 0;
+}
+
+static void
+evac_progress_all(struct sim *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->npend; i++)
+		evac_progress(s, &s->pend[i]);
+}
+
+/*
+ * task.cancel of what the worker gave up: a clean VM stop ends at once
+ * (xenopsd cancels it), an evacuation after the VM in flight
+ * (vm_evacuation.ml polls for cancelling between VMs); one that hangs
+ * ends without it. The rest runs to its end.
+ */
+static void
+cancel_task(struct pending *pd, double at)
+{
+	double	 end, k;
+
+	if (pd->a.op == ACT_STOP_VMS && !pd->a.hard) {
+		if (pd->r.outcome == OUTCOME_OK)
+			set_result(&pd->r, OUTCOME_TRANSIENT,
+			    "TASK_CANCELLED", 0);
+		if (pd->done_at > at)
+			pd->done_at = at;
+		return;
+	}
+	if (pd->a.op != ACT_EVACUATE || pd->per_vm <= 0)
+		return;
+	/* The VM in flight at `at` is the last. */
+	k = floor((at - pd->started) / pd->per_vm) + 1;
+	if (k < pd->cap)
+		pd->cap = (int)k;
+	end = pd->started + pd->per_vm * pd->cap;
+	if (end < at)
+		end = at;	/* hung: cancelled then, nothing in flight */
+	if (pd->done_at > end)
+		pd->done_at = end;
+}
+
+/*
+ * The worker supersedes a host's unfinished job with a new action for
+ * that host (worker.c): its tasks are cancelled, its answer never sent.
+ * Following a task from before a restart, it cancels that task.
+ */
+static void
+supersede(struct sim *s, const struct action *a)
+{
+	struct pending	*pd, *o;
+	size_t		 i, j;
+
+	if (a->host < 0 || a->op == ACT_REFRESH || a->op == ACT_WATCH)
+		return;
+	for (i = 0; i < s->npend; i++) {
+		pd = &s->pend[i];
+		if (pd->orphan || pd->abandoned || pd->answered ||
+		    pd->a.host != a->host || pd->a.op == ACT_REFRESH ||
+		    pd->a.op == ACT_WATCH)
+			continue;
+		pd->abandoned = 1;
+		cancel_task(pd, s->now);
+		for (j = 0; pd->follows && j < s->npend; j++) {
+			o = &s->pend[j];
+			if (o->orphan && o->a.id == pd->follow_id &&
+			    o->a.host == pd->a.host)
+				cancel_task(o, s->now);
+		}
+	}
+}
+
+/*
+ * No outcome within the pool's task_timeout: the worker cancels the
+ * task and answers a failed try then (worker.c overdue); xapi ends it
+ * as cancel_task says.
+ */
+static void
+bound_task(struct sim *s, struct pending *pd)
+{
+	double	 tt = s->p->pools[pd->a.pool].task_timeout;
+
+	if (pd->follows || pd->done_at <= s->now + tt)
+		return;
+	pd->answer_at = s->now + tt;
+	cancel_task(pd, pd->answer_at);
+	if (pd->done_at == INFINITY)
+		pd->done_at = pd->answer_at;
+	set_result(&pd->r, OUTCOME_TRANSIENT, "no outcome within "
+	    "task_timeout: cancelled", 0);
+}
+
+static void
+end_evacuations(struct sim *s, size_t h)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->npend; i++)
+		if (s->pend[i].a.op == ACT_EVACUATE && !s->pend[i].follows &&
+		    s->pend[i].a.host == (long)h && s->pend[i].per_vm > 0) {
+			s->pend[i].per_vm = 0;
+			if (s->pend[i].done_at > s->now)
+				s->pend[i].done_at = s->now;
+		}
 }
 
 /* Apply an action's effect on the pool when it finishes. */
@@ -604,7 +933,8 @@ finish_action(struct sim *s, struct pending *pd)
 {
 	const struct action	*a = &pd->a;
 	struct shost		*h = a->host >= 0 ? &s->hosts[a->host] : NULL;
-	int			 n, dead;
+	size_t			 i;
+	int			 n;
 
 	if (pd->r.outcome != OUTCOME_OK || pd->follows)
 		return;
@@ -617,39 +947,27 @@ finish_action(struct sim *s, struct pending *pd)
 		break;
 	case ACT_MARK:
 		h->marked = 1;
-		h->recorded = h->vms;
+		for (i = 0; i < s->nvm; i++)
+			if (s->vm[i].host == a->host)
+				s->vm[i].recorded_on = a->host;
 		break;
 	case ACT_EVACUATE:
-		/* The targets may have left while it ran: xapi fails it. */
-		if (h->vms > 0 && count_targets(s, (size_t)a->host,
-		    pd->targets, &dead) == 0) {
-			set_result(&pd->r, OUTCOME_TRANSIENT,
-			    "NO_HOSTS_AVAILABLE", 0);
-			break;
-		}
-		/* A target that is off but still live for xapi: the VMs
-		 * sent there fail to migrate, and the task with them. */
-		if (h->vms > 0 && dead > 0) {
-			set_result(&pd->r, OUTCOME_TRANSIENT,
-			    "CANNOT_CONTACT_HOST", 0);
-			break;
-		}
-		spread_vms(s, (size_t)a->host, h->vms, pd->targets);
-		h->vms = 0;
+		/* Its VMs moved as it ran (evac_progress). */
 		h->evacuations++;
 		break;
 	case ACT_STOP_VMS:
-		n = a->scope == STOP_BLOCKERS ? h->blockers : h->vms;
-		if (n > h->vms)
-			n = h->vms;
-		h->vms -= n;
-		h->stopped += n;
+		n = a->scope == STOP_BLOCKERS ? h->blockers : -1;
+		h->stopped += vms_end(s, (size_t)a->host, n);
+		/* A hard stop cancels the VM's migration first
+		 * (message_forwarding.ml): nothing is left to move. */
+		if (h->vms == 0)
+			end_evacuations(s, (size_t)a->host);
 		if (a->scope == STOP_BLOCKERS)
 			h->pinned = h->blockers = 0;
 		break;
 	case ACT_SHUTDOWN:
 		h->shutdowns++;
-		host_loses_power(h, s->now);
+		host_loses_power(s, (size_t)a->host, s->now);
 		/* A clean shutdown tells the master at once (xapi). */
 		h->lost_at = INFINITY;
 		s->internal_dirty = 1;
@@ -659,8 +977,13 @@ finish_action(struct sim *s, struct pending *pd)
 		h->enabled = 1;
 		break;
 	case ACT_RESTORE_VMS:
-		h->vms += h->recorded;
-		h->recorded = 0;
+		/* The recorded VMs still running come home (recipe_vms.c). */
+		for (i = 0; i < s->nvm; i++)
+			if (s->vm[i].recorded_on == a->host) {
+				s->vm[i].recorded_on = -1;
+				if (s->vm[i].host >= 0)
+					vm_place(s, (long)i, a->host);
+			}
 		break;
 	case ACT_HA_OFF:
 		s->ha[a->pool] = 0;
@@ -712,7 +1035,8 @@ running_orphan(const struct sim *s, const struct action *a)
 
 	if (a->host < 0 || (a->op == ACT_STOP_VMS && a->hard))
 		return NULL;
-	for (i = 0; i < s->npend; i++) {
+	/* The newest: an older one may be a task the worker gave up on. */
+	for (i = s->npend; i-- > 0;) {
 		o = &s->pend[i].a;
 		if (s->pend[i].orphan && o->host == a->host && o->op == a->op &&
 		    o->hard == a->hard && o->scope == a->scope)
@@ -748,12 +1072,17 @@ add_pending(struct sim *s, const struct action *a)
 	/* The engine's strings die with it (a restart): ours stay. */
 	np->a.targets = np->targets;
 	np->a.not_live = np->not_live;
+	np->answer_at = INFINITY;
+	supersede(s, a);
 	if ((run = running_orphan(s, a)) != NULL) {
 		np->follows = 1;
+		np->follow_id = run->a.id;
 		np->r = run->r;
 		np->done_at = run->done_at;
-	} else
+	} else {
 		np->done_at = s->now + start_action(s, np);
+		bound_task(s, np);
+	}
 	s->npend++;
 	return 0;
 }
@@ -775,22 +1104,65 @@ take_all(struct sim *s)
 	return 0;
 }
 
+/* The worker's answer, to the engine that asked (if it still lives). */
+static void
+answer(struct sim *s, const struct pending *pd)
+{
+	emit_line(s, SIM_RESULT, pd);
+	if (pd->orphan || pd->abandoned)
+		return;
+	if (pd->a.op == ACT_REFRESH && pd->r.outcome == OUTCOME_OK)
+		deliver_facts(s, pd->a.pool);
+	else
+		engine_on_result(s->e, pd->a.id, &pd->r, s->now);
+}
+
+/* The task an orphan ran is over: who follows it answers as it ends. */
+static void
+end_followers(struct sim *s, const struct pending *o)
+{
+	struct pending	*pd;
+	size_t		 i;
+
+	for (i = 0; i < s->npend; i++) {
+		pd = &s->pend[i];
+		if (!pd->follows || pd->follow_id != o->a.id ||
+		    pd->a.host != o->a.host || pd->a.op != o->a.op)
+			continue;
+		pd->r = o->r;
+		if (pd->done_at > s->now)
+			pd->done_at = s->now;
+	}
+}
+
+/* When pending action i next does something: answered, or over. */
+static double
+pending_next(const struct pending *pd)
+{
+	return !pd->answered && pd->answer_at < pd->done_at ? pd->answer_at :
+	    pd->done_at;
+}
+
 static void
 complete(struct sim *s, size_t i)
 {
 	struct pending	 pd = s->pend[i];
 
+	/* The worker gave up on it; xapi is not done yet. */
+	if (!pd.answered && pd.answer_at < pd.done_at) {
+		s->pend[i].answered = 1;
+		answer(s, &s->pend[i]);
+		return;
+	}
 	memmove(&s->pend[i], &s->pend[i + 1],
 	    (s->npend - i - 1) * sizeof(*s->pend));
 	s->npend--;
+	evac_progress(s, &pd);
 	finish_action(s, &pd);
-	emit_line(s, SIM_RESULT, &pd);
-	if (!pd.orphan) {	/* else the process that asked is gone */
-		if (pd.a.op == ACT_REFRESH && pd.r.outcome == OUTCOME_OK)
-			deliver_facts(s, pd.a.pool);
-		else
-			engine_on_result(s->e, pd.a.id, &pd.r, s->now);
-	}
+	if (pd.orphan)
+		end_followers(s, &pd);
+	if (!pd.answered)
+		answer(s, &pd);
 	free(pd.targets);
 	free(pd.not_live);
 }
@@ -829,8 +1201,8 @@ next_completion(const struct sim *s, size_t *which)
 	size_t	 i;
 
 	for (i = 0; i < s->npend; i++)
-		if (s->pend[i].done_at < t) {
-			t = s->pend[i].done_at;
+		if (pending_next(&s->pend[i]) < t) {
+			t = pending_next(&s->pend[i]);
 			*which = i;
 		}
 	return t;
@@ -852,11 +1224,21 @@ host_powered(const struct sim *s, size_t h)
 static void
 update_host_power(struct sim *s)
 {
-	size_t	 i;
+	struct sim_line	 l = { 0 };
+	size_t		 i;
 
-	for (i = 0; i < s->p->nhosts; i++)
-		if (s->hosts[i].live && !host_powered(s, i))
-			host_loses_power(&s->hosts[i], s->now);
+	for (i = 0; i < s->p->nhosts; i++) {
+		if (!s->hosts[i].live || host_powered(s, i))
+			continue;
+		if (s->cb) {
+			l.kind = SIM_POWER_LOST;
+			l.t = s->now;
+			l.host = (long)i;
+			l.count = s->hosts[i].vms;
+			s->cb(&l, s->arg);
+		}
+		host_loses_power(s, i, s->now);
+	}
 }
 
 /*
@@ -900,7 +1282,7 @@ fault(struct sim *s, const struct sevent *ev)
 	} else {
 		if (!h->live)
 			return;
-		host_loses_power(h, s->now);
+		host_loses_power(s, ev->host, s->now);
 		if (host_powered(s, ev->host))
 			h->boot_at = s->now + s->o.boot_takes;
 		s->internal_dirty = 1;
@@ -940,10 +1322,21 @@ apply_event(struct sim *s, const struct sevent *ev)
 	if ((ev->ev == UPS_EV_ON_BATTERY || ev->ev == UPS_EV_LOW_BATTERY ||
 	    ev->ev == UPS_EV_SHUTDOWN_IMMINENT) && !u->on_battery) {
 		u->on_battery = 1;
+		u->since = s->now;
 		/* The card turns the UPS off after its warning period. */
 		if (c->has_warning_period)
-			u->dies_at = s->now + c->warning_period;
-	} else if (ev->ev == UPS_EV_POWER_RESTORED) {
+			u->dies_at = s->now + c->warning_period +
+			    s->o.card_delay;
+	}
+	/* The runtime estimate is back above the card's threshold. */
+	if (ev->ev == UPS_EV_BATTERY_OK && u->on_battery && !u->dead)
+		u->dies_at = c->has_warning_period ? u->since +
+		    c->warning_period + s->o.card_delay : INFINITY;
+	/* Low on battery, the UPS runs as long as the policy says. */
+	if ((ev->ev == UPS_EV_LOW_BATTERY ||
+	    ev->ev == UPS_EV_SHUTDOWN_IMMINENT) && u->on_battery &&
+	    s->now + c->low_battery_runtime + s->o.card_delay < u->dies_at)
+		u->dies_at = s->now + c->low_battery_runtime + s->o.card_delay; else if (ev->ev == UPS_EV_POWER_RESTORED) {
 		u->on_battery = u->dead = 0;
 		u->dies_at = INFINITY;
 		boot_hosts_of(s, ev->ups);
@@ -981,6 +1374,8 @@ next_internal(struct sim *s)
 	for (i = 0; i < s->p->npools; i++)
 		if (s->restart_at[i] < s->internal_at)
 			s->internal_at = s->restart_at[i];
+	if (s->facts_at < s->internal_at)
+		s->internal_at = s->facts_at;
 	return s->internal_at;
 }
 
@@ -1018,6 +1413,12 @@ run_internal(struct sim *s)
 			s->restart_end[i] = s->now + s->o.restart_takes;
 			restart_pool(s, i);
 		}
+	/* The plugin's periodic look (core.c). */
+	if (s->facts_at <= s->now) {
+		s->facts_at += s->o.facts_interval;
+		for (i = 0; i < s->p->npools; i++)
+			engine_want_refresh(s->e, i);
+	}
 	xencenter(s);
 }
 
@@ -1056,7 +1457,12 @@ sim_run(struct sim *s, double until, sim_cb *cb, void *arg)
 			return 0;
 		if (t > s->now)
 			s->now = t;
-		if (next_internal(s) <= s->now)
+		/* VMs that arrived meanwhile; a task they failed ends first. */
+		evac_progress_all(s);
+		tdone = next_completion(s, &which);
+		if (tdone < s->now)
+			complete(s, which);
+		else if (next_internal(s) <= s->now)
 			run_internal(s);
 		else if (tev <= s->now)
 			apply_event(s, &s->events[s->next_event++]);
@@ -1090,5 +1496,27 @@ sim_crashed_total(const struct sim *s)
 
 	for (i = 0; i < s->p->nhosts; i++)
 		n += s->hosts[i].crashed;
+	return n;
+}
+
+const char *
+sim_vm_name(const struct sim *s, int vm)
+{
+	if (vm < 0 || (size_t)vm >= s->nvm)
+		return "?";
+	return s->vm[vm].name;
+}
+
+size_t
+sim_vm_names(const struct sim *s, size_t h, const char **names, size_t max)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < s->nvm; i++)
+		if (s->vm[i].host == (long)h) {
+			if (n < max)
+				names[n] = s->vm[i].name;
+			n++;
+		}
 	return n;
 }

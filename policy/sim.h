@@ -20,7 +20,13 @@ struct sim;
 
 struct sim_opts {
 	double	 action_takes;		/* any XenAPI call */
-	double	 evacuate_takes;	/* a whole host evacuation */
+	/*
+	 * A host evacuation: VMs move one at a time, each vm_move_takes,
+	 * or evacuate_takes for them all when vm_move_takes is 0. Those
+	 * already moved are safe when it stops early.
+	 */
+	double	 evacuate_takes;
+	double	 vm_move_takes;
 	double	 vm_stop_takes;		/* a clean VM shutdown */
 	double	 boot_takes;		/* power back to host live */
 	int	 vms_per_host;
@@ -38,6 +44,10 @@ struct sim_opts {
 	double	 restart_after;
 	double	 restart_takes;
 	int	 xencenter;
+	/* The card cuts the output this long after its warning period. */
+	double	 card_delay;
+	/* The plugin looks at every pool this often (0: only when asked). */
+	double	 facts_interval;
 };
 
 enum sim_line_kind {
@@ -45,19 +55,27 @@ enum sim_line_kind {
 	SIM_ACTION,		/* the engine asked for an action */
 	SIM_RESULT,		/* an action finished */
 	SIM_RESTART,		/* the engine was rebuilt from its state */
-	SIM_FAULT		/* the pool changed by itself (host) */
+	SIM_FAULT,		/* the pool changed by itself (host) */
+	SIM_MOVE,		/* a VM migrated (host to `to`) */
+	SIM_POWER_LOST		/* host lost power, `count` VMs on it */
 };
 
 struct sim_line {
 	enum sim_line_kind	 kind;
 	double			 t;
-	const struct action	*action;	/* ACTION, RESULT */
+	const struct action	*action;	/* ACTION, RESULT, MOVE */
 	const struct action_result *result;	/* RESULT */
 	/*
 	 * RESULT of an action the engine asked for before a restart: the
 	 * pool finished it, the new engine never hears of it.
 	 */
 	int			 orphan;
+	/*
+	 * RESULT of an action the engine dropped for a newer one on its
+	 * host: the worker cancelled its tasks and sends no answer; xapi
+	 * finished what it could not stop (the VM in flight).
+	 */
+	int			 abandoned;
 	/*
 	 * ACTION, RESULT: the action an operation already running in the
 	 * pool (asked for before a restart) answers, as the plugin's worker
@@ -70,7 +88,9 @@ struct sim_line {
 	 */
 	int			 refused;
 	size_t			 ups;		/* EVENT */
-	long			 host;		/* FAULT */
+	long			 host;		/* FAULT, MOVE, POWER_LOST */
+	long			 to;		/* MOVE */
+	int			 count;		/* POWER_LOST; MOVE: which VM */
 	enum ups_event		 event;		/* EVENT */
 };
 
@@ -103,6 +123,8 @@ void		 sim_set_pinned(struct sim *, size_t, int);
 void		 sim_inject(struct sim *, size_t, enum action_op,
 		    enum action_outcome, const char *, int);
 void		 sim_set_evacuate_takes(struct sim *, size_t, double);
+/* This host's evacuations hang after `after` VMs: no VM moves again. */
+void		 sim_set_hang(struct sim *, size_t, int);
 /* A clean VM shutdown on this host never finishes. */
 void		 sim_set_stuck_vms(struct sim *, size_t, int);
 
@@ -124,5 +146,9 @@ struct sim_host_state {
 void		 sim_host_state(const struct sim *, size_t,
 		    struct sim_host_state *);
 int		 sim_crashed_total(const struct sim *);
+/* The names of the VMs running on a host (up to max); how many run. */
+const char	*sim_vm_name(const struct sim *, int);
+size_t		 sim_vm_names(const struct sim *, size_t, const char **,
+		    size_t);
 
 #endif

@@ -25,6 +25,7 @@ struct step {
 	long		 evac_next;	/* who gets the slot when it frees */
 	int		 evac_others;	/* xapi evacuates members not ours */
 	long		 evac_running;	/* a host xapi evacuates, unasked */
+	int		 evac_nrunning;	/* how many */
 };
 
 static void
@@ -67,21 +68,19 @@ emit(struct step *s, long hi, enum action_op op, const char *reason,
 }
 
 /*
- * When a clean VM shutdown turns hard: after vm_shutdown_timeout, or when
- * the host is due to shut down if that comes first. The battery does not
- * wait for a slow guest.
+ * When a clean VM shutdown turns hard: after vm_shutdown_timeout, or
+ * early enough for a hard stop to be done by the host's deadline if that
+ * comes first. The battery does not wait for a slow guest.
  */
 static double
 stop_hard_at(const struct step *s, const struct ehost *h)
 {
-	const struct policy_host	*c = h->cfg;
-	double				 t, down_at;
+	double	 t, hard_by;
 
 	t = h->flight.at + s->pl->cfg->vm_shutdown_timeout;
-	down_at = h->power.since + c->shutdown_after;
-	if (c->has_shutdown && !h->power.final && down_at > h->flight.at &&
-	    down_at < t)
-		t = down_at;
+	hard_by = host_hard_by(s->e, h);
+	if (hard_by < t)
+		t = hard_by > h->flight.at ? hard_by : h->flight.at;
 	return t;
 }
 
@@ -94,6 +93,9 @@ emit_stop(struct step *s, long hi, enum stop_scope scope, int hard,
 	struct ehost	*h = &s->e->hosts[hi];
 	struct action	*a;
 
+	/* No time left for a clean stop: hard at once. */
+	if (!hard && host_hard_by(s->e, h) <= s->now)
+		hard = 1;
 	if ((a = emit(s, hi, ACT_STOP_VMS, reason, due)) == NULL)
 		return;
 	a->scope = scope;
@@ -179,12 +181,15 @@ step_survey(struct step *s)
 	s->evac_next = -1;
 	s->evac_others = s->pl->others_evacuating > 0;
 	s->evac_running = -1;
+	s->evac_nrunning = 0;
 	for (i = c->first_host; i < c->first_host + c->nhosts; i++) {
 		h = &s->e->hosts[i];
 		/* Started by someone else, or by us before a restart. */
 		if (h->seen.evacuating && (long)i != s->pl->evac_holder &&
-		    !(h->flight.id && h->flight.op == ACT_EVACUATE))
+		    !(h->flight.id && h->flight.op == ACT_EVACUATE)) {
 			s->evac_running = (long)i;
+			s->evac_nrunning++;
+		}
 		/* About to fall due: wait for it, so it is disabled first. */
 		if (h->g.kind == GOAL_NONE && h->power.at_risk && !host_has(h, HF_FAILED) &&
 		    h->g.next <= s->now + s->e->t.settle)
@@ -229,9 +234,11 @@ step_handover(struct step *s)
 	/*
 	 * A master already disabled stays in maintenance as it is, but one
 	 * that must go down hands over too: the pool made it master after
-	 * it left (HA, an operator), or a member is back on good power.
+	 * it left (HA, an operator), or a member is back on good power. So
+	 * does one whose VMs had nowhere to go: they can, now.
 	 */
-	if (host_has(m, HF_DISABLED) && m->g.kind != GOAL_DOWN)
+	if (host_has(m, HF_DISABLED) && m->g.kind != GOAL_DOWN &&
+	    !(host_has(m, HF_NOWHERE) && !host_has(m, HF_VMS_CLEAR)))
 		return 0;
 	if ((target = handover_target(s)) == NULL)
 		return 0;
@@ -401,6 +408,7 @@ step_returning(struct step *s, long hi)
 		if (s->pl->evac_holder == hi) {
 			s->pl->evac_holder = -1;
 			s->evac_running = hi;
+			s->evac_nrunning++;
 		}
 		look_again_soon(s);
 		return;
@@ -424,10 +432,12 @@ step_returning(struct step *s, long hi)
 }
 
 /*
- * Whether host.evacuate would go wrong: it plans for every enabled
+ * Whether host.evacuate could go wrong: it plans for every enabled
  * member (xapi_host.ml), so one on battery, or off while xapi still
  * believes it live, would get VMs; and one xapi knows is dead but is
- * still enabled fails the whole plan (HOST_NOT_LIVE for every VM).
+ * still enabled fails the whole plan (HOST_NOT_LIVE for every VM). A
+ * member we disabled counts too: a booting xapi enables its host by
+ * itself once started (xapi_host_helpers.ml), whatever we last saw.
  */
 static int
 targets_needed(const struct step *s, long except)
@@ -440,7 +450,7 @@ targets_needed(const struct step *s, long except)
 		return 1;
 	for (i = c->first_host; i < c->first_host + c->nhosts; i++) {
 		h = &s->e->hosts[i];
-		if ((long)i == except || !h->seen.known || !h->seen.enabled)
+		if ((long)i == except || !h->seen.known)
 			continue;
 		if (!h->seen.live || h->power.at_risk ||
 		    host_power_gone(s->e, h, s->now))
@@ -537,7 +547,8 @@ step_evacuation(struct step *s, long hi)
 	}
 	/* Already running for this host (we asked before a restart): the
 	 * worker follows it rather than starting another. */
-	if (pl->evac_holder == -1 && s->evac_running == hi && !s->evac_others)
+	if (pl->evac_holder == -1 && s->evac_running == hi &&
+	    s->evac_nrunning == 1 && !s->evac_others)
 		pl->evac_holder = hi;
 	if (pl->evac_holder == -1 && (s->evac_others ||
 	    s->evac_running >= 0)) {
@@ -611,6 +622,20 @@ master_may_leave(struct step *s, struct ehost *h)
 	return 1;
 }
 
+/*
+ * A budget stop falls due at stop_by, or when the host starts to leave
+ * if that is later: a schedule whose shutdown_after comes less than
+ * stop_budget after maintenance_after leaves no time to evacuate
+ * (`upsxenctl check` warns of it), and the host still leaves when told.
+ */
+static double
+no_time_due(const struct engine *e, const struct ehost *h)
+{
+	double	 t = host_stop_by(e, h);
+
+	return h->g.due > t ? h->g.due : t;
+}
+
 static void
 step_leaving(struct step *s, long hi)
 {
@@ -630,6 +655,25 @@ step_leaving(struct step *s, long hi)
 		return;
 	}
 	/*
+	 * The budget: from stop_by on, what is left is stopped, moved or not
+	 * (host_stop_by). Waiting for the pool's evacuation slot never makes
+	 * a host late, nor does a master waiting to go last: its VMs stop,
+	 * it stays up for the others.
+	 */
+	if (!host_has(h, HF_EVACUATED | HF_NO_TIME)) {
+		t = host_stop_by(s->e, h);
+		if (s->now >= t) {
+			host_no_time(s->e, h, 0);
+			/* One xapi runs (ours from before a restart) holds
+			 * the pool until a look shows it over. */
+			if (h->seen.evacuating) {
+				s->evac_running = hi;
+				s->evac_nrunning++;
+			}
+		} else
+			step_later(s, t);
+	}
+	/*
 	 * The pool changed since the last look (an action found it so, or
 	 * xapi restarted and forgot a task, re-enabling every host): no VM
 	 * moves or stops before facts newer than that. Disabling, always
@@ -639,7 +683,16 @@ step_leaving(struct step *s, long hi)
 		h->wait_why = "looking at the pool again: it changed";
 		return;
 	}
-	if (step_evacuation(s, hi) || h->g.kind != GOAL_DOWN)
+	if (step_evacuation(s, hi))
+		return;
+	/* Out of time: what is left stops now, whenever the power-off. */
+	if (host_has(h, HF_NO_TIME) && !host_has(h, HF_VMS_CLEAR)) {
+		h->fresh_asked = -INFINITY;
+		emit_stop(s, hi, STOP_ALL, 0, "no_time_left",
+		    no_time_due(s->e, h));
+		return;
+	}
+	if (h->g.kind != GOAL_DOWN)
 		return;
 	if (s->pl->master == hi && !master_may_leave(s, h))
 		return;
@@ -678,6 +731,27 @@ step_inflight(struct step *s, long hi)
 	struct ehost	*h = &s->e->hosts[hi];
 	double		 t;
 
+	/*
+	 * An evacuation still running when the budget says stop: the stop
+	 * supersedes it (the worker cancels its task, xapi_task.ml), and the
+	 * slot goes to the next host.
+	 */
+	if (h->flight.op == ACT_EVACUATE && h->g.kind != GOAL_NONE) {
+		t = host_stop_by(s->e, h);
+		if (s->now < t) {
+			step_later(s, t);
+			return;
+		}
+		host_flight_drop(h, 0);
+		action_settle(s->e);
+		host_no_time(s->e, h, 1);
+		s->evac_running = hi;	/* for the rest of this step too */
+		s->evac_nrunning++;
+		look_again_soon(s);
+		emit_stop(s, hi, STOP_ALL, 0, "no_time_left",
+		    no_time_due(s->e, h));
+		return;
+	}
 	if (h->flight.op != ACT_STOP_VMS || h->flight.hard)
 		return;
 	if (h->g.kind == GOAL_NONE) {
@@ -701,11 +775,21 @@ step_inflight(struct step *s, long hi)
 		step_later(s, t);
 		return;
 	}
-	/* The clean shutdown's answer is no longer waited for. */
+	/* The clean shutdown's answer is no longer waited for (due no
+	 * sooner than the host is, if it started before it left). */
 	host_flight_drop(h, 0);
 	action_settle(s->e);
 	emit_stop(s, hi, host_has(h, HF_BLOCKED) ? STOP_BLOCKERS : STOP_ALL, 1,
-	    "vm_shutdown_timeout", t);
+	    "vm_shutdown_timeout", t > h->g.due ? t : h->g.due);
+}
+
+/* The host must stop moving VMs by now, and has not stopped yet. */
+static int
+budget_spent(const struct step *s, const struct ehost *h)
+{
+	return h->g.kind != GOAL_NONE && !host_has(h, HF_FAILED) &&
+	    !host_has(h, HF_EVACUATED | HF_NO_TIME) &&
+	    s->now >= host_stop_by(s->e, h);
 }
 
 static void
@@ -722,8 +806,12 @@ step_host(struct step *s, long hi, int master_busy)
 		return;
 	}
 
-	if (h->retry_at > s->now) {
+	/* A retry waits, but not past the host's budget (step_leaving). */
+	if (h->retry_at > s->now && !budget_spent(s, h)) {
 		step_later(s, h->retry_at);
+		if (h->g.kind != GOAL_NONE &&
+		    !host_has(h, HF_EVACUATED | HF_NO_TIME))
+			step_later(s, host_stop_by(s->e, h));
 		return;
 	}
 	if (host_has(h, HF_FAILED))
@@ -751,8 +839,11 @@ step_refresh(struct step *s)
 		return pl->refresh_at;
 	pl->refresh_wanted = 0;
 	if ((a = emit(s, -1, ACT_REFRESH, pl->facts_known ? "outage" :
-	    "facts", s->now)) != NULL)
+	    "facts", s->now)) != NULL) {
 		pl->refresh_inflight = a->id;
+		if (pl->facts_known)
+			pl->outage_look_at = s->now;
+	}
 	return INFINITY;
 }
 

@@ -22,6 +22,8 @@ struct plan {
 	int			 json;
 	double			 until;
 	FILE			*out;
+	struct sim		*s;
+	int			 lost;		/* VMs that died */
 };
 
 static int
@@ -181,6 +183,8 @@ show_result(const struct plan *pl, const struct sim_line *l)
 	const char			*pool = pl->p->pools[a->pool].name;
 	char				 what[64], why[256];
 
+	if (l->abandoned)	/* no answer: a newer action took over */
+		return;
 	if (a->op == ACT_WATCH && r->outcome == OUTCOME_OK) {
 		snprintf(what, sizeof(what), "host_back");
 		snprintf(why, sizeof(why), "host is live again");
@@ -206,9 +210,69 @@ show_result(const struct plan *pl, const struct sim_line *l)
 }
 
 static void
+show_move(const struct plan *pl, const struct sim_line *l)
+{
+	const struct policy_host	*from = &pl->p->hosts[l->host];
+	const char			*pool = pl->p->pools[from->pool].name;
+	const char			*to = pl->p->hosts[l->to].name;
+	const char			*vm = sim_vm_name(pl->s, l->count);
+	char				 what[160], why[160];
+
+	if (!pl->json) {
+		snprintf(what, sizeof(what), "vm_moved %s", vm);
+		snprintf(why, sizeof(why), "to %s", to);
+		line_text(pl, pool, from->name, what, why, l->t);
+		return;
+	}
+	line_json(pl, json_pack("{s:f, s:s, s:s, s:s, s:s, s:s}", "t", l->t,
+	    "pool", pool, "host", from->name, "action", "vm_moved", "vm", vm,
+	    "to", to));
+}
+
+/* Why a host still had VMs when its power went: what it waited for. */
+static void
+lost_why(const struct plan *pl, size_t h, char *buf, size_t len)
+{
+	struct host_status	 hs;
+
+	engine_host_status(sim_engine(pl->s), h, &hs);
+	snprintf(buf, len, "its last UPS cut the power with the host %s%s%s",
+	    host_stage_name(hs.stage), hs.reason && hs.reason[0] ? ": " : "",
+	    hs.reason ? hs.reason : "");
+}
+
+/* Every VM that dies is named, with why (the exit status says so too). */
+static void
+show_lost(struct plan *pl, const struct sim_line *l)
+{
+	const struct policy_host	*c = &pl->p->hosts[l->host];
+	const char			*pool = pl->p->pools[c->pool].name;
+	const char			*names[64];
+	char				 why[512], what[160];
+	size_t				 n, i;
+
+	if (l->count == 0)
+		return;
+	pl->lost += l->count;
+	lost_why(pl, (size_t)l->host, why, sizeof(why));
+	n = sim_vm_names(pl->s, (size_t)l->host, names, 64);
+	for (i = 0; i < n && i < 64; i++) {
+		if (pl->json) {
+			line_json(pl, json_pack("{s:f, s:s, s:s, s:s, s:s, "
+			    "s:s}", "t", l->t, "pool", pool, "host", c->name,
+			    "action", "vm_lost", "vm", names[i], "reason",
+			    why));
+			continue;
+		}
+		snprintf(what, sizeof(what), "vm_lost %s", names[i]);
+		line_text(pl, pool, c->name, what, why, l->t);
+	}
+}
+
+static void
 show_line(const struct sim_line *l, void *arg)
 {
-	const struct plan	*pl = arg;
+	struct plan	*pl = arg;
 
 	switch (l->kind) {
 	case SIM_EVENT:
@@ -219,6 +283,12 @@ show_line(const struct sim_line *l, void *arg)
 		break;
 	case SIM_RESULT:
 		show_result(pl, l);
+		break;
+	case SIM_MOVE:
+		show_move(pl, l);
+		break;
+	case SIM_POWER_LOST:
+		show_lost(pl, l);
 		break;
 	case SIM_RESTART:	/* plans have no restarts or faults */
 	case SIM_FAULT:
@@ -289,8 +359,13 @@ parse_options(struct plan *pl, int argc, char **argv, char **deferred,
 		} else if (parse_seconds(arg, &v) == -1)
 			return ctl_usage("plan: a duration must be seconds "
 			    ">= 0");
-		else if (strcmp(opt, "--evacuate-takes") == 0)
+		else if (strcmp(opt, "--evacuate-takes") == 0) {
 			pl->o.evacuate_takes = v;
+			pl->o.vm_move_takes = 0;
+		} else if (strcmp(opt, "--vm-move-takes") == 0)
+			pl->o.vm_move_takes = v;
+		else if (strcmp(opt, "--card-delay") == 0)
+			pl->o.card_delay = v;
 		else if (strcmp(opt, "--action-takes") == 0)
 			pl->o.action_takes = v;
 		else if (strcmp(opt, "--vm-stop-takes") == 0)
@@ -355,8 +430,10 @@ ctl_plan(int argc, char **argv)
 	pl.out = stdout;
 	pl.until = 7 * 86400.0;
 	pl.o.action_takes = 0.5;
-	pl.o.evacuate_takes = 30;
-	pl.o.vm_stop_takes = 20;
+	/* As long as real pools take (DESIGN.md "Testing"). */
+	pl.o.evacuate_takes = 120;
+	pl.o.vm_move_takes = 30;
+	pl.o.vm_stop_takes = 60;
 	pl.o.boot_takes = 120;
 	pl.o.vms_per_host = 4;
 	if ((deferred = calloc((size_t)argc, sizeof(*deferred))) == NULL)
@@ -368,6 +445,7 @@ ctl_plan(int argc, char **argv)
 		goto done;
 	if ((rc = apply_options(&pl, s, deferred, ndeferred)) != 0)
 		goto done;
+	pl.s = s;
 	if (!pl.json)
 		fprintf(pl.out, "%9s  %-8s %-16s %-18s %s\n", "TIME", "POOL",
 		    "HOST/UPS", "ACTION", "REASON");

@@ -587,7 +587,17 @@ test_whole_pool_down_master_last(void **state)
 	m_stop = find(&f.tl, "xenserver-1 stop_vms", NULL);
 	m_down = find(&f.tl, "xenserver-1 shutdown", NULL);
 	assert_true(d2 >= 0 && d3 >= 0 && m_stop >= 0 && m_down >= 0);
-	assert_true(m_stop > d2 && m_stop > d3 && m_down > m_stop);
+	/*
+	 * The master powers off last, but its VMs do not wait for the
+	 * members: they stop by its own deadline less the stop budget
+	 * (120 - 30), or the master would still be halting when its UPS
+	 * gives out.
+	 */
+	assert_true(m_down > d2 && m_down > d3 && m_down > m_stop);
+	assert_string_equal(f.tl.line[m_stop],
+	    "90 xenserver-1 stop_vms no_time_left");
+	assert_string_equal(f.tl.line[m_down],
+	    "120.5 xenserver-1 shutdown shutdown_after");
 	sim_host_state(f.s, host(&f, "xenserver-1"), &st);
 	assert_int_equal(st.shutdowns, 1);
 	assert_int_equal(st.stopped, 3);
@@ -667,8 +677,9 @@ test_stuck_vm_shutdown_turns_hard(void **state)
 	/* Clean at 61.5: hard exactly vm_shutdown_timeout (30 s) later. */
 	assert_true(fabs(stuck_vm_delay(seed3_vmt30) - 30) < 1e-9);
 	/* The default 120 s would pass the host's shutdown at 120 s: the
-	 * hard shutdown comes at that deadline instead. */
-	assert_true(fabs(stuck_vm_delay(seed3) - (120 - 61.5)) < 1e-9);
+	 * hard shutdown comes early enough to be done by that deadline
+	 * (the last third of stop_budget, 10 s) instead. */
+	assert_true(fabs(stuck_vm_delay(seed3) - (120 - 10 - 61.5)) < 1e-9);
 }
 
 static void
@@ -763,10 +774,17 @@ test_pools_are_independent(void **state)
 	sim_set_evacuate_takes(f.s, host(&f, "a1"), 80);
 	event(&f, "ua", UPS_EV_ON_BATTERY, 0);
 	run(&f);
-	/* pa's slow evacuation holds a2 back, never pb's b1. */
+	/* pa's slow evacuation holds a2 back, never pb's b1. The budget
+	 * (stop_budget 30 s before the 100 s deadline) ends both a1's
+	 * evacuation and a2's wait at 70: what is left is stopped, and both
+	 * go down on time. */
 	assert_true(find(&f.tl, "11 b1 evacuate", NULL) >= 0);
 	assert_true(find(&f.tl, "11 a1 evacuate", NULL) >= 0);
-	assert_true(find(&f.tl, "91 a2 evacuate", NULL) >= 0);
+	assert_int_equal(find(&f.tl, "a2 evacuate", NULL), -1);
+	assert_true(find(&f.tl, "70 a1 stop_vms no_time_left", NULL) >= 0);
+	assert_true(find(&f.tl, "70 a2 stop_vms no_time_left", NULL) >= 0);
+	assert_true(find(&f.tl, "100 a1 shutdown", NULL) >= 0);
+	assert_true(find(&f.tl, "100 a2 shutdown", NULL) >= 0);
 	assert_true(find(&f.tl, "100 b1 shutdown", NULL) >= 0);
 	teardown_fixture(&f);
 }
@@ -1167,8 +1185,8 @@ watch_old_master(struct pool3 *ps, const struct action *a, double t)
 /*
  * The whole pool on battery: the master, with nowhere to send its VMs,
  * stays up in maintenance with them. A member's power comes back before
- * the master must go: the role is handed to it, and the old master's VMs
- * are evacuated there, not stopped.
+ * the master's stop budget begins (90 s): the role is handed to it at
+ * once, and the old master's VMs are evacuated there, not stopped.
  */
 static void
 test_master_with_nowhere_to_go_hands_over_when_it_can(void **state)
@@ -1183,12 +1201,12 @@ test_master_with_nowhere_to_go_hands_over_when_it_can(void **state)
 	for (k = 0; k < 3; k++)
 		engine_on_ups_event(ps.e, k, UPS_EV_ON_BATTERY, 0);
 	for (t = 0; t <= 200; t += 0.5) {
-		if (t == 90)
+		if (t == 70)
 			engine_on_ups_event(ps.e, 2, UPS_EV_POWER_RESTORED, t);
 		pool3_step(&ps, t);
 	}
-	assert_true(ps.handed_at >= 120);
-	assert_true(ps.evac_at >= ps.handed_at);
+	assert_true(ps.handed_at >= 70 && ps.handed_at < 90);
+	assert_true(ps.evac_at >= ps.handed_at && ps.evac_at < 90);
 	assert_int_equal(ps.stops, 0);
 	assert_true(ps.down_at >= ps.evac_at);
 	assert_int_equal(ps.m[0].nvms, 0);	/* moved, not stopped */
@@ -1212,7 +1230,7 @@ test_reenabled_host_is_taken_out_again(void **state)
 	ps.hook = count_x2;
 	engine_on_ups_event(ps.e, 1, UPS_EV_ON_BATTERY, 0);	/* ups2 */
 	for (t = 0; t <= 130; t += 0.5) {
-		if (t == 90) {
+		if (t == 80) {			/* before its stop budget */
 			ps.m[1].enabled = 1;	/* behind our back */
 			engine_want_refresh(ps.e, 0);
 		}
@@ -1299,7 +1317,7 @@ test_adopt_keeps_outage_across_reload(void **state)
 	    "'ups2':{'address':'10.0.0.12','warning_period':180},"
 	    "'ups3':{'address':'10.0.0.13','warning_period':180}},"
 	    "'pools':{'pool1':{" POOL_HEAD ",'hosts':{"
-	    "'xenserver-0':{'powered_by':['ups1'],'shutdown_after':150},"
+	    "'xenserver-0':{'powered_by':['ups1'],'shutdown_after':110},"
 	    "'xenserver-1':{'powered_by':['ups1'],'maintenance_after':60,"
 	    "'shutdown_after':120},"
 	    "'xenserver-2':{'powered_by':['ups2'],'maintenance_after':60,"
