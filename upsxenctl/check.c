@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "engine.h"
 #include "policy.h"
 
 static void
@@ -41,6 +42,76 @@ print_schedule(const struct policy *p, const struct policy_host *h,
 	fprintf(out, "\n");
 }
 
+/*
+ * The card that cuts last: a host keeps power while any feed has it.
+ * The loader holds every feed to the schedule; this is what the host
+ * really has when all its feeds fail at once.
+ */
+static double
+last_cut(const struct policy *p, const struct policy_host *h)
+{
+	double	 w = -1;
+	size_t	 i;
+
+	for (i = 0; i < h->npowered_by; i++)
+		if (p->ups[h->powered_by[i]].has_warning_period &&
+		    p->ups[h->powered_by[i]].warning_period > w)
+			w = p->ups[h->powered_by[i]].warning_period;
+	return w;
+}
+
+/*
+ * One host's deadline budget (DESIGN.md "Deadline budget"), in seconds
+ * after all its feeds went on battery: when it starts to leave, until
+ * when its VMs may migrate, when what is left is stopped, the power-off,
+ * when it is off, and what is left before the card cuts.
+ */
+static void
+print_budget_row(const struct policy *p, const struct policy_host *h,
+    FILE *out)
+{
+	const struct policy_pool	*pl = &p->pools[h->pool];
+	double				 w = last_cut(p, h), leave, d, stop;
+
+	fprintf(out, "  %-16s", h->name);
+	if (!h->has_shutdown) {
+		fprintf(out, " %8g  no power-off: the host goes down with its "
+		    "UPS\n", h->maintenance_after);
+		return;
+	}
+	if (w < 0) {
+		fprintf(out, " no warning period: no deadline\n");
+		return;
+	}
+	leave = h->has_maintenance ? h->maintenance_after : h->shutdown_after;
+	d = w - pl->halt_time;
+	if (h->has_maintenance && h->shutdown_after < d)
+		d = h->shutdown_after;
+	stop = d - pl->stop_budget;
+	if (stop < leave)
+		stop = leave;
+	fprintf(out, " %8g  %8g  %8g  %9g  %7g  %7g  %6g\n", leave,
+	    stop - leave, stop, d, d + pl->halt_time, w, w - d -
+	    pl->halt_time);
+}
+
+static void
+print_budget(const struct policy *p, const struct policy_pool *pl,
+    FILE *out)
+{
+	size_t	 j;
+
+	fprintf(out, "  budget (s after the outage starts; stop_budget %g, "
+	    "halt_time %g; clean stops go hard %g s before the power-off):\n",
+	    pl->stop_budget, pl->halt_time,
+	    ENGINE_HARD_STOP_SHARE * pl->stop_budget);
+	fprintf(out, "  %-16s %8s  %8s  %8s  %9s  %7s  %7s  %6s\n", "HOST",
+	    "LEAVES", "EVACUATE", "STOP_BY", "POWER_OFF", "OFF_BY", "WARNING",
+	    "MARGIN");
+	for (j = 0; j < pl->nhosts; j++)
+		print_budget_row(p, &p->hosts[pl->first_host + j], out);
+}
+
 static void
 print_summary(const struct policy *p, FILE *out)
 {
@@ -60,6 +131,8 @@ print_summary(const struct policy *p, FILE *out)
 		if (u->has_warning_period)
 			fprintf(out, ", warning period %g s",
 			    u->warning_period);
+		fprintf(out, ", %g s left after low battery",
+		    u->low_battery_runtime);
 		if (u->snmp.version != POLICY_SNMP_NONE)
 			fprintf(out, ", polled every %g s%s",
 			    u->snmp.poll_interval,
@@ -76,6 +149,7 @@ print_summary(const struct policy *p, FILE *out)
 			print_schedule(p, &p->hosts[pl->first_host + j],
 			    out);
 		}
+		print_budget(p, pl, out);
 	}
 }
 

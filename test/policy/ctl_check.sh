@@ -30,6 +30,24 @@ grep -qx 'error: pools.pool1.hosts.xenserver-2.shutdown_after: 200 is not shorte
 grep -qx 'error: pools.pool1.hosts.xenserver-3.powered_by\[0\]: "ups3" is not a UPS of this policy' "$tmp/err" ||
 	fail "second error missing: $(cat "$tmp/err")"
 
+# The deadline budget: each host's row, and a schedule that cannot be
+# off before the card cuts is an error that names the numbers.
+"$ctl" check "$examples/redundant-feeds.json" >"$tmp/out" 2>/dev/null
+grep -q '^  HOST  *LEAVES  *EVACUATE  *STOP_BY  *POWER_OFF  *OFF_BY  *WARNING  *MARGIN$' "$tmp/out" ||
+	fail "budget header missing: $(cat "$tmp/out")"
+grep -qE '^  xenserver-3 +30 +60 +90 +120 +180 +300 +120$' "$tmp/out" ||
+	fail "budget row of xenserver-3 wrong: $(cat "$tmp/out")"
+cat >"$tmp/late.json" <<'JSON'
+{"ups": {"ups1": {"address": "10.0.0.11", "warning_period": 180}},
+ "pools": {"pool1": {"url": "https://10.0.0.21", "username": "root",
+   "password_file": "/dev/null", "vm_shutdown_timeout": 3600,
+   "hosts": {"xenserver-1": {"powered_by": ["ups1"], "shutdown_after": 179.9}}}}}
+JSON
+"$ctl" check "$tmp/late.json" >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 1 ] || fail "a host off after its warning period: exit status is not 1"
+grep -qx 'error: pools.pool1.hosts.xenserver-1.shutdown_after: 179.9 + halt_time 60 = 239.9 s: the host would not be off before ups.ups1.warning_period (180) ends' "$tmp/err" ||
+	fail "budget error missing: $(cat "$tmp/err")"
+
 "$ctl" check --quiet "$examples/seed1-two-hosts.json" >"$tmp/out" 2>"$tmp/err" || fail "--quiet rejected a valid policy"
 [ -s "$tmp/out" ] || [ -s "$tmp/err" ] && fail "--quiet printed on a valid policy"
 
