@@ -333,14 +333,16 @@ def pool3(base, per_vm_ms=30, boot_ms=200, vms=None):
 
 
 def policy(work, base, hosts, ups, **pool_extra):
-    """A policy for the fake pool at base+1, plaintext on loopback."""
+    """A policy for the fake pool at base+1, plaintext on loopback. The
+    deadline budget is scaled with the timers: a host halts in 1 s, its
+    VMs get 0.2 s to stop before its deadline."""
     pw = work.file("pool.password", "secret\n", 0o600)
     p = {"state_dir": os.path.join(work.path, "state"), "ups": ups,
          "pools": {"pool1": dict({
              "url": "http://127.0.0.1:%d" % (base + 1),
              "allow_plaintext": True, "username": "root",
-             "password_file": pw, "call_timeout": 2, "hosts": hosts},
-             **pool_extra)}}
+             "password_file": pw, "call_timeout": 2, "halt_time": 1,
+             "stop_budget": 0.2, "hosts": hosts}, **pool_extra)}}
     return work.file("policy.json", json.dumps(p, indent=1))
 
 

@@ -150,7 +150,9 @@ class FaultTest(PoolCase):
         self.assert_no_crash()
 
     def test_5_busy_twice_then_success(self):
-        self.start()
+        # A schedule long enough for the whole backoff: a retry never
+        # waits past the host's stop budget.
+        self.start(hosts=hosts3(s=6.0))
         self.f.rpc.fake.fail_next("host.disable", 2,
                                   "OTHER_OPERATION_IN_PROGRESS", "host")
         v1_trap(self.port, "127.0.0.12", PPC, ON)

@@ -158,7 +158,9 @@ class PluginTest(unittest.TestCase):
         self.assert_no_crash()
 
     def test_seed3_two_hosts_one_after_another(self):
-        self.start()
+        # Time for both evacuations, one after the other, before the
+        # hosts' stop budget (1.8 s).
+        self.start(hosts=seed_hosts(s=2.0))
         x1, x2, x3 = (self.fake.ref("xenserver-%d" % i) for i in (1, 2, 3))
         v1_trap(self.trapport, "127.0.0.12", PPC, PPC_ON_BATTERY)
         v1_trap(self.trapport, "127.0.0.13", PPC, PPC_ON_BATTERY)
