@@ -6,6 +6,7 @@ Usage: python3 test_plugin.py PORT_BASE [unittest args]"""
 import os
 import subprocess
 import sys
+import threading
 import time
 import unittest
 
@@ -15,7 +16,7 @@ from harness import (CTL, PLUGIN, Fake, Trapd, Workdir, ber, policy, pool3,
 BASE = int(sys.argv.pop(1)) if len(sys.argv) > 1 else 17000
 
 PPC = "1.3.6.1.4.1.935"
-PPC_ON_BATTERY, PPC_RESTORED = 5, 9
+PPC_ON_BATTERY, PPC_LOW_BATTERY, PPC_RESTORED = 5, 7, 9
 
 
 def seed_hosts(m=0.3, s=1.0):
@@ -199,6 +200,111 @@ class PluginTest(unittest.TestCase):
                      self.fake.host(name)["other_config"] and
                      self.fake.host(name)["enabled"],
                      what=name + " out of maintenance")
+        self.assert_no_crash()
+
+    def calls_at(self, method):
+        """(monotonic time, first argument) of each call of method."""
+        return [(c["mono"], c["args"][1] if len(c["args"]) > 1 else "")
+                for c in self.fake.calls() if c["method"] == method]
+
+    def test_slow_evacuations_keep_the_deadline(self):
+        # Issue 17: two hosts with the same deadline (1.0 s) and
+        # evacuations of 0.6 s per VM: xenserver-2's would end at 1.5 s,
+        # xenserver-3's could only start then. Both stop what did not
+        # move at stop_by (0.8 s) and power off on time.
+        self.start(pool3(self.base, per_vm_ms=600))
+        t0 = time.monotonic()
+        v1_trap(self.trapport, "127.0.0.12", PPC, PPC_ON_BATTERY)
+        v1_trap(self.trapport, "127.0.0.13", PPC, PPC_ON_BATTERY)
+        for name in ("xenserver-2", "xenserver-3"):
+            self.trapd.wait_log("action=shutdown pool=pool1 host=%s "
+                                "result=ok" % name)
+        log = self.trapd.log()
+        self.assertIn("host=xenserver-3 reason=no_time_left", log)
+        self.assertTrue(self.calls_at("task.cancel") or
+                        "host=xenserver-2 reason=no_time_left" in log)
+        for when, ref in self.calls_at("host.shutdown"):
+            # shutdown_after 1.0 s; a step and a look of slack.
+            self.assertLess(when - t0, 1.0 + 0.5, ref)
+        for name in ("xenserver-2", "xenserver-3"):
+            self.assertEqual(self.fake.host(name)["vms"], [])
+        self.assert_no_crash()
+
+    def test_low_battery_acts_at_once(self):
+        # Issue 17: low battery just after on battery, with the last
+        # look at the pool fresh: no rate limit meant for flapping
+        # cards delays the power-off (it took 5.6 s).
+        hosts = {"xenserver-2": {"powered_by": ["ups2"],
+                                 "maintenance_after": 30,
+                                 "shutdown_after": 40}}
+        self.start(hosts=hosts, ups_map={"ups2": ups("127.0.0.12",
+                                                      warning=120)})
+        self.trapd.wait_log("upsxen: started")
+        wait_for(lambda: any(c["method"] == "VM.get_all_records"
+                             for c in self.fake.calls()), what="first look")
+        t0 = time.monotonic()
+        v1_trap(self.trapport, "127.0.0.12", PPC, PPC_ON_BATTERY)
+        time.sleep(0.3)     # the card's own gap between the two traps
+        v1_trap(self.trapport, "127.0.0.12", PPC, PPC_LOW_BATTERY)
+        self.trapd.wait_log("action=shutdown pool=pool1 host=xenserver-2 "
+                            "result=ok")
+        (when, _), = self.calls_at("host.shutdown")
+        self.assertLess(when - t0, 2.0)
+        self.assertEqual(self.fake.host("xenserver-2")["vms"], [])
+        self.assert_no_crash()
+
+    def test_maintenance_after_zero_evacuates_at_once(self):
+        # Issue 17: with maintenance_after 0, an outage that begins just
+        # after a look at the pool (here the first, at start-up) does not
+        # wait for the 5 s gap between outage looks.
+        hosts = {"xenserver-2": {"powered_by": ["ups2"],
+                                 "maintenance_after": 0,
+                                 "shutdown_after": 20}}
+        self.start(hosts=hosts)
+        wait_for(lambda: any(c["method"] == "VM.get_all_records"
+                             for c in self.fake.calls()), what="first look")
+        t0 = time.monotonic()
+        v1_trap(self.trapport, "127.0.0.12", PPC, PPC_ON_BATTERY)
+        self.trapd.wait_log("action=evacuate pool=pool1 host=xenserver-2 "
+                            "result=ok")
+        starts = [when for when, _ in self.calls_at("Async.host.evacuate")]
+        starts += [when for when, _ in self.calls_at("Async.VM.pool_migrate")]
+        self.assertLess(min(starts) - t0, 1.0)
+        self.assert_no_crash()
+
+    def test_no_vm_onto_a_host_on_battery(self):
+        # Issue 17: xenserver-3 is on battery but due to leave later;
+        # xenserver-2's VMs go to the master on good power, not to it,
+        # and no VM moves twice (web and db went 2 -> 3 -> 1).
+        hosts = seed_hosts(m=0.3, s=3.0)
+        hosts["xenserver-3"]["maintenance_after"] = 1.5
+        self.start(pool3(self.base, per_vm_ms=200), hosts=hosts)
+        seen = {}
+        done = threading.Event()
+
+        def sample():
+            while not done.is_set():
+                for h in self.fake.state()["hosts"]:
+                    for vm in h["vms"]:
+                        seen.setdefault(vm, set()).add(h["name"])
+                time.sleep(0.02)
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        try:
+            v1_trap(self.trapport, "127.0.0.12", PPC, PPC_ON_BATTERY)
+            time.sleep(0.05)
+            v1_trap(self.trapport, "127.0.0.13", PPC, PPC_ON_BATTERY)
+            self.trapd.wait_log("action=evacuate pool=pool1 "
+                                "host=xenserver-3 result=ok")
+        finally:
+            done.set()
+            sampler.join()
+        self.assertEqual(seen["web"], {"xenserver-2", "xenserver-1"})
+        self.assertEqual(seen["db"], {"xenserver-2", "xenserver-1"})
+        moves = [ref for _, ref in self.calls_at("Async.VM.pool_migrate")]
+        self.assertEqual(len(moves), len(set(moves)), moves)
+        self.assertEqual(sorted(self.fake.host("xenserver-1")["vms"]),
+                         ["db", "mail", "web"])
         self.assert_no_crash()
 
     def family_case(self, send_on, send_off):
