@@ -89,6 +89,7 @@ struct hflight {
 	unsigned long	 id;		/* 0: none */
 	enum action_op	 op;
 	int		 hard;
+	enum stop_scope	 scope;		/* ACT_STOP_VMS */
 	double		 at;
 };
 

@@ -725,6 +725,7 @@ host_flight_begin(struct ehost *h, const struct action *a, double now)
 	h->flight.op = a->op;
 	h->flight.at = now;
 	h->flight.hard = a->hard;
+	h->flight.scope = a->scope;
 }
 
 /*

@@ -799,8 +799,16 @@ evac_progress(struct sim *s, struct pending *pd)
 	h = &s->hosts[pd->a.host];
 	while (pd->moved < pd->cap && (at = pd->started + pd->per_vm *
 	    (pd->moved + 1)) <= s->now + 1e-9) {
-		if (!h->live || h->vms == 0) {
-			evac_stop(pd, NULL, at);
+		/* A host that went down fails its task; one with nothing
+		 * left on it (stopped meanwhile) has its task end. */
+		if (!h->live) {
+			evac_stop(pd, "HOST_OFFLINE", at);
+			return;
+		}
+		if (h->vms == 0) {
+			pd->per_vm = 0;
+			if (pd->done_at > at)
+				pd->done_at = at;
 			return;
 		}
 		if (count_targets(s, (size_t)pd->a.host, pd->targets,

@@ -730,6 +730,7 @@ step_inflight(struct step *s, long hi)
 {
 	struct ehost	*h = &s->e->hosts[hi];
 	double		 t;
+	int		 hard;
 
 	/*
 	 * An evacuation still running when the budget says stop: the stop
@@ -751,6 +752,26 @@ step_inflight(struct step *s, long hi)
 		emit_stop(s, hi, STOP_ALL, 0, "no_time_left",
 		    no_time_due(s->e, h));
 		return;
+	}
+	/*
+	 * Stopping only what cannot move when the budget is spent: the rest
+	 * has no time to move either. The stop widens to every VM (the
+	 * worker cancels the narrower one's clean shutdowns).
+	 */
+	if (h->flight.op == ACT_STOP_VMS && h->flight.scope == STOP_BLOCKERS &&
+	    h->g.kind != GOAL_NONE && !host_has(h, HF_NO_TIME)) {
+		t = host_stop_by(s->e, h);
+		if (s->now < t)
+			step_later(s, t);
+		else {
+			hard = h->flight.hard;
+			host_flight_drop(h, 1);
+			action_settle(s->e);
+			host_no_time(s->e, h, 0);
+			emit_stop(s, hi, STOP_ALL, hard, "no_time_left",
+			    no_time_due(s->e, h));
+			return;
+		}
 	}
 	if (h->flight.op != ACT_STOP_VMS || h->flight.hard)
 		return;

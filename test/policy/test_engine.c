@@ -636,7 +636,8 @@ test_blocked_evacuation_stops_blockers(void **state)
 static const char seed3_vmt30[] = "{'ups':{"
     "'ups1':{'address':'10.0.0.11','warning_period':180},"
     "'ups2':{'address':'10.0.0.12','warning_period':180}},"
-    "'pools':{'pool1':{" POOL_HEAD ",'vm_shutdown_timeout':30,'hosts':{"
+    "'pools':{'pool1':{" POOL_HEAD ",'vm_shutdown_timeout':30,"
+    "'stop_budget':20,'hosts':{"
     "'xenserver-1':{'powered_by':['ups1'],'maintenance_after':60,"
     "'shutdown_after':120},"
     "'xenserver-2':{'powered_by':['ups2'],'maintenance_after':60,"
@@ -680,6 +681,36 @@ test_stuck_vm_shutdown_turns_hard(void **state)
 	 * hard shutdown comes early enough to be done by that deadline
 	 * (the last third of stop_budget, 10 s) instead. */
 	assert_true(fabs(stuck_vm_delay(seed3) - (120 - 10 - 61.5)) < 1e-9);
+}
+
+/*
+ * The VMs that could move wait for the one that cannot to stop; when the
+ * budget is spent (stop_by, 120 - 30) they have no time to move either:
+ * the stop widens to every VM, and turns hard in the budget's last third.
+ */
+static void
+test_blockers_stop_widens_at_stop_by(void **state)
+{
+	struct fixture		 f;
+	struct sim_host_state	 st;
+
+	(void)state;
+	setup(&f, seed3);
+	sim_set_pinned(f.s, host(&f, "xenserver-2"), 1);
+	sim_set_stuck_vms(f.s, host(&f, "xenserver-2"), 1);
+	event(&f, "ups2", UPS_EV_ON_BATTERY, 0);
+	run(&f);
+	assert_true(find(&f.tl, "61.5 xenserver-2 stop_vms evacuation_blocked",
+	    NULL) >= 0);
+	assert_true(find(&f.tl, "90 xenserver-2 stop_vms no_time_left",
+	    NULL) >= 0);
+	assert_true(find(&f.tl, "110 xenserver-2 stop_vms_hard "
+	    "vm_shutdown_timeout", NULL) >= 0);
+	assert_true(find(&f.tl, "120 xenserver-2 shutdown", NULL) >= 0);
+	sim_host_state(f.s, host(&f, "xenserver-2"), &st);
+	assert_int_equal(st.vms, 0);
+	assert_int_equal(sim_crashed_total(f.s), 0);
+	teardown_fixture(&f);
 }
 
 static void
@@ -1730,6 +1761,7 @@ main(void)
 		cmocka_unit_test(test_whole_pool_down_master_last),
 		cmocka_unit_test(test_blocked_evacuation_stops_blockers),
 		cmocka_unit_test(test_stuck_vm_shutdown_turns_hard),
+		cmocka_unit_test(test_blockers_stop_widens_at_stop_by),
 		cmocka_unit_test(test_transient_failure_retried_with_backoff),
 		cmocka_unit_test(test_permanent_failure_fails_one_host),
 		cmocka_unit_test(test_ignored_events),
