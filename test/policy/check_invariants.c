@@ -111,6 +111,7 @@ struct check {
 		unsigned long	 id;
 		double		 at;
 		uint64_t	 good;
+		int		 at_risk;	/* its host, then */
 	}			 evac[64];
 	size_t			 nevac;
 	int			 moves[MAX_VMS];	/* this outage */
@@ -526,6 +527,7 @@ check_move(struct check *c, const struct sim_line *l)
 	uint64_t	 good = 0;
 	double		 at = -INFINITY;
 	size_t		 i;
+	int		 risky = 1;
 
 	if (l->host >= MAX_HOSTS || l->to >= MAX_HOSTS || l->count < 0 ||
 	    l->count >= MAX_VMS)
@@ -533,10 +535,23 @@ check_move(struct check *c, const struct sim_line *l)
 	stats.moves++;
 	if (++c->moves[l->count] == 2)
 		stats.moved_twice++;
+	/*
+	 * c: a VM moves again in an outage only because the host it went to
+	 * had to leave in turn when its evacuation began (one that power
+	 * came back during finishes; moving VMs back when power returns is
+	 * not a second move of the outage).
+	 */
+	if (c->moves[l->count] > 1 && l->action->op == ACT_EVACUATE &&
+	    !risky)
+		violate(c, "c: %s moved at %.3f for the %d%s time in this "
+		    "outage, off %s, not at risk", sim_vm_name(c->s, l->count),
+		    l->t, c->moves[l->count], c->moves[l->count] == 2 ? "nd" :
+		    "th", c->p->hosts[l->host].name);
 	for (i = 0; i < 64 && i < c->nevac; i++)
 		if (c->evac[i].id == l->action->id) {
 			at = c->evac[i].at;
 			good = c->evac[i].good;
+			risky = c->evac[i].at_risk;
 		}
 	if (!feeds_on_battery(c, l->to) || risk_since(c, l->to) >= at)
 		return;
@@ -636,6 +651,7 @@ check_action(struct check *c, const struct sim_line *l)
 		c->evac[c->nevac % 64].id = a->id;
 		c->evac[c->nevac % 64].at = l->t;
 		c->evac[c->nevac % 64].good = good_hosts(c, a->host);
+		c->evac[c->nevac % 64].at_risk = feeds_on_battery(c, a->host);
 		c->nevac++;
 		check_targets(c, a->host, l->t);
 	}
