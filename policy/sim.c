@@ -1072,7 +1072,10 @@ add_pending(struct sim *s, const struct action *a)
 	np->a = *a;
 	if (a->target)
 		snprintf(np->target, sizeof(np->target), "%s", a->target);
-	if ((a->targets && (np->targets = strdup(a->targets)) == NULL) ||
+	/* For comparison only: xapi's own plan, whatever the engine named. */
+	if (s->o.xapi_plan_only && a->op == ACT_EVACUATE)
+		np->a.targets = NULL;
+	if ((np->a.targets && (np->targets = strdup(a->targets)) == NULL) ||
 	    (a->not_live && (np->not_live = strdup(a->not_live)) == NULL)) {
 		free(np->targets);
 		return -1;

@@ -48,6 +48,11 @@ struct sim_opts {
 	double	 card_delay;
 	/* The plugin looks at every pool this often (0: only when asked). */
 	double	 facts_interval;
+	/*
+	 * Evacuations ignore the targets the engine names and follow xapi's
+	 * plan over every enabled member: to measure what naming them saves.
+	 */
+	int	 xapi_plan_only;
 };
 
 enum sim_line_kind {
