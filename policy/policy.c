@@ -285,6 +285,17 @@ done:
 	return rc;
 }
 
+/* An optional duration with its default: above 0 if positive, up to hi. */
+static void
+get_setting(struct ctx *c, json_t *obj, const char *key, double dflt,
+    int positive, double hi, double *out)
+{
+	int	 has;
+
+	*out = dflt;
+	get_duration(c, obj, key, 0, positive, hi, &has, out);
+}
+
 static char *
 resolve_path(struct ctx *c, char *p)
 {
@@ -572,9 +583,9 @@ parse_ups(struct ctx *c, struct policy_ups *u, json_t *obj)
 	if (json_object_get(obj, "warning_period") == NULL)
 		pwarn(c, "no warning_period: the timers of its hosts cannot "
 		    "be checked against the card's AC-failed warning period");
-	u->low_battery_runtime = POLICY_DEFAULT_LOW_BATTERY_RUNTIME;
-	get_duration(c, obj, "low_battery_runtime", 0, 0, POLICY_MAX_TIMER,
-	    &has, &u->low_battery_runtime);
+	get_setting(c, obj, "low_battery_runtime",
+	    POLICY_DEFAULT_LOW_BATTERY_RUNTIME, 0, POLICY_MAX_TIMER,
+	    &u->low_battery_runtime);
 	get_string(c, obj, "community", 0, &u->community);
 	get_string(c, obj, "v3_user", 0, &u->v3_user);
 	if ((v = json_object_get(obj, "snmp")) != NULL) {
@@ -1046,20 +1057,15 @@ parse_pool(struct ctx *c, struct policy_pool *pl, size_t idx, json_t *obj)
 	check_password_file(c, "password_file", pl->password_file);
 	parse_tls(c, &pl->tls, json_object_get(obj, "tls"));
 	parse_on_restore(c, pl, obj);
-	pl->vm_shutdown_timeout = POLICY_DEFAULT_VM_SHUTDOWN;
-	get_duration(c, obj, "vm_shutdown_timeout", 0, 1, 3600, &has,
-	    &pl->vm_shutdown_timeout);
-	pl->call_timeout = POLICY_DEFAULT_CALL_TIMEOUT;
-	get_duration(c, obj, "call_timeout", 0, 1, 300, &has,
-	    &pl->call_timeout);
-	pl->task_timeout = POLICY_DEFAULT_TASK_TIMEOUT;
-	get_duration(c, obj, "task_timeout", 0, 1, 86400, &has,
-	    &pl->task_timeout);
-	pl->stop_budget = POLICY_DEFAULT_STOP_BUDGET;
-	get_duration(c, obj, "stop_budget", 0, 0, 3600, &has,
-	    &pl->stop_budget);
-	pl->halt_time = POLICY_DEFAULT_HALT_TIME;
-	get_duration(c, obj, "halt_time", 0, 0, 3600, &has,
+	get_setting(c, obj, "vm_shutdown_timeout", POLICY_DEFAULT_VM_SHUTDOWN,
+	    1, 3600, &pl->vm_shutdown_timeout);
+	get_setting(c, obj, "call_timeout", POLICY_DEFAULT_CALL_TIMEOUT, 1,
+	    300, &pl->call_timeout);
+	get_setting(c, obj, "task_timeout", POLICY_DEFAULT_TASK_TIMEOUT, 1,
+	    86400, &pl->task_timeout);
+	get_setting(c, obj, "stop_budget", POLICY_DEFAULT_STOP_BUDGET, 0,
+	    3600, &pl->stop_budget);
+	get_setting(c, obj, "halt_time", POLICY_DEFAULT_HALT_TIME, 0, 3600,
 	    &pl->halt_time);
 	parse_hosts(c, pl, idx, obj);
 }
