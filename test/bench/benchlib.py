@@ -21,7 +21,7 @@ class Pools:
     pool, every member on its own loopback address."""
 
     def __init__(self, work, pools, hosts, ups, port, maint=None,
-                 shut=None):
+                 shut=None, budget=None):
         self.work = work
         self.dir = os.path.join(work.path, "fake-%d" % port)
         os.makedirs(self.dir)
@@ -33,6 +33,8 @@ class Pools:
                 self.dir]
         if maint is not None:
             args += ["-m", str(maint), "-s", str(shut)]
+        if budget is not None:
+            args += ["-B", str(budget)]
         with open(self.policy, "w") as f:
             subprocess.run(args, stdout=f, check=True)
         self.logs = [os.path.join(self.dir, "calls%d.jsonl" % p)

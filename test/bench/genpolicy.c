@@ -23,6 +23,7 @@ struct gen {
 	int		 maint, shut;	/* -1: staggered */
 	int		 port;		/* 0: unreachable https pools */
 	const char	*pw, *dir, *fakedir;
+	int		 budget;	/* stop_budget; -1: the default */
 };
 
 static void
@@ -57,7 +58,10 @@ write_pool(FILE *f, const struct gen *g, int p, int first, int n)
 	fprintf(f, "    \"pool%d\": {\n", p);
 	write_url(f, g, p);
 	fprintf(f, "      \"username\": \"root\", \"password_file\": \"%s\","
-	    "\n      \"hosts\": {\n", g->pw);
+	    "\n", g->pw);
+	if (g->budget >= 0)
+		fprintf(f, "      \"stop_budget\": %d,\n", g->budget);
+	fprintf(f, "      \"hosts\": {\n");
 	for (h = first; h < first + n; h++) {
 		u = h % g->nups;
 		fprintf(f, "        \"host%d\": { \"powered_by\": [\"ups%d\"",
@@ -105,7 +109,7 @@ usage(void)
 	fprintf(stderr, "usage: genpolicy [-u ups] [-p pools] [-n hosts] "
 	    "[-w password_file] [-d state_dir]\n"
 	    "                 [-m maintenance_after -s shutdown_after] "
-	    "[-x port [-X dir]]\n");
+	    "[-B stop_budget] [-x port [-X dir]]\n");
 	exit(2);
 }
 
@@ -113,10 +117,10 @@ int
 main(int argc, char **argv)
 {
 	struct gen	 g = { 1000, 200, 5000, 0, -1, -1, 0, "/dev/null",
-			    "/tmp/upsxen-bench", NULL };
+			    "/tmp/upsxen-bench", NULL, -1 };
 	int		 ch, p;
 
-	while ((ch = getopt(argc, argv, "u:p:n:w:d:m:s:x:X:")) != -1) {
+	while ((ch = getopt(argc, argv, "u:p:n:w:d:m:s:B:x:X:")) != -1) {
 		switch (ch) {
 		case 'u': g.nups = atoi(optarg); break;
 		case 'p': g.npools = atoi(optarg); break;
@@ -125,6 +129,7 @@ main(int argc, char **argv)
 		case 'd': g.dir = optarg; break;
 		case 'm': g.maint = atoi(optarg); break;
 		case 's': g.shut = atoi(optarg); break;
+		case 'B': g.budget = atoi(optarg); break;
 		case 'x': g.port = atoi(optarg); break;
 		case 'X': g.fakedir = optarg; break;
 		default: usage();
