@@ -462,8 +462,18 @@ check_deadline(struct check *c, long h, double now)
  * history hurt is not judged, nor one whose pool handed its master over
  * in this outage: every xapi restarts after it, and that time is not in
  * the budget (DESIGN.md "Known gaps"); nor one whose pool lost its
- * master to the battery: nothing answers XenAPI calls then.
+ * master to the battery: nothing answers XenAPI calls then; nor one whose
+ * policy gives less time than this pool takes: a halt_time shorter than
+ * the power-off may be late (b's three actions), or a hard-stop share of
+ * the stop budget shorter than a hard stop and the look after it.
  */
+static int
+budget_too_small(const struct check *c, const struct policy_pool *pl)
+{
+	return pl->halt_time < 3 * c->action_takes ||
+	    pl->stop_budget * ENGINE_HARD_STOP_SHARE < 2 * c->action_takes;
+}
+
 static void
 check_power_lost(struct check *c, const struct sim_line *l)
 {
@@ -481,6 +491,7 @@ check_power_lost(struct check *c, const struct sim_line *l)
 		return;
 	engine_host_status(sim_engine(c->s), (size_t)l->host, &hs);
 	if (!ph->has_shutdown || hs.stage == STAGE_FAILED ||
+	    budget_too_small(c, &c->p->pools[ph->pool]) ||
 	    c->hurt[l->host] || c->crashed_now[l->host] ||
 	    (ph->pool < 8 && c->master_lost[ph->pool] >=
 	    c->outage_at[l->host]) ||
