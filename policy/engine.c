@@ -149,6 +149,25 @@ engine_tuning(struct engine *e)
 	return &e->t;
 }
 
+/*
+ * The last stage for the UPS's hosts: low on battery, or the UPS about to
+ * cut its load (shutdown imminent means that on mains too).
+ */
+static int
+ups_final(struct eups *u, int on_batt, int imminent, double now)
+{
+	if (imminent)
+		u->imminent = 1;
+	if (u->power == UPS_LOW_BATTERY)
+		return imminent;
+	if (!on_batt)
+		u->since = now;
+	u->power = UPS_LOW_BATTERY;
+	if (!u->spent)
+		u->low_since = now;
+	return 1;
+}
+
 static int
 ups_apply(struct eups *u, const struct policy_ups *c, enum ups_event ev,
     double now)
@@ -161,6 +180,9 @@ ups_apply(struct eups *u, const struct policy_ups *c, enum ups_event ev,
 		/* Cards resend on_battery: timers never restart. */
 		if (on_batt)
 			return 0;
+		/* A battery already low runs for its low-battery runtime. */
+		if (u->low_on_mains)
+			return ups_final(u, 0, 0, now);
 		u->power = UPS_ON_BATTERY;
 		u->since = now;
 		return 1;
@@ -174,19 +196,21 @@ ups_apply(struct eups *u, const struct policy_ups *c, enum ups_event ev,
 		u->spent = 0;
 		return 1;
 	case UPS_EV_LOW_BATTERY:
+		/*
+		 * Low battery is not on battery (DESIGN.md "The cards"): the
+		 * runtime estimate is below its threshold, on mains too (a
+		 * worn or charging battery). It escalates a UPS on battery,
+		 * or the next outage, at once.
+		 */
+		if (!on_batt) {
+			u->low_on_mains = 1;
+			return 0;
+		}
+		return ups_final(u, on_batt, 0, now);
 	case UPS_EV_SHUTDOWN_IMMINENT:
-		if (ev == UPS_EV_SHUTDOWN_IMMINENT)
-			u->imminent = 1;
-		if (u->power == UPS_LOW_BATTERY)
-			return ev == UPS_EV_SHUTDOWN_IMMINENT;
-		/* Low battery means on battery, even if that trap was lost. */
-		if (!on_batt)
-			u->since = now;
-		u->power = UPS_LOW_BATTERY;
-		if (!u->spent)
-			u->low_since = now;
-		return 1;
+		return ups_final(u, on_batt, 1, now);
 	case UPS_EV_BATTERY_OK:
+		u->low_on_mains = 0;
 		if (u->power != UPS_LOW_BATTERY)
 			return 0;
 		u->power = UPS_ON_BATTERY;
@@ -213,14 +237,22 @@ engine_on_ups_event(struct engine *e, size_t ups, enum ups_event ev,
     double now)
 {
 	size_t	 i;
+	int	 low;
 
 	if (ups >= e->p->nups || (unsigned)ev >= UPS_EV_COUNT)
 		return -1;
+	low = e->ups[ups].low_on_mains;
 	e->last_now = now;
 	if (e->ups[ups].power == UPS_UNKNOWN && ev == UPS_EV_POWER_RESTORED)
 		e->ups[ups].power = UPS_ONLINE;
-	if (!ups_apply(&e->ups[ups], &e->p->ups[ups], ev, now))
+	if (!ups_apply(&e->ups[ups], &e->p->ups[ups], ev, now)) {
+		/* Nothing at risk, but a restart must remember it. */
+		if (e->ups[ups].low_on_mains != low) {
+			e->gen++;
+			e->power_gen++;
+		}
 		return 0;
+	}
 	e->gen++;
 	e->power_gen++;
 	for (i = 0; i < e->ups_nhosts[ups]; i++)
@@ -580,6 +612,7 @@ engine_ups_status(const struct engine *e, size_t ups, struct ups_status *st)
 		return;
 	st->power = e->ups[ups].power;
 	st->since = e->ups[ups].since;
+	st->low_on_mains = e->ups[ups].low_on_mains;
 	st->comms_lost = e->ups[ups].comms_lost;
 }
 

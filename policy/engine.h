@@ -140,6 +140,7 @@ enum host_stage {
 struct ups_status {
 	enum ups_power	 power;
 	double		 since;
+	int		 low_on_mains;	/* its battery is low, on mains */
 	int		 comms_lost;
 };
 

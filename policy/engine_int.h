@@ -179,6 +179,7 @@ struct eups {
 	int		 spent;		/* its low-battery runtime ran out
 					   before battery_ok came */
 	int		 imminent;	/* shutdown_imminent seen */
+	int		 low_on_mains;	/* low battery reported on mains */
 	int		 comms_lost;
 };
 

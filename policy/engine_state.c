@@ -33,6 +33,8 @@ export_ups(const struct eups *u, double off)
 		    json_real(u->low_since + off));
 	if (o != NULL && u->spent)
 		json_object_set_new_nocheck(o, "spent", json_true());
+	if (o != NULL && u->low_on_mains)
+		json_object_set_new_nocheck(o, "low_on_mains", json_true());
 	return o;
 }
 
@@ -110,7 +112,7 @@ engine_export(const struct engine *e, double off)
 	if (root == NULL || ups == NULL || hosts == NULL)
 		goto fail;
 	for (i = 0; i < p->nups; i++)
-		if (e->ups[i].power != UPS_UNKNOWN)
+		if (e->ups[i].power != UPS_UNKNOWN || e->ups[i].low_on_mains)
 			json_object_set_new(ups, p->ups[i].name,
 			    export_ups(&e->ups[i], off));
 	for (i = 0; i < p->nhosts; i++) {
@@ -251,6 +253,7 @@ engine_import(struct engine *e, json_t *root, double off, double now)
 		e->ups[i].spent = flag(v, "spent") &&
 		    e->ups[i].low_since != -INFINITY;
 		e->ups[i].imminent = flag(v, "imminent");
+		e->ups[i].low_on_mains = flag(v, "low_on_mains");
 		e->ups[i].comms_lost = flag(v, "comms_lost");
 	}
 	json_object_foreach(hosts, key, v) {

@@ -43,6 +43,7 @@ struct svm {
 
 struct sups {
 	int	 on_battery;
+	int	 low_on_mains;
 	int	 dead;
 	double	 since;		/* on battery */
 	double	 dies_at;
@@ -1330,7 +1331,10 @@ apply_event(struct sim *s, const struct sevent *ev)
 	u = &s->ups[ev->ups];
 	c = &s->p->ups[ev->ups];
 
-	if ((ev->ev == UPS_EV_ON_BATTERY || ev->ev == UPS_EV_LOW_BATTERY ||
+	/* A battery low on mains (worn, charging): no outage, yet. */
+	if (ev->ev == UPS_EV_LOW_BATTERY && !u->on_battery)
+		u->low_on_mains = 1;
+	if ((ev->ev == UPS_EV_ON_BATTERY ||
 	    ev->ev == UPS_EV_SHUTDOWN_IMMINENT) && !u->on_battery) {
 		u->on_battery = 1;
 		u->since = s->now;
@@ -1340,14 +1344,19 @@ apply_event(struct sim *s, const struct sevent *ev)
 			    s->o.card_delay;
 	}
 	/* The runtime estimate is back above the card's threshold. */
-	if (ev->ev == UPS_EV_BATTERY_OK && u->on_battery && !u->dead)
-		u->dies_at = c->has_warning_period ? u->since +
-		    c->warning_period + s->o.card_delay : INFINITY;
+	if (ev->ev == UPS_EV_BATTERY_OK) {
+		u->low_on_mains = 0;
+		if (u->on_battery && !u->dead)
+			u->dies_at = c->has_warning_period ? u->since +
+			    c->warning_period + s->o.card_delay : INFINITY;
+	}
 	/* Low on battery, the UPS runs as long as the policy says. */
 	if ((ev->ev == UPS_EV_LOW_BATTERY ||
-	    ev->ev == UPS_EV_SHUTDOWN_IMMINENT) && u->on_battery &&
+	    ev->ev == UPS_EV_SHUTDOWN_IMMINENT || (ev->ev ==
+	    UPS_EV_ON_BATTERY && u->low_on_mains)) && u->on_battery &&
 	    s->now + c->low_battery_runtime + s->o.card_delay < u->dies_at)
-		u->dies_at = s->now + c->low_battery_runtime + s->o.card_delay; else if (ev->ev == UPS_EV_POWER_RESTORED) {
+		u->dies_at = s->now + c->low_battery_runtime + s->o.card_delay;
+	else if (ev->ev == UPS_EV_POWER_RESTORED) {
 		u->on_battery = u->dead = 0;
 		u->dies_at = INFINITY;
 		boot_hosts_of(s, ev->ups);

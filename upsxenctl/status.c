@@ -151,10 +151,11 @@ print_text(const struct policy *p, struct engine *e, json_t *state,
 	    when(saved, t1, sizeof(t1)), now - saved, p->path);
 	for (i = 0; i < p->nups; i++) {
 		engine_ups_status(e, i, &us);
-		if (us.power == UPS_UNKNOWN && !o->all)
+		if (us.power == UPS_UNKNOWN && !us.low_on_mains && !o->all)
 			continue;
-		printf("ups  %-20s %-12s since %s%s\n", p->ups[i].name,
+		printf("ups  %-20s %-12s since %s%s%s\n", p->ups[i].name,
 		    ups_power_name(us.power), when(us.since, t1, sizeof(t1)),
+		    us.low_on_mains ? " (battery low, on mains)" : "",
 		    us.comms_lost ? " (card not answering)" : "");
 	}
 	for (i = 0; i < p->nhosts; i++) {
@@ -198,9 +199,10 @@ print_json(const struct policy *p, struct engine *e, json_t *state,
 	for (i = 0; i < p->nups; i++) {
 		engine_ups_status(e, i, &us);
 		json_object_set_new(ups, p->ups[i].name, json_pack(
-		    "{s:s, s:o, s:b}", "power", ups_power_name(us.power),
+		    "{s:s, s:o, s:b, s:b}", "power", ups_power_name(us.power),
 		    "since", isfinite(us.since) ? json_real(us.since) :
-		    json_null(), "comms_lost", us.comms_lost));
+		    json_null(), "low_on_mains", us.low_on_mains,
+		    "comms_lost", us.comms_lost));
 	}
 	for (i = 0; i < p->nhosts; i++) {
 		engine_host_status(e, i, &hs);

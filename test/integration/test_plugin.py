@@ -336,6 +336,29 @@ class PluginTest(unittest.TestCase):
             lambda: v2_trap(p, "127.0.0.12", "1.3.6.1.2.1.33.2.4", descr,
                             "o", "1.3.6.1.2.1.33.1.6.3.2"))
 
+    def test_low_battery_on_mains_is_not_an_outage(self):
+        # RFC 1628: upsAlarmLowBattery is a runtime estimate, defined on
+        # mains too (a worn battery). Alone it changes nothing; the next
+        # outage of that UPS goes to the last stage at once.
+        self.start()
+        p = self.trapport
+        descr = "1.3.6.1.2.1.33.1.6.2.1.2.7"
+        x2, x3 = self.fake.ref("xenserver-2"), self.fake.ref("xenserver-3")
+        v2_trap(p, "127.0.0.12", "1.3.6.1.2.1.33.2.3", descr, "o",
+                "1.3.6.1.2.1.33.1.6.3.3")
+        self.trapd.wait_log("ups=ups2 event=low_battery")
+        # Something that does act, to know the first was handled.
+        v1_trap(p, "127.0.0.13", PPC, PPC_ON_BATTERY)
+        self.trapd.wait_log("action=disable pool=pool1 host=xenserver-3 "
+                            "result=ok")
+        self.assertNotIn(("host.disable", x2), self.order({"host.disable"}))
+        self.assertIn("(battery low, on mains)",
+                      self.status(os.path.join(self.work.path, "state")))
+        v1_trap(p, "127.0.0.12", PPC, PPC_ON_BATTERY)
+        self.trapd.wait_log("action=disable pool=pool1 host=xenserver-2 "
+                            "reason=low_battery")
+        self.assertIn(("host.disable", x3), self.order({"host.disable"}))
+
     def test_v1_apc(self):
         p = self.trapport
         self.family_case(

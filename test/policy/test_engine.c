@@ -473,6 +473,58 @@ test_low_battery_goes_to_final_stage(void **state)
 	teardown_fixture(&f);
 }
 
+/*
+ * Low battery on mains (a worn or charging battery) is not an outage:
+ * nothing happens, but when that UPS goes on battery its hosts go to
+ * their last stage at once. battery_ok on mains clears it.
+ */
+static void
+test_low_battery_on_mains_is_not_an_outage(void **state)
+{
+	struct fixture		 f;
+	struct ups_status	 st;
+	static const char *const want[] = {
+		"100 xenserver-2 disable low_battery",
+		"100.5 xenserver-2 mark_maintenance low_battery",
+		"101 xenserver-2 evacuate low_battery",
+		"111.5 xenserver-2 shutdown low_battery",
+		NULL
+	};
+
+	(void)state;
+	setup(&f, seed3);
+	event(&f, "ups2", UPS_EV_LOW_BATTERY, 10);
+	event(&f, "ups2", UPS_EV_ON_BATTERY, 100);
+	assert_int_equal(sim_run(f.s, 50, record, &f.tl), 0);
+	assert_int_equal(f.tl.n, 0);
+	engine_ups_status(sim_engine(f.s), 1, &st);
+	assert_int_not_equal(st.power, UPS_ON_BATTERY);
+	assert_int_not_equal(st.power, UPS_LOW_BATTERY);
+	assert_true(st.low_on_mains);
+	run(&f);
+	expect_timeline(&f.tl, want);
+	assert_int_equal(sim_crashed_total(f.s), 0);
+	teardown_fixture(&f);
+}
+
+static void
+test_battery_ok_on_mains_clears_low(void **state)
+{
+	struct fixture	 f;
+
+	(void)state;
+	setup(&f, seed3);
+	event(&f, "ups2", UPS_EV_LOW_BATTERY, 10);
+	event(&f, "ups2", UPS_EV_BATTERY_OK, 20);
+	event(&f, "ups2", UPS_EV_ON_BATTERY, 100);
+	run(&f);
+	/* The normal schedule: maintenance at 60 s into the outage. */
+	assert_true(find(&f.tl, "160 xenserver-2 disable maintenance_after",
+	    NULL) >= 0);
+	assert_int_equal(find(&f.tl, "low_battery", NULL), -1);
+	teardown_fixture(&f);
+}
+
 static void
 test_shutdown_imminent_maintenance_only_host(void **state)
 {
@@ -1747,6 +1799,8 @@ main(void)
 		cmocka_unit_test(test_redundant_feeds),
 		cmocka_unit_test(test_redundant_one_feed_is_nothing),
 		cmocka_unit_test(test_low_battery_goes_to_final_stage),
+		cmocka_unit_test(test_low_battery_on_mains_is_not_an_outage),
+		cmocka_unit_test(test_battery_ok_on_mains_clears_low),
 		cmocka_unit_test(test_shutdown_imminent_maintenance_only_host),
 		cmocka_unit_test(test_master_hands_over_first),
 		cmocka_unit_test(test_master_not_handed_to_member_about_to_fail),
