@@ -67,6 +67,19 @@ conf_free(void)
 	core_clear_policy_path();
 }
 
+/*
+ * As snmptrapd -n: no sender's name is looked up. Debian's unit does not
+ * pass -n, and with a resolver that does not answer every v2c trap waits
+ * out its timeout before any handler runs (DESIGN.md "snmptrapd").
+ * Traps are told apart by address; the log shows addresses.
+ */
+static void
+numeric_senders(void)
+{
+	netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID,
+	    NETSNMP_DS_APP_NUMERIC_IP, 1);
+}
+
 static int
 config_done(int major, int minor, void *server, void *client)
 {
@@ -74,6 +87,7 @@ config_done(int major, int minor, void *server, void *client)
 	(void)minor;
 	(void)server;
 	(void)client;
+	numeric_senders();
 	core_config_done();
 	return 0;
 }

@@ -24,6 +24,9 @@
 #define NETSNMPTRAPD_HANDLER_BREAK	3
 #define NETSNMPTRAPD_HANDLER_FINISH	4
 
+/* apps/snmptrapd_ds.h: what -n sets, read as each trap is handled. */
+#define NETSNMP_DS_APP_NUMERIC_IP	16
+
 #define TRAP_AUTH_LOG	(1 << VACM_VIEW_LOG)
 #define TRAP_AUTH_EXE	(1 << VACM_VIEW_EXECUTE)
 #define TRAP_AUTH_NET	(1 << VACM_VIEW_NET)

@@ -4,6 +4,8 @@ snmptrap as the NMC, fakexapi as the pool (issue 5).
 Usage: python3 test_plugin.py PORT_BASE [unittest args]"""
 
 import os
+import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -358,6 +360,37 @@ class PluginTest(unittest.TestCase):
         self.trapd.wait_log("action=disable pool=pool1 host=xenserver-2 "
                             "reason=low_battery")
         self.assertIn(("host.disable", x3), self.order({"host.disable"}))
+
+    @unittest.skipUnless(os.geteuid() == 0 and shutil.which("unshare"),
+                         "needs root for a private /etc/resolv.conf")
+    def test_dead_resolver_does_not_delay(self):
+        # Issue 18 D: snmptrapd resolves each sender's name unless told
+        # not to (-n), and Debian's unit does not tell it; with a resolver
+        # that never answers, every trap waited 5 s. upsxen tells it.
+        dns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        dns.bind(("127.0.0.54", 53))        # takes queries, answers none
+        self.addCleanup(dns.close)
+        resolv = self.work.file("resolv.conf", "nameserver 127.0.0.54\n"
+                                "options timeout:5 attempts:1\n")
+        hosts = {"xenserver-2": {"powered_by": ["ups2"],
+                                 "maintenance_after": 0,
+                                 "shutdown_after": 20}}
+        self.fake = Fake(self.work, pool3(self.base))
+        path = policy(self.work, self.base, hosts, SEED_UPS)
+        self.trapd = Trapd(self.work, self.trapport, path, wrapper=[
+            "unshare", "-m", "sh", "-c",
+            'mount --bind "$0" /etc/resolv.conf && exec "$@"', resolv])
+        wait_for(lambda: any(c["method"] == "VM.get_all_records"
+                             for c in self.fake.calls()), what="first look")
+        # snmptrapd looks up the sender of a v2c trap as it logs it; the
+        # next trap waits for that.
+        t0 = time.monotonic()
+        v2_trap(self.trapport, "127.0.0.13", PPC + ".0.9")
+        v2_trap(self.trapport, "127.0.0.12", PPC + ".0.5")
+        wait_for(lambda: self.calls_at("host.disable"), timeout=15,
+                 what="host.disable")
+        (when, _), = self.calls_at("host.disable")
+        self.assertLess(when - t0, 1.0)
 
     def test_v1_apc(self):
         p = self.trapport
