@@ -22,6 +22,8 @@ struct confirm {
 	int		 answered;
 	int		 online;
 	int		 unreachable;
+	int		 unclear;	/* answered, not with "on battery" */
+	int		 cannot_ask;	/* polled, but no session to it */
 };
 
 static struct confirm	*confirms;	/* asked, not all answered */
@@ -38,6 +40,14 @@ answer(struct confirm *c, double now)
 		plog(LOG_WARNING, "action=confirm_on_battery host=%s "
 		    "result=blocked reason=\"a card says online: no "
 		    "shutdown\"", host);
+	} else if (c->unclear || c->cannot_ask) {
+		/* Only silence is unreachable: an answer is the card's. */
+		r.outcome = OUTCOME_BLOCKED;
+		r.error = c->unclear ? "a card answered without saying it is "
+		    "on battery" : "a polled card cannot be asked";
+		plog(LOG_WARNING, "action=confirm_on_battery host=%s "
+		    "result=blocked reason=\"%s: no shutdown yet\"", host,
+		    r.error);
 	} else if (c->unreachable)
 		plog(LOG_WARNING, "action=confirm_on_battery host=%s result=ok "
 		    "reason=\"%d card(s) unreachable: proceeding (the card "
@@ -60,8 +70,14 @@ confirm_start(const struct action *a, double now)
 	c->id = a->id;
 	c->host = a->host;
 	for (i = 0; i < h->npowered_by; i++)
-		if (poll_confirm(h->powered_by[i], a->id) == 0)
+		switch (poll_confirm(h->powered_by[i], a->id)) {
+		case 0:
 			c->asked++;
+			break;
+		case POLL_CANNOT_ASK:
+			c->cannot_ask++;
+			break;
+		}
 	if (c->asked == 0) {
 		/* No card to ask (none polled): nothing contradicts. */
 		answer(c, now);
@@ -86,8 +102,10 @@ confirm_answered(unsigned long id, size_t ups, enum poll_state st)
 	if (st == POLL_ONLINE) {
 		c->online = 1;
 		events_ups(ups, UPS_EV_POWER_RESTORED, "confirm", 0);
-	} else if (st == POLL_UNREACHABLE || st == POLL_UNKNOWN)
+	} else if (st == POLL_UNREACHABLE)
 		c->unreachable++;
+	else if (st == POLL_UNKNOWN)
+		c->unclear++;
 	if (c->answered < c->asked)
 		return 0;
 	*cp = c->next;

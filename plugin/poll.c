@@ -6,6 +6,9 @@
  * stops answering. (SNMPv1 cards fail a whole GET for one unknown
  * object, so for them the families are tried one per poll.)
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +62,7 @@ struct request {
 	struct request		*prev;
 	struct card		*card;
 	unsigned long		 confirm;	/* 0 for a routine poll */
+	int			 refused;	/* the card refused our keys */
 };
 
 static struct {
@@ -161,9 +165,23 @@ answered(int op, netsnmp_session *ss, int reqid, netsnmp_pdu *pdu,
 	/* A resend is news, not an answer: the request is still out. */
 	if (op == NETSNMP_CALLBACK_OP_RESEND)
 		return 1;
+	/*
+	 * The card answered, but not to our keys (a USM report). net-snmp
+	 * keeps the request and calls again when it ends: remember it.
+	 */
+	if (op == NETSNMP_CALLBACK_OP_SEC_ERROR) {
+		if (!rq->refused)
+			plog(LOG_ERR, "ups=%s card refuses our SNMPv3 "
+			    "credentials (user %s)", c->cfg->name,
+			    c->cfg->snmp.user);
+		rq->refused = 1;
+		return 1;
+	}
 	request_unlink(rq);
 	if (op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE && pdu)
 		st = read_answer(c, pdu);
+	else if (rq->refused)
+		st = POLL_UNKNOWN;	/* an answer, if not one to trust */
 	else
 		unreachable(c);
 	if (op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE)
@@ -223,19 +241,35 @@ tick(unsigned int id, void *arg)
 		c->busy = 1;
 }
 
+/* A USM password from its file; NULL with the reason logged. */
 static char *
-read_secret(const char *path)
+read_secret(const struct policy_ups *u, const char *path)
 {
-	char	 buf[512];
-	FILE	*f;
+	char		 buf[512];
+	struct stat	 st;
+	FILE		*f;
 
-	if (path == NULL || (f = fopen(path, "r")) == NULL)
+	if (path == NULL || (f = fopen(path, "r")) == NULL) {
+		plog(LOG_ERR, "ups=%s cannot read %s: %s", u->name,
+		    path ? path : "(no file)", strerror(errno));
 		return NULL;
+	}
+	/* As the pool's password file: anyone could read the key. */
+	if (fstat(fileno(f), &st) == -1 || (st.st_mode & S_IROTH)) {
+		plog(LOG_ERR, "ups=%s %s is readable by anyone: refused",
+		    u->name, path);
+		fclose(f);
+		return NULL;
+	}
 	if (fgets(buf, sizeof(buf), f) == NULL)
 		buf[0] = '\0';
 	fclose(f);
 	buf[strcspn(buf, "\r\n")] = '\0';
-	return buf[0] ? strdup(buf) : NULL;
+	if (buf[0] == '\0') {
+		plog(LOG_ERR, "ups=%s %s is empty", u->name, path);
+		return NULL;
+	}
+	return strdup(buf);
 }
 
 static const oid *
@@ -277,36 +311,45 @@ static int
 setup_v3(netsnmp_session *s, const struct policy_ups *u)
 {
 	const struct policy_snmp	*c = &u->snmp;
-	char				*auth, *priv = NULL;
+	const oid			*proto;
+	char				*auth = NULL, *priv = NULL;
+	size_t				 len;
 	int				 rc = -1;
 
 	s->securityName = strdup(c->user);
 	s->securityNameLen = strlen(c->user);
-	s->securityAuthProto = snmp_duplicate_objid(auth_proto(c->auth_protocol,
-	    &s->securityAuthProtoLen), s->securityAuthProtoLen);
+	/* The length is known only once auth_proto has run. */
+	proto = auth_proto(c->auth_protocol, &len);
+	s->securityAuthProto = snmp_duplicate_objid(proto, len);
+	s->securityAuthProtoLen = len;
 	s->securityLevel = c->priv_protocol ? SNMP_SEC_LEVEL_AUTHPRIV :
 	    SNMP_SEC_LEVEL_AUTHNOPRIV;
 	s->securityAuthKeyLen = USM_AUTH_KU_LEN;
-	if ((auth = read_secret(c->auth_password_file)) == NULL ||
-	    (c->priv_protocol && (priv = read_secret(
-	    c->priv_password_file)) == NULL)) {
-		plog(LOG_ERR, "ups=%s cannot read its SNMPv3 password files: "
-		    "not polled", u->name);
+	if (s->securityName == NULL || s->securityAuthProto == NULL ||
+	    (auth = read_secret(u, c->auth_password_file)) == NULL ||
+	    (c->priv_protocol && (priv = read_secret(u,
+	    c->priv_password_file)) == NULL))
 		goto done;
-	}
 	if (generate_Ku(s->securityAuthProto, (u_int)s->securityAuthProtoLen,
 	    (u_char *)auth, strlen(auth), s->securityAuthKey,
-	    &s->securityAuthKeyLen) != SNMPERR_SUCCESS)
+	    &s->securityAuthKeyLen) != SNMPERR_SUCCESS) {
+		plog(LOG_ERR, "ups=%s cannot make its SNMPv3 %s key",
+		    u->name, c->auth_protocol);
 		goto done;
+	}
 	if (priv) {
-		s->securityPrivProto = snmp_duplicate_objid(priv_proto(
-		    c->priv_protocol, &s->securityPrivProtoLen),
-		    s->securityPrivProtoLen);
+		proto = priv_proto(c->priv_protocol, &len);
+		s->securityPrivProto = snmp_duplicate_objid(proto, len);
+		s->securityPrivProtoLen = len;
 		s->securityPrivKeyLen = USM_PRIV_KU_LEN;
-		if (generate_Ku(s->securityAuthProto, (u_int)s->securityAuthProtoLen,
+		if (s->securityPrivProto == NULL || generate_Ku(
+		    s->securityAuthProto, (u_int)s->securityAuthProtoLen,
 		    (u_char *)priv, strlen(priv), s->securityPrivKey,
-		    &s->securityPrivKeyLen) != SNMPERR_SUCCESS)
+		    &s->securityPrivKeyLen) != SNMPERR_SUCCESS) {
+			plog(LOG_ERR, "ups=%s cannot make its SNMPv3 %s key",
+			    u->name, c->priv_protocol);
 			goto done;
+		}
 	}
 	rc = 0;
 done:
@@ -374,13 +417,14 @@ poll_start(const struct policy *p, poll_state_fn *on_state,
 		c->ups = i;
 		c->cfg = &p->ups[i];
 		c->family = -1;
+		pl.ncards++;
+		/* Kept, unopened: its confirmations are refused, not passed. */
 		if ((c->ss = open_card(c->cfg)) == NULL)
 			continue;
 		tv.tv_sec = (time_t)c->cfg->snmp.poll_interval;
 		tv.tv_usec = (suseconds_t)((c->cfg->snmp.poll_interval -
 		    (double)tv.tv_sec) * 1e6);
 		c->alarm = snmp_alarm_register_hr(tv, SA_REPEAT, tick, c);
-		pl.ncards++;
 		tick(0, c);	/* learn the state now, not in an interval */
 	}
 	return 0;
@@ -394,6 +438,8 @@ poll_stop(void)
 	size_t		 i;
 
 	for (i = 0; i < pl.ncards; i++) {
+		if (pl.cards[i].ss == NULL)
+			continue;
 		snmp_alarm_unregister(pl.cards[i].alarm);
 		snmp_close(pl.cards[i].ss);
 	}
@@ -414,6 +460,7 @@ poll_confirm(size_t ups, unsigned long id)
 
 	for (i = 0; i < pl.ncards; i++)
 		if (pl.cards[i].ups == ups)
-			return send_get(&pl.cards[i], id);
-	return -1;
+			return pl.cards[i].ss == NULL ? POLL_CANNOT_ASK :
+			    send_get(&pl.cards[i], id) == 0 ? 0 : POLL_CANNOT_ASK;
+	return POLL_NOT_POLLED;
 }

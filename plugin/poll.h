@@ -22,8 +22,14 @@ typedef void	 poll_confirm_fn(unsigned long, size_t, enum poll_state);
 int	 poll_start(const struct policy *, poll_state_fn *, poll_confirm_fn *,
 	    double (*)(void));
 void	 poll_stop(void);
-/* Ask one card now; the answer comes to the confirm callback with id.
- * -1 when the UPS is not polled (nothing to ask). */
+/*
+ * Ask one card now; the answer comes to the confirm callback with id.
+ * POLL_NOT_POLLED when the UPS has no snmp block (nothing to ask);
+ * POLL_CANNOT_ASK when it has one but its session could not be opened
+ * (the reason was logged) or the request not sent.
+ */
+#define POLL_NOT_POLLED	(-1)
+#define POLL_CANNOT_ASK	(-2)
 int	 poll_confirm(size_t, unsigned long);
 
 #endif

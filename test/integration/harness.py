@@ -208,7 +208,11 @@ class Card:
     OUTPUT_SOURCE = "1.3.6.1.2.1.33.1.4.1.0"
     NORMAL, BATTERY = 3, 5
 
-    def __init__(self, work, address, port):
+    V3_USER, V3_AUTH, V3_PRIV = "nmc", "authpass123", "privpass123"
+
+    def __init__(self, work, address, port, v3=False):
+        """v3: the card also answers SNMPv3 user V3_USER, authPriv
+        (SHA, AES) only."""
         self.address = address
         self.port = port
         d = os.path.join(work.path, "card-" + address)
@@ -220,6 +224,10 @@ class Card:
                     "rwcommunity private 127.0.0.0/8\n"
                     "override -rw %s integer %d\n"
                     % (address, port, self.OUTPUT_SOURCE, self.NORMAL))
+            if v3:
+                f.write('createUser %s SHA "%s" AES "%s"\nrouser %s priv\n'
+                        % (self.V3_USER, self.V3_AUTH, self.V3_PRIV,
+                           self.V3_USER))
         env = dict(os.environ, SNMP_PERSISTENT_DIR=os.path.join(d, "persist"))
         self.proc = subprocess.Popen(
             ["snmpd", "-f", "-m", "", "-Lf", os.path.join(d, "log"), "-C",

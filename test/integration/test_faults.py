@@ -246,6 +246,56 @@ class FaultTest(PoolCase):
         self.assertEqual(self.count("host.shutdown", "xenserver-2"), 0)
         self.assertTrue(self.f.host("xenserver-2")["live"])
 
+    def v3_ups(self, auth=Card.V3_AUTH, mode=0o600):
+        u = dict(UPS3)
+        u["ups2"] = ups("127.0.0.12", confirm=True, snmp={
+            "version": "3", "user": Card.V3_USER, "auth_protocol": "SHA",
+            "auth_password_file": self.work.file("auth.key", auth + "\n",
+                                                 mode),
+            "priv_protocol": "AES",
+            "priv_password_file": self.work.file("priv.key",
+                                                 Card.V3_PRIV + "\n", 0o600),
+            "port": self.base + 18, "poll_interval": 3600})
+        return u
+
+    def test_9c_v3_card_contradicts_a_forged_trap(self):
+        # Issue 18 B: the v3 session never opened (the auth protocol's
+        # length was read before it was set), so the confirmation found
+        # no card and a forged trap powered the host off.
+        card = Card(self.work, "127.0.0.12", self.base + 18, v3=True)
+        self.addCleanup(card.stop)
+        self.start(ups_map=self.v3_ups(), hosts=hosts3(m=0.2, s=1))
+        v1_trap(self.port, "127.0.0.12", PPC, ON)    # right address, lie
+        self.trapd.wait_log("action=confirm_on_battery host=xenserver-2 "
+                            "result=blocked reason=\"a card says online")
+        self.trapd.wait_log("ups=ups2 event=power_restored source=confirm")
+        self.assertEqual(self.count("host.shutdown", "xenserver-2"), 0)
+        self.assertNotIn("not polled", self.trapd.log())
+
+    def test_9d_v3_card_with_a_wrong_key_blocks(self):
+        # The card answers, but not to our key: it is not "unreachable",
+        # and what cannot be checked does not power a host off.
+        card = Card(self.work, "127.0.0.12", self.base + 18, v3=True)
+        self.addCleanup(card.stop)
+        self.start(ups_map=self.v3_ups(auth="wrongpass12"),
+                   hosts=hosts3(m=0.2, s=1))
+        v1_trap(self.port, "127.0.0.12", PPC, ON)
+        self.trapd.wait_log("ups=ups2 card refuses our SNMPv3 credentials")
+        self.trapd.wait_log("action=confirm_on_battery host=xenserver-2 "
+                            "result=blocked")
+        self.assertEqual(self.count("host.shutdown", "xenserver-2"), 0)
+
+    def test_9e_v3_key_readable_by_anyone_is_refused(self):
+        card = Card(self.work, "127.0.0.12", self.base + 18, v3=True)
+        self.addCleanup(card.stop)
+        self.start(ups_map=self.v3_ups(mode=0o644), hosts=hosts3(m=0.2, s=1))
+        self.trapd.wait_log("auth.key is readable by anyone: refused")
+        v1_trap(self.port, "127.0.0.12", PPC, ON)
+        self.trapd.wait_log("action=confirm_on_battery host=xenserver-2 "
+                            "result=blocked reason=\"a polled card cannot "
+                            "be asked")
+        self.assertEqual(self.count("host.shutdown", "xenserver-2"), 0)
+
     def test_confirm_with_card_unreachable_proceeds(self):
         # No snmpd: the card is on the failing power and does not answer.
         self.start(ups_map=self.polled_ups(3600), hosts=hosts3(m=0.2, s=1))
