@@ -187,6 +187,19 @@ credentials_ok(const struct policy_ups *u, const netsnmp_pdu *pdu,
 			*why = "wrong SNMPv3 user";
 			return 0;
 		}
+		/*
+		 * snmptrapd lets an unsigned trap with that name through when
+		 * its configuration allows noauth (DESIGN.md "snmptrapd"):
+		 * the name is proof only with USM's signature.
+		 */
+		if (pdu->securityModel != SNMP_SEC_MODEL_USM ||
+		    pdu->securityLevel < (u->v3_priv ?
+		    SNMP_SEC_LEVEL_AUTHPRIV : SNMP_SEC_LEVEL_AUTHNOPRIV)) {
+			*why = u->v3_priv ? "SNMPv3 trap not signed and "
+			    "encrypted (v3_level authPriv)" : "SNMPv3 trap "
+			    "not signed";
+			return 0;
+		}
 	}
 	return 1;
 }

@@ -31,7 +31,8 @@ struct ctx {
 };
 
 static const char *const ups_keys[] = { "address", "warning_period",
-    "low_battery_runtime", "community", "v3_user", "snmp", "confirm",
+    "low_battery_runtime", "community", "v3_user", "v3_level", "snmp",
+    "confirm",
     NULL };
 static const char *const snmp_keys[] = { "version", "community", "user",
     "auth_protocol", "auth_password_file", "priv_protocol",
@@ -565,6 +566,29 @@ parse_snmp(struct ctx *c, struct policy_snmp *s, json_t *obj)
 		check_snmp_community(c, s);
 }
 
+/*
+ * How well a v3 trap must be protected: signed (authNoPriv, the least a
+ * user name is worth anything with), or signed and encrypted.
+ */
+static void
+parse_v3_level(struct ctx *c, struct policy_ups *u, json_t *obj)
+{
+	char	*level = NULL;
+	size_t	 old;
+
+	if (get_string(c, obj, "v3_level", 0, &level) == -1 || level == NULL)
+		return;
+	old = path_enter(c, "v3_level");
+	if (u->v3_user == NULL)
+		perr(c, "needs v3_user");
+	else if (strcmp(level, "authPriv") == 0)
+		u->v3_priv = 1;
+	else if (strcmp(level, "authNoPriv") != 0)
+		perr(c, "\"%s\" is not authNoPriv or authPriv", level);
+	path_leave(c, old);
+	free(level);
+}
+
 static void
 parse_ups(struct ctx *c, struct policy_ups *u, json_t *obj)
 {
@@ -588,6 +612,7 @@ parse_ups(struct ctx *c, struct policy_ups *u, json_t *obj)
 	    &u->low_battery_runtime);
 	get_string(c, obj, "community", 0, &u->community);
 	get_string(c, obj, "v3_user", 0, &u->v3_user);
+	parse_v3_level(c, u, obj);
 	if ((v = json_object_get(obj, "snmp")) != NULL) {
 		old = path_enter(c, "snmp");
 		parse_snmp(c, &u->snmp, v);

@@ -60,6 +60,7 @@ struct policy_ups {
 	double			 low_battery_runtime; /* after low battery */
 	char			*community;	/* required on traps, or NULL */
 	char			*v3_user;	/* required on traps, or NULL */
+	int			 v3_priv;	/* v3_level authPriv: encrypted */
 	struct policy_snmp	 snmp;		/* version NONE: no polling */
 	int			 confirm;
 	size_t			 nhosts;	/* hosts it powers */

@@ -264,6 +264,21 @@ def trap(port, source, *args, version="2c", community="public"):
                    stderr=subprocess.PIPE, timeout=10)
 
 
+def v3_trap(port, source, trapoid, level="authPriv", user="nmc",
+            auth="authpass123", priv="privpass123",
+            engine="0x80001f8804756e6974"):
+    """An SNMPv3 trap from the given engine ID, at the given level."""
+    cmd = ["snmptrap", "-m", "", "-v", "3", "-e", engine, "-u", user,
+           "-l", level, "--clientaddr=" + source]
+    if level != "noAuthNoPriv":
+        cmd += ["-a", "SHA", "-A", auth]
+    if level == "authPriv":
+        cmd += ["-x", "AES", "-X", priv]
+    subprocess.run(cmd + ["127.0.0.1:%d" % port, "", trapoid], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                   timeout=10)
+
+
 def v1_trap(port, source, enterprise, specific, community="public"):
     trap(port, source, enterprise, source, "6", str(specific), "",
          version="1", community=community)

@@ -163,7 +163,8 @@ test_unknown_keys(void **state)
 	    "shutdown_after)");
 	expect_error(DOC("'ups1':{'address':'10.0.0.11','adress':1}",
 	    POOL1(HOST1)), "ups.ups1.adress: unknown key (expected one of: "
-	    "address, warning_period, low_battery_runtime, community, v3_user, snmp, confirm)");
+	    "address, warning_period, low_battery_runtime, community, v3_user, "
+	    "v3_level, snmp, confirm)");
 }
 
 static void
@@ -290,6 +291,26 @@ test_budget(void **state)
 	    "(150) ends");
 	expect_error(DOC(UPS1, "'pool1':{" POOL_HEAD "'stop_budget':-1,"
 	    "'hosts':{" HOST1 "}}"), "pools.pool1.stop_budget: -1 is negative");
+}
+
+static void
+test_v3_level(void **state)
+{
+	struct policy	*p;
+
+	(void)state;
+	expect_error(DOC("'ups1':{'address':'10.0.0.11','warning_period':180,"
+	    "'v3_level':'authPriv'}", POOL1(HOST1)),
+	    "ups.ups1.v3_level: needs v3_user");
+	expect_error(DOC("'ups1':{'address':'10.0.0.11','warning_period':180,"
+	    "'v3_user':'nmc','v3_level':'noAuthNoPriv'}", POOL1(HOST1)),
+	    "ups.ups1.v3_level: \"noAuthNoPriv\" is not authNoPriv or "
+	    "authPriv");
+	p = load(DOC("'ups1':{'address':'10.0.0.11','warning_period':180,"
+	    "'v3_user':'nmc','v3_level':'authPriv'}", POOL1(HOST1)));
+	assert_non_null(p);
+	assert_true(p->ups[0].v3_priv);
+	policy_free(p);
 }
 
 static void
@@ -591,6 +612,7 @@ main(void)
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_host_rules),
 		cmocka_unit_test(test_budget),
+		cmocka_unit_test(test_v3_level),
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_url),
 		cmocka_unit_test(test_plaintext_allowed),
