@@ -26,13 +26,29 @@ static const struct row builtin[] = {
 	{ "1.3.6.1.4.1.318.0.11", UPS_EV_BATTERY_OK },
 	{ "1.3.6.1.4.1.318.0.1", UPS_EV_COMMS_LOST },
 	{ "1.3.6.1.4.1.318.0.8", UPS_EV_COMMS_RESTORED },
+	{ "1.3.6.1.4.1.318.0.777", UPS_EV_ON_BATTERY },	/* a variant */
+	{ "1.3.6.1.4.1.318.0.13", UPS_EV_SHUTDOWN_IMMINENT },	/* sleeping */
 	/* PPC / Megatec / Winpower NMC */
 	{ "1.3.6.1.4.1.935.0.5", UPS_EV_ON_BATTERY },
 	{ "1.3.6.1.4.1.935.0.9", UPS_EV_POWER_RESTORED },
 	{ "1.3.6.1.4.1.935.0.7", UPS_EV_LOW_BATTERY },
 	{ "1.3.6.1.4.1.935.0.11", UPS_EV_BATTERY_OK },
 	{ "1.3.6.1.4.1.935.0.67", UPS_EV_SHUTDOWN_IMMINENT },
+	{ "1.3.6.1.4.1.935.0.13", UPS_EV_SHUTDOWN_IMMINENT },	/* sleeping */
+	/* Its own shutdown traps, .52 to .62: the load is about to go. */
+	{ "1.3.6.1.4.1.935.0.52", UPS_EV_SHUTDOWN_IMMINENT },
+	{ "1.3.6.1.4.1.935.0.53", UPS_EV_SHUTDOWN_IMMINENT },
+	{ "1.3.6.1.4.1.935.0.54", UPS_EV_SHUTDOWN_IMMINENT },
+	{ "1.3.6.1.4.1.935.0.55", UPS_EV_SHUTDOWN_IMMINENT },
+	{ "1.3.6.1.4.1.935.0.56", UPS_EV_SHUTDOWN_IMMINENT },
+	{ "1.3.6.1.4.1.935.0.57", UPS_EV_SHUTDOWN_IMMINENT },
+	{ "1.3.6.1.4.1.935.0.58", UPS_EV_SHUTDOWN_IMMINENT },
+	{ "1.3.6.1.4.1.935.0.59", UPS_EV_SHUTDOWN_IMMINENT },
+	{ "1.3.6.1.4.1.935.0.60", UPS_EV_SHUTDOWN_IMMINENT },
+	{ "1.3.6.1.4.1.935.0.61", UPS_EV_SHUTDOWN_IMMINENT },
+	{ "1.3.6.1.4.1.935.0.62", UPS_EV_SHUTDOWN_IMMINENT },
 	{ "1.3.6.1.4.1.935.0.1", UPS_EV_COMMS_LOST },
+	{ "1.3.6.1.4.1.935.0.8", UPS_EV_COMMS_RESTORED },
 	/* Eaton XUPS, in the three trees its cards can send under. */
 	{ "1.3.6.1.4.1.534.1.11.4.1.0.3", UPS_EV_ON_BATTERY },
 	{ "1.3.6.1.4.1.534.1.11.4.1.0.5", UPS_EV_POWER_RESTORED },
@@ -40,18 +56,27 @@ static const struct row builtin[] = {
 	{ "1.3.6.1.4.1.534.1.11.4.1.0.6", UPS_EV_BATTERY_OK },
 	{ "1.3.6.1.4.1.534.1.11.4.1.0.16", UPS_EV_SHUTDOWN_IMMINENT },
 	{ "1.3.6.1.4.1.534.1.11.4.1.0.26", UPS_EV_COMMS_LOST },
+	{ "1.3.6.1.4.1.534.1.11.4.1.0.1", UPS_EV_SHUTDOWN_IMMINENT },	/* control off */
+	{ "1.3.6.1.4.1.534.1.11.4.1.0.27", UPS_EV_SHUTDOWN_IMMINENT },	/* shutdown pending */
+	{ "1.3.6.1.4.1.534.1.11.4.1.0.17", UPS_EV_POWER_RESTORED },	/* on inverter */
 	{ "1.3.6.1.4.1.534.1.11.4.2.0.3", UPS_EV_ON_BATTERY },
 	{ "1.3.6.1.4.1.534.1.11.4.2.0.5", UPS_EV_POWER_RESTORED },
 	{ "1.3.6.1.4.1.534.1.11.4.2.0.4", UPS_EV_LOW_BATTERY },
 	{ "1.3.6.1.4.1.534.1.11.4.2.0.6", UPS_EV_BATTERY_OK },
 	{ "1.3.6.1.4.1.534.1.11.4.2.0.16", UPS_EV_SHUTDOWN_IMMINENT },
 	{ "1.3.6.1.4.1.534.1.11.4.2.0.26", UPS_EV_COMMS_LOST },
+	{ "1.3.6.1.4.1.534.1.11.4.2.0.1", UPS_EV_SHUTDOWN_IMMINENT },	/* control off */
+	{ "1.3.6.1.4.1.534.1.11.4.2.0.27", UPS_EV_SHUTDOWN_IMMINENT },	/* shutdown pending */
+	{ "1.3.6.1.4.1.534.1.11.4.2.0.17", UPS_EV_POWER_RESTORED },	/* on inverter */
 	{ "1.3.6.1.4.1.534.1.0.0.0.3", UPS_EV_ON_BATTERY },
 	{ "1.3.6.1.4.1.534.1.0.0.0.5", UPS_EV_POWER_RESTORED },
 	{ "1.3.6.1.4.1.534.1.0.0.0.4", UPS_EV_LOW_BATTERY },
 	{ "1.3.6.1.4.1.534.1.0.0.0.6", UPS_EV_BATTERY_OK },
 	{ "1.3.6.1.4.1.534.1.0.0.0.16", UPS_EV_SHUTDOWN_IMMINENT },
 	{ "1.3.6.1.4.1.534.1.0.0.0.26", UPS_EV_COMMS_LOST },
+	{ "1.3.6.1.4.1.534.1.0.0.0.1", UPS_EV_SHUTDOWN_IMMINENT },	/* control off */
+	{ "1.3.6.1.4.1.534.1.0.0.0.27", UPS_EV_SHUTDOWN_IMMINENT },	/* shutdown pending */
+	{ "1.3.6.1.4.1.534.1.0.0.0.17", UPS_EV_POWER_RESTORED },	/* on inverter */
 	/* MGE */
 	{ "1.3.6.1.4.1.705.1.11.0.11", UPS_EV_ON_BATTERY },
 	{ "1.3.6.1.4.1.705.1.11.0.12", UPS_EV_POWER_RESTORED },
@@ -59,11 +84,19 @@ static const struct row builtin[] = {
 	{ "1.3.6.1.4.1.705.1.11.0.6", UPS_EV_BATTERY_OK },
 	{ "1.3.6.1.4.1.705.1.11.0.37", UPS_EV_COMMS_LOST },
 	{ "1.3.6.1.4.1.705.1.11.0.38", UPS_EV_COMMS_RESTORED },
+	{ "1.3.6.1.4.1.705.1.11.0.18", UPS_EV_POWER_RESTORED },	/* utility */
+	{ "1.3.6.1.4.1.705.1.11.0.29", UPS_EV_SHUTDOWN_IMMINENT },
+	{ "1.3.6.1.4.1.705.1.11.0.31", UPS_EV_SHUTDOWN_IMMINENT },
 	/* CyberPower */
 	{ "1.3.6.1.4.1.3808.0.5", UPS_EV_ON_BATTERY },
 	{ "1.3.6.1.4.1.3808.0.9", UPS_EV_POWER_RESTORED },
 	{ "1.3.6.1.4.1.3808.0.7", UPS_EV_LOW_BATTERY },
 	{ "1.3.6.1.4.1.3808.0.11", UPS_EV_BATTERY_OK },
+	{ "1.3.6.1.4.1.3808.0.58", UPS_EV_ON_BATTERY },	/* a variant */
+	{ "1.3.6.1.4.1.3808.0.13", UPS_EV_SHUTDOWN_IMMINENT },	/* sleeping */
+	{ "1.3.6.1.4.1.3808.0.29", UPS_EV_SHUTDOWN_IMMINENT },	/* clients */
+	{ "1.3.6.1.4.1.3808.0.1", UPS_EV_COMMS_LOST },
+	{ "1.3.6.1.4.1.3808.0.8", UPS_EV_COMMS_RESTORED },
 };
 
 #define NROWS	(sizeof(builtin) / sizeof(builtin[0]))
@@ -77,6 +110,9 @@ static const unsigned long alarm_prefix[CLASSIFY_ALARM_PREFIX_LEN] = {
 #define ALARM_ON_BATTERY	2
 #define ALARM_LOW_BATTERY	3
 #define ALARM_COMMS_LOST	20
+#define ALARM_OUTPUT_OFF	14
+#define ALARM_SYSTEM_OFF	15
+#define ALARM_AWAITING_POWER	21	/* output off until mains is back */
 #define ALARM_SHUTDOWN_PENDING	22
 #define ALARM_SHUTDOWN_IMMINENT	23
 
@@ -167,6 +203,9 @@ classify_alarm(int added, const unsigned long *descr, size_t dlen,
 	case ALARM_COMMS_LOST:
 		*ev = added ? UPS_EV_COMMS_LOST : UPS_EV_COMMS_RESTORED;
 		return 0;
+	case ALARM_OUTPUT_OFF:
+	case ALARM_SYSTEM_OFF:
+	case ALARM_AWAITING_POWER:
 	case ALARM_SHUTDOWN_PENDING:
 	case ALARM_SHUTDOWN_IMMINENT:
 		/* An alarm that clears says nothing about the battery. */

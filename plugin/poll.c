@@ -28,20 +28,36 @@ struct family {
 	const char	*name;
 	const char	*oid;
 	int		 on_battery;
-	int		 online[6];	/* 0 ends */
+	int		 online[20];	/* 0 ends */
 };
 
+/*
+ * The values each MIB gives for "the load runs on mains" (normal, bypass,
+ * boost and buck, eco and high-efficiency modes, parallel): anything else
+ * but on battery is not known to be online (DESIGN.md "The cards").
+ */
 static const struct family families[] = {
 	/* upsOutputSource: normal, bypass, battery(5), booster, reducer */
 	{ "rfc1628", "1.3.6.1.2.1.33.1.4.1.0", 5, { 3, 4, 6, 7, 0 } },
-	/* upsBaseOutputStatus: onLine(2), onBattery(3), boost, bypass ... */
-	{ "ppc", "1.3.6.1.4.1.935.1.1.1.4.1.1.0", 3, { 2, 4, 6, 8, 9, 0 } },
-	/* upsBasicOutputStatus, the same codes */
-	{ "apc", "1.3.6.1.4.1.318.1.1.1.4.1.1.0", 3, { 2, 4, 6, 9, 12, 0 } },
-	/* xupsOutputSource, as RFC 1628 */
-	{ "xups", "1.3.6.1.4.1.534.1.4.5.0", 5, { 3, 4, 6, 7, 0 } },
+	/* upsBaseOutputStatus: onLine(2), onBattery(3), onBoost(4),
+	 * onBypass(6), onBuck(9); standBy(8) is off, not online. */
+	{ "ppc", "1.3.6.1.4.1.935.1.1.1.4.1.1.0", 3, { 2, 4, 6, 9, 0 } },
+	/* upsBasicOutputStatus: onLine(2), onBattery(3), onSmartBoost(4),
+	 * onBypass(6), softwareBypass(9), switchedBypass(10),
+	 * onSmartTrim(12), ecoMode(13), hotStandby(14), onBatteryTest(15
+	 * is on battery, not listed), emergencyStaticBypass(16),
+	 * staticBypassStandby(17), frequencyConversion(19) and the modes
+	 * 20 to 22, 24, 25, 28 of PowerNet-MIB 4.5.8. */
+	{ "apc", "1.3.6.1.4.1.318.1.1.1.4.1.1.0", 3, { 2, 4, 6, 9, 10, 12,
+	    13, 14, 16, 17, 19, 20, 21, 22, 24, 25, 28, 0 } },
+	/* xupsOutputSource, as RFC 1628, and parallel(8, 9),
+	 * highEfficiencyMode(10), maintenanceBypass(11) */
+	{ "xups", "1.3.6.1.4.1.534.1.4.5.0", 5, { 3, 4, 6, 7, 8, 9, 10, 11,
+	    0 } },
 	/* upsmgOutputOnBattery: yes(1), no(2) */
 	{ "mge", "1.3.6.1.4.1.705.1.7.3.0", 1, { 2, 0 } },
+	/* CyberPower upsBaseOutputStatus: onLine(2), onBattery(3) */
+	{ "cyberpower", "1.3.6.1.4.1.3808.1.1.1.4.1.1.0", 3, { 2, 0 } },
 };
 
 #define NFAMILIES	(sizeof(families) / sizeof(families[0]))

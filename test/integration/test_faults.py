@@ -296,6 +296,25 @@ class FaultTest(PoolCase):
                             "be asked")
         self.assertEqual(self.count("host.shutdown", "xenserver-2"), 0)
 
+    def test_9f_card_answering_an_unknown_value_blocks(self):
+        # Issue 18 B: only silence is "unreachable". A card that answers
+        # with a value that is neither online nor on battery (RFC 1628
+        # none(2), here) does not let a trap power the host off.
+        card = Card(self.work, "127.0.0.12", self.base + 18)
+        self.addCleanup(card.stop)
+        card.set(2)
+        self.start(ups_map=self.polled_ups(3600), hosts=hosts3(m=0.2, s=1))
+        v1_trap(self.port, "127.0.0.12", PPC, ON)
+        self.trapd.wait_log("action=confirm_on_battery host=xenserver-2 "
+                            "result=blocked reason=\"a card answered "
+                            "without saying it is on battery")
+        self.assertEqual(self.count("host.shutdown", "xenserver-2"), 0)
+        # The card says on battery: the power-off goes ahead.
+        card.set(Card.BATTERY)
+        self.trapd.wait_log("action=shutdown pool=pool1 host=xenserver-2 "
+                            "result=ok", timeout=20)
+        self.assert_no_crash()
+
     def test_confirm_with_card_unreachable_proceeds(self):
         # No snmpd: the card is on the failing power and does not answer.
         self.start(ups_map=self.polled_ups(3600), hosts=hosts3(m=0.2, s=1))
