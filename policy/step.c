@@ -93,6 +93,16 @@ emit_stop(struct step *s, long hi, enum stop_scope scope, int hard,
 	struct ehost	*h = &s->e->hosts[hi];
 	struct action	*a;
 
+	/*
+	 * A VM stop is the first thing that cannot be undone: with a polled
+	 * card, its own answer comes first, not a packet's word (the
+	 * confirmation holds for the rest of the outage).
+	 */
+	if (h->needs_confirm && !host_has(h, HF_CONFIRMED)) {
+		h->fresh_asked = -INFINITY;
+		emit(s, hi, ACT_CONFIRM, h->g.why, due);
+		return;
+	}
 	/* No time left for a clean stop: hard at once. */
 	if (!hard && host_hard_by(s->e, h) <= s->now)
 		hard = 1;

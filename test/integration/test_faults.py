@@ -315,6 +315,35 @@ class FaultTest(PoolCase):
                             "result=ok", timeout=20)
         self.assert_no_crash()
 
+    def test_9g_no_vm_stopped_on_a_forged_low_battery(self):
+        # Issue 18 A: the confirmation guarded only the power-off; one
+        # forged low-battery trap still shut down a VM that could not
+        # move. The card's own answer now comes before the first stop.
+        card = Card(self.work, "127.0.0.12", self.base + 18)
+        self.addCleanup(card.stop)
+        pool = pool3(self.base, vms=[
+            {"name_label": "web", "resident_on": "xenserver-2"},
+            {"name_label": "db", "resident_on": "xenserver-2",
+             "local_storage": True}])
+        self.start(pool, ups_map=self.polled_ups(3600),
+                   hosts=hosts3(m=0.2, s=1))
+        # On mains a low battery alone starts nothing: both are forged.
+        v1_trap(self.port, "127.0.0.12", PPC, ON)
+        v1_trap(self.port, "127.0.0.12", PPC, 7)
+        self.trapd.wait_log("action=evacuate pool=pool1 host=xenserver-2 "
+                            "result=blocked")
+        self.trapd.wait_log("action=confirm_on_battery host=xenserver-2 "
+                            "result=blocked")
+        wait_for(lambda: self.f.host("xenserver-2")["enabled"],
+                 what="xenserver-2 back at work")
+        stops = [c for c in self.f.calls()
+                 if c["method"].endswith("VM.clean_shutdown") or
+                 c["method"].endswith("VM.hard_shutdown")]
+        self.assertEqual(stops, [])
+        self.assertEqual(self.count("host.shutdown", "xenserver-2"), 0)
+        vms = {v["name"]: v for v in self.f.state()["vms"]}
+        self.assertEqual(vms["db"]["power_state"], "Running")
+
     def test_confirm_with_card_unreachable_proceeds(self):
         # No snmpd: the card is on the failing power and does not answer.
         self.start(ups_map=self.polled_ups(3600), hosts=hosts3(m=0.2, s=1))
