@@ -3,6 +3,7 @@
  * (confirm.h).
  */
 #include <stdlib.h>
+#include <string.h>
 #include <syslog.h>
 
 #include "clock.h"
@@ -27,6 +28,14 @@ struct confirm {
 };
 
 static struct confirm	*confirms;	/* asked, not all answered */
+
+/*
+ * Restore checks: their ids are the UPS with the top bit set, apart from
+ * the engine's action ids; one per UPS at a time.
+ */
+#define RESTORE_ID	(~(~0UL >> 1))
+static unsigned char	*restoring;
+static size_t		 nrestoring;
 
 static void
 answer(struct confirm *c, double now)
@@ -88,11 +97,75 @@ confirm_start(const struct action *a, double now)
 	confirms = c;
 }
 
+static int
+restore_pending(size_t ups, int set)
+{
+	unsigned char	*n;
+	size_t		 want = ux.policy->nups;
+
+	if (nrestoring < want) {
+		if ((n = realloc(restoring, want)) == NULL)
+			return -1;
+		memset(n + nrestoring, 0, want - nrestoring);
+		restoring = n;
+		nrestoring = want;
+	}
+	if (set >= 0)
+		restoring[ups] = (unsigned char)set;
+	return restoring[ups];
+}
+
+int
+confirm_restore(size_t ups, const char *source)
+{
+	struct ups_status	 st;
+	const char		*name = ux.policy->ups[ups].name;
+	int			 rc;
+
+	engine_ups_status(ux.engine, ups, &st);
+	if (st.power != UPS_ON_BATTERY && st.power != UPS_LOW_BATTERY)
+		return 0;
+	if (restore_pending(ups, -1) != 0)
+		return 1;	/* one question at a time; -1: no memory */
+	rc = poll_confirm(ups, RESTORE_ID | ups);
+	if (rc == POLL_NOT_POLLED)
+		return 0;
+	if (rc == POLL_CANNOT_ASK) {
+		plog(LOG_WARNING, "ups=%s event=power_restored source=%s "
+		    "result=ignored reason=\"its card cannot be asked: a "
+		    "packet alone does not end an outage\"", name, source);
+		return 1;
+	}
+	restore_pending(ups, 1);
+	return 1;
+}
+
+static void
+restore_answered(size_t ups, enum poll_state st)
+{
+	const char	*name = ux.policy->ups[ups].name;
+
+	restore_pending(ups, 0);
+	if (st == POLL_ONLINE) {
+		events_ups(ups, UPS_EV_POWER_RESTORED, "card", 1);
+		return;
+	}
+	plog(LOG_WARNING, "ups=%s event=power_restored result=ignored "
+	    "reason=\"%s: the outage goes on\"", name, st == POLL_ON_BATTERY ?
+	    "its card says on battery" : st == POLL_UNREACHABLE ?
+	    "its card does not answer" : "its card does not say online");
+}
+
 int
 confirm_answered(unsigned long id, size_t ups, enum poll_state st)
 {
 	struct confirm	**cp, *c;
 
+	if (id & RESTORE_ID) {
+		if (ux.engine != NULL && ups < nrestoring)
+			restore_answered(ups, st);
+		return 1;
+	}
 	for (cp = &confirms; (c = *cp) != NULL; cp = &c->next)
 		if (c->id == id)
 			break;
@@ -128,4 +201,8 @@ confirm_abandon(void)
 		free(c);
 	}
 	confirms = NULL;
+	/* The cards' answers to restore checks will not come. */
+	free(restoring);
+	restoring = NULL;
+	nrestoring = 0;
 }

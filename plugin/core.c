@@ -77,6 +77,9 @@ core_ups_event(size_t ups, enum ups_event ev, const char *source)
 {
 	if (ux.engine == NULL)
 		return;
+	/* The card's own word ends an outage, not a packet's. */
+	if (ev == UPS_EV_POWER_RESTORED && confirm_restore(ups, source))
+		return;
 	events_ups(ups, ev, source, 1);
 	pump();
 }

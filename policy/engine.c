@@ -79,6 +79,8 @@ engine_new(const struct policy *p)
 	if (e->ups == NULL || e->hosts == NULL || e->pools == NULL ||
 	    build_ups_index(e) == -1)
 		goto fail;
+	for (i = 0; i < p->nups; i++)
+		e->ups[i].restored_at = -INFINITY;
 	for (i = 0; i < p->nhosts; i++) {
 		size_t j;
 
@@ -150,6 +152,20 @@ engine_tuning(struct engine *e)
 }
 
 /*
+ * How soon after power came back a return to battery continues the same
+ * outage: the poll interval of a polled card (a restore its next poll
+ * would not have seen). Traps alone are taken as they come: a card that
+ * flaps is not an outage that lasts.
+ */
+static double
+ups_return_window(const struct policy_ups *c)
+{
+	if (c->snmp.version != POLICY_SNMP_NONE)
+		return c->snmp.poll_interval;
+	return -1;
+}
+
+/*
  * The last stage for the UPS's hosts: low on battery, or the UPS about to
  * cut its load (shutdown imminent means that on mains too).
  */
@@ -184,11 +200,19 @@ ups_apply(struct eups *u, const struct policy_ups *c, enum ups_event ev,
 		if (u->low_on_mains)
 			return ups_final(u, 0, 0, now);
 		u->power = UPS_ON_BATTERY;
-		u->since = now;
+		/*
+		 * Back on battery within the return window: the outage goes
+		 * on from where it was (a battery does not recharge in that
+		 * time, and a forged restore must not restart the timers).
+		 */
+		u->since = now - u->restored_at <= ups_return_window(c) ?
+		    u->outage_since : now;
 		return 1;
 	case UPS_EV_POWER_RESTORED:
 		if (!on_batt)
 			return 0;
+		u->outage_since = u->since;
+		u->restored_at = now;
 		u->power = UPS_ONLINE;
 		u->since = now;
 		u->imminent = 0;

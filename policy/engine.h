@@ -195,6 +195,7 @@ struct engine_tuning {
 
 #define ENGINE_HARD_STOP_SHARE	(1.0 / 3)	/* hard_stop_share's default */
 
+
 struct engine	*engine_new(const struct policy *);
 void		 engine_free(struct engine *);
 struct engine_tuning *engine_tuning(struct engine *);

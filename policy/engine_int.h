@@ -181,6 +181,8 @@ struct eups {
 	int		 imminent;	/* shutdown_imminent seen */
 	int		 low_on_mains;	/* low battery reported on mains */
 	int		 comms_lost;
+	double		 restored_at;	/* power came back, last */
+	double		 outage_since;	/* ...ending the outage from then */
 };
 
 struct engine {

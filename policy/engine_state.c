@@ -35,6 +35,12 @@ export_ups(const struct eups *u, double off)
 		json_object_set_new_nocheck(o, "spent", json_true());
 	if (o != NULL && u->low_on_mains)
 		json_object_set_new_nocheck(o, "low_on_mains", json_true());
+	if (o != NULL && isfinite(u->restored_at)) {
+		json_object_set_new_nocheck(o, "restored_at",
+		    json_real(u->restored_at + off));
+		json_object_set_new_nocheck(o, "outage_since",
+		    json_real(u->outage_since + off));
+	}
 	return o;
 }
 
@@ -254,6 +260,8 @@ engine_import(struct engine *e, json_t *root, double off, double now)
 		    e->ups[i].low_since != -INFINITY;
 		e->ups[i].imminent = flag(v, "imminent");
 		e->ups[i].low_on_mains = flag(v, "low_on_mains");
+		e->ups[i].restored_at = num(v, "restored_at", off);
+		e->ups[i].outage_since = num(v, "outage_since", off);
 		e->ups[i].comms_lost = flag(v, "comms_lost");
 	}
 	json_object_foreach(hosts, key, v) {

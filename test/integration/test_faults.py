@@ -344,6 +344,31 @@ class FaultTest(PoolCase):
         vms = {v["name"]: v for v in self.f.state()["vms"]}
         self.assertEqual(vms["db"]["power_state"], "Running")
 
+    def test_9h_forged_restores_do_not_hold_protection_off(self):
+        # Issue 18 A: with the card really on battery, one forged restore
+        # per poll interval restarted the timers: nothing happened for
+        # 30 s. A restore now ends an outage of a polled UPS only when
+        # its card says online.
+        card = Card(self.work, "127.0.0.12", self.base + 18)
+        self.addCleanup(card.stop)
+        card.set(Card.BATTERY)
+        self.start(ups_map=self.polled_ups(1.0), hosts=hosts3(m=0.2, s=2))
+        self.trapd.wait_log("ups=ups2 event=on_battery source=poll")
+        t0 = time.monotonic()
+        while not self.count("host.shutdown", "xenserver-2") and \
+                time.monotonic() - t0 < 10:
+            v1_trap(self.port, "127.0.0.12", PPC, 9)    # forged restore
+            time.sleep(0.3)
+        self.assertEqual(self.count("host.shutdown", "xenserver-2"), 1)
+        self.assertLess(time.monotonic() - t0, 4.0)
+        self.assertIn("event=power_restored result=ignored reason=\"its "
+                      "card says on battery", self.trapd.log())
+        self.assert_no_crash()
+        # A real return: the card says online, the restore counts.
+        card.set(Card.NORMAL)
+        v1_trap(self.port, "127.0.0.12", PPC, 9)
+        self.trapd.wait_log("ups=ups2 event=power_restored source=")
+
     def test_confirm_with_card_unreachable_proceeds(self):
         # No snmpd: the card is on the failing power and does not answer.
         self.start(ups_map=self.polled_ups(3600), hosts=hosts3(m=0.2, s=1))

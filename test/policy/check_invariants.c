@@ -418,9 +418,15 @@ static double
 window_of(const struct check *c, long h)
 {
 	const struct policy_host	*ph = &c->p->hosts[h];
+	double				 leave;
 
-	return deadline_of(c, h) - risk_since(c, h) - (ph->has_maintenance ?
+	leave = risk_since(c, h) + (ph->has_maintenance ?
 	    ph->maintenance_after : ph->shutdown_after);
+	/* An outage that went on after a short return (the engine keeps
+	 * its start): the host can leave only once it is at risk again. */
+	if (c->outage_at[h] > leave)
+		leave = c->outage_at[h];
+	return deadline_of(c, h) - leave;
 }
 
 /*
@@ -557,6 +563,12 @@ check_move(struct check *c, const struct sim_line *l)
 	stats.moves++;
 	if (++c->moves[l->count] == 2)
 		stats.moved_twice++;
+	for (i = 0; i < 64 && i < c->nevac; i++)
+		if (c->evac[i].id == l->action->id) {
+			at = c->evac[i].at;
+			good = c->evac[i].good;
+			risky = c->evac[i].at_risk;
+		}
 	/*
 	 * c: a VM moves again in an outage only because the host it went to
 	 * had to leave in turn when its evacuation began (one that power
@@ -572,13 +584,10 @@ check_move(struct check *c, const struct sim_line *l)
 		    "outage, off %s, not at risk", sim_vm_name(c->s, l->count),
 		    l->t, c->moves[l->count], c->moves[l->count] == 2 ? "nd" :
 		    "th", c->p->hosts[l->host].name);
-	for (i = 0; i < 64 && i < c->nevac; i++)
-		if (c->evac[i].id == l->action->id) {
-			at = c->evac[i].at;
-			good = c->evac[i].good;
-			risky = c->evac[i].at_risk;
-		}
-	if (!feeds_on_battery(c, l->to) || risk_since(c, l->to) >= at)
+	/* At risk only since after the evacuation began: no fault of it
+	 * (an outage that went on after a short return counts from then). */
+	if (!feeds_on_battery(c, l->to) || fmax(risk_since(c, l->to),
+	    c->outage_at[l->to]) >= at)
 		return;
 	good &= good_hosts(c, l->host) & ~((uint64_t)1 << l->to);
 	for (i = 0; good && i < MAX_HOSTS; i++)
@@ -654,7 +663,8 @@ check_action(struct check *c, const struct sim_line *l)
 	    c->clean[a->host] && !c->crashed_now[a->host] &&
 	    c->facts_at[a->pool] <= a->due &&
 	    !(c->handover_from[a->pool] <= l->t &&
-	    c->handover_to[a->pool] >= a->due) && l->t > a->due + 1e-6)
+	    c->handover_to[a->pool] >= a->due) &&
+	    l->t > fmax(a->due, c->outage_at[a->host]) + 1e-6)
 		violate(c, "3: first disable of %s at %.3f, %.3f s after its "
 		    "deadline (pool facts %.3f, host last busy %.3f)",
 		    c->p->hosts[a->host].name, l->t, l->t - a->due,

@@ -507,6 +507,68 @@ test_low_battery_on_mains_is_not_an_outage(void **state)
 	teardown_fixture(&f);
 }
 
+/*
+ * Back on battery within a poll interval of a polled card's power coming
+ * back (a restore its next poll would not have seen: forged, or a feed
+ * that flaps): the outage goes on from its start. Later than that, or for
+ * a card that is not polled, a new outage.
+ */
+static const char seed3_polled[] = "{'ups':{"
+    "'ups1':{'address':'10.0.0.11','warning_period':180},"
+    "'ups2':{'address':'10.0.0.12','warning_period':180,'snmp':{"
+    "'version':'2c','community':'public','poll_interval':60}},"
+    "'ups3':{'address':'10.0.0.13','warning_period':180,'snmp':{"
+    "'version':'2c','community':'public','poll_interval':60}}},"
+    "'pools':{'pool1':{" POOL_HEAD ",'hosts':{"
+    "'xenserver-1':{'powered_by':['ups1'],'maintenance_after':60,"
+    "'shutdown_after':120},"
+    "'xenserver-2':{'powered_by':['ups2'],'maintenance_after':60,"
+    "'shutdown_after':120},"
+    "'xenserver-3':{'powered_by':['ups3'],'maintenance_after':60,"
+    "'shutdown_after':120}}}}}";
+
+static void
+test_short_return_does_not_restart_timers(void **state)
+{
+	struct fixture	 f;
+
+	(void)state;
+	setup(&f, seed3_polled);
+	event(&f, "ups2", UPS_EV_ON_BATTERY, 0);
+	event(&f, "ups2", UPS_EV_POWER_RESTORED, 30);
+	event(&f, "ups2", UPS_EV_ON_BATTERY, 50);
+	event(&f, "ups3", UPS_EV_ON_BATTERY, 0);
+	event(&f, "ups3", UPS_EV_POWER_RESTORED, 30);
+	event(&f, "ups3", UPS_EV_ON_BATTERY, 100);
+	run(&f);
+	assert_true(find(&f.tl, "60 xenserver-2 disable maintenance_after",
+	    NULL) >= 0);
+	assert_true(find(&f.tl, "160 xenserver-3 disable maintenance_after",
+	    NULL) >= 0);
+	/* The card is asked first, and says on battery. */
+	assert_true(find(&f.tl, "120 xenserver-2 confirm_on_battery", NULL) >=
+	    0);
+	assert_true(find(&f.tl, "120.5 xenserver-2 shutdown", NULL) >= 0);
+	assert_int_equal(sim_crashed_total(f.s), 0);
+	teardown_fixture(&f);
+}
+
+static void
+test_traps_alone_restart_timers(void **state)
+{
+	struct fixture	 f;
+
+	(void)state;
+	setup(&f, seed3);
+	event(&f, "ups2", UPS_EV_ON_BATTERY, 0);
+	event(&f, "ups2", UPS_EV_POWER_RESTORED, 30);
+	event(&f, "ups2", UPS_EV_ON_BATTERY, 50);
+	run(&f);
+	assert_true(find(&f.tl, "110 xenserver-2 disable maintenance_after",
+	    NULL) >= 0);
+	teardown_fixture(&f);
+}
+
 static void
 test_battery_ok_on_mains_clears_low(void **state)
 {
@@ -1801,6 +1863,8 @@ main(void)
 		cmocka_unit_test(test_low_battery_goes_to_final_stage),
 		cmocka_unit_test(test_low_battery_on_mains_is_not_an_outage),
 		cmocka_unit_test(test_battery_ok_on_mains_clears_low),
+		cmocka_unit_test(test_short_return_does_not_restart_timers),
+		cmocka_unit_test(test_traps_alone_restart_timers),
 		cmocka_unit_test(test_shutdown_imminent_maintenance_only_host),
 		cmocka_unit_test(test_master_hands_over_first),
 		cmocka_unit_test(test_master_not_handed_to_member_about_to_fail),
