@@ -702,6 +702,19 @@ step_leaving(struct step *s, long hi)
 		    no_time_due(s->e, h));
 		return;
 	}
+	/*
+	 * The card is asked ahead, as the pool is looked at: its answer is
+	 * in when the power-off falls due, which never waits for it.
+	 */
+	if (h->needs_confirm && !host_has(h, HF_CONFIRMED) &&
+	    isfinite(h->g.down_due)) {
+		t = h->g.down_due - s->e->t.shutdown_prelook;
+		if (s->now >= t) {
+			emit(s, hi, ACT_CONFIRM, h->g.why, t);
+			return;
+		}
+		step_later(s, t);
+	}
 	if (h->g.kind != GOAL_DOWN)
 		return;
 	if (s->pl->master == hi && !master_may_leave(s, h))

@@ -112,6 +112,39 @@ print_budget(const struct policy *p, const struct policy_pool *pl,
 		print_budget_row(p, &p->hosts[pl->first_host + j], out);
 }
 
+/* Who can make this UPS's hosts go down (DESIGN.md "The cards"). */
+static const char *
+trust(const struct policy_ups *u)
+{
+	if (u->snmp.version == POLICY_SNMP_NONE)
+		return "traps only: one forged packet from its address can "
+		    "power off its hosts";
+	if (!u->confirm)
+		return "polled, but confirm is off: one forged packet can "
+		    "power off its hosts";
+	if (u->snmp.version == POLICY_SNMP_V3)
+		return u->v3_user ? "the card's own answer (SNMPv3, "
+		    "authenticated) before any VM stop or power-off, and "
+		    "traps must be signed" : "the card's own answer (SNMPv3, "
+		    "authenticated) before any VM stop or power-off";
+	return "the card's own answer before any VM stop or power-off "
+	    "(v1/v2c: a forger who sees the community can answer too)";
+}
+
+/* The UPSes whose hosts a single forged packet can power off. */
+static void
+warn_forgeable(const struct policy *p, FILE *err)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->nups; i++)
+		if (p->ups[i].snmp.version == POLICY_SNMP_NONE ||
+		    !p->ups[i].confirm)
+			fprintf(err, "warning: ups.%s: %s (give it an snmp "
+			    "block, SNMPv3 recommended)\n", p->ups[i].name,
+			    trust(&p->ups[i]));
+}
+
 static void
 print_summary(const struct policy *p, FILE *out)
 {
@@ -137,7 +170,7 @@ print_summary(const struct policy *p, FILE *out)
 			fprintf(out, ", polled every %g s%s",
 			    u->snmp.poll_interval,
 			    u->confirm ? ", confirms before shutdown" : "");
-		fprintf(out, "\n");
+		fprintf(out, "\n    trust: %s\n", trust(u));
 	}
 	for (i = 0; i < p->npools; i++) {
 		pl = &p->pools[i];
@@ -183,8 +216,10 @@ ctl_check(int argc, char **argv)
 		report_free(&rep);
 		return 1;
 	}
-	if (!quiet)
+	if (!quiet) {
+		warn_forgeable(p, stderr);
 		print_summary(p, stdout);
+	}
 	policy_free(p);
 	report_free(&rep);
 	return 0;

@@ -48,6 +48,15 @@ JSON
 grep -qx 'error: pools.pool1.hosts.xenserver-1.shutdown_after: 179.9 + halt_time 60 = 239.9 s: the host would not be off before ups.ups1.warning_period (180) ends' "$tmp/err" ||
 	fail "budget error missing: $(cat "$tmp/err")"
 
+# A UPS that is not polled: a single forged packet can power its hosts off.
+"$ctl" check "$tmp/late.json" >/dev/null 2>&1
+sed 's/179.9/100/' "$tmp/late.json" >"$tmp/traps.json"
+"$ctl" check "$tmp/traps.json" >"$tmp/out" 2>"$tmp/err" || fail "traps-only policy rejected: $(cat "$tmp/err")"
+grep -qx 'warning: ups.ups1: traps only: one forged packet from its address can power off its hosts (give it an snmp block, SNMPv3 recommended)' "$tmp/err" ||
+	fail "forgeable UPS not warned about: $(cat "$tmp/err")"
+"$ctl" check "$examples/seed3-three-hosts.json" >"$tmp/out" 2>"$tmp/err"
+grep -q 'forged' "$tmp/err" && fail "the examples' polled cards are warned about: $(cat "$tmp/err")"
+
 "$ctl" check --quiet "$examples/seed1-two-hosts.json" >"$tmp/out" 2>"$tmp/err" || fail "--quiet rejected a valid policy"
 [ -s "$tmp/out" ] || [ -s "$tmp/err" ] && fail "--quiet printed on a valid policy"
 
