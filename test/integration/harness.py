@@ -266,10 +266,14 @@ def trap(port, source, *args, version="2c", community="public"):
 
 def v3_trap(port, source, trapoid, level="authPriv", user="nmc",
             auth="authpass123", priv="privpass123",
-            engine="0x80001f8804756e6974"):
-    """An SNMPv3 trap from the given engine ID, at the given level."""
-    cmd = ["snmptrap", "-m", "", "-v", "3", "-e", engine, "-u", user,
-           "-l", level, "--clientaddr=" + source]
+            engine="0x80001f8804756e6974", inform=False):
+    """An SNMPv3 trap from the given engine ID, at the given level; or an
+    inform, which is sent to the receiver's own engine ID (it discovers
+    it) and waits for snmptrapd's answer."""
+    cmd = ["snmpinform" if inform else "snmptrap", "-m", "", "-v", "3"]
+    if not inform:
+        cmd += ["-e", engine]
+    cmd += ["-u", user, "-l", level, "--clientaddr=" + source]
     if level != "noAuthNoPriv":
         cmd += ["-a", "SHA", "-A", auth]
     if level == "authPriv":

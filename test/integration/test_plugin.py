@@ -401,6 +401,7 @@ class PluginTest(unittest.TestCase):
                               v3_level="authPriv")
         self.start(ups_map=ups_map, extra_conf=(
             "createUser -e 0x80001f8804756e6974 nmc SHA authpass123 AES "
+            "privpass123\ncreateUser nmc SHA authpass123 AES "
             "privpass123\nauthUser log nmc noauth\n"))
         p = self.trapport
         v3_trap(p, "127.0.0.12", PPC + ".0.5", level="noAuthNoPriv")
@@ -413,6 +414,10 @@ class PluginTest(unittest.TestCase):
         v3_trap(p, "127.0.0.12", PPC + ".0.5")
         self.trapd.wait_log("ups=ups2 event=on_battery source=127.0.0.12")
         self.assertEqual(self.trapd.log().count("event=on_battery"), 1)
+        # An inform (acknowledged by snmptrapd) counts as a trap does.
+        v3_trap(p, "127.0.0.12", PPC + ".0.9", inform=True)
+        self.trapd.wait_log("ups=ups2 event=power_restored "
+                            "source=127.0.0.12")
 
     def test_v1_apc(self):
         p = self.trapport
