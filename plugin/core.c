@@ -84,14 +84,21 @@ core_ups_event(size_t ups, enum ups_event ev, const char *source)
 	pump();
 }
 
-/* A routine poll: the card's word counts like a trap's. */
+/*
+ * A routine poll: the card's word counts like a trap's, and its own time
+ * on battery dates the outage (a lost trap, or timers a forged restore
+ * restarted, count from when the card says).
+ */
 static void
-poll_state(size_t ups, enum poll_state st)
+poll_state(size_t ups, enum poll_state st, double on_battery_s)
 {
 	if (ux.engine == NULL)
 		return;
 	events_ups(ups, st == POLL_ON_BATTERY ? UPS_EV_ON_BATTERY :
 	    UPS_EV_POWER_RESTORED, "poll", 0);
+	if (on_battery_s >= 0)
+		engine_on_battery_time(ux.engine, ups, on_battery_s,
+		    clock_now());
 	pump();
 }
 

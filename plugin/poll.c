@@ -29,6 +29,8 @@ struct family {
 	const char	*oid;
 	int		 on_battery;
 	int		 online[20];	/* 0 ends */
+	const char	*time_oid;	/* time on battery, or NULL */
+	int		 time_ticks;	/* in TimeTicks, else seconds */
 };
 
 /*
@@ -38,10 +40,12 @@ struct family {
  */
 static const struct family families[] = {
 	/* upsOutputSource: normal, bypass, battery(5), booster, reducer */
-	{ "rfc1628", "1.3.6.1.2.1.33.1.4.1.0", 5, { 3, 4, 6, 7, 0 } },
+	{ "rfc1628", "1.3.6.1.2.1.33.1.4.1.0", 5, { 3, 4, 6, 7, 0 },
+	    "1.3.6.1.2.1.33.1.2.2.0", 0 },	/* upsSecondsOnBattery */
 	/* upsBaseOutputStatus: onLine(2), onBattery(3), onBoost(4),
 	 * onBypass(6), onBuck(9); standBy(8) is off, not online. */
-	{ "ppc", "1.3.6.1.4.1.935.1.1.1.4.1.1.0", 3, { 2, 4, 6, 9, 0 } },
+	{ "ppc", "1.3.6.1.4.1.935.1.1.1.4.1.1.0", 3, { 2, 4, 6, 9, 0 },
+	    NULL, 0 },
 	/* upsBasicOutputStatus: onLine(2), onBattery(3), onSmartBoost(4),
 	 * onBypass(6), softwareBypass(9), switchedBypass(10),
 	 * onSmartTrim(12), ecoMode(13), hotStandby(14), onBatteryTest(15
@@ -49,15 +53,17 @@ static const struct family families[] = {
 	 * staticBypassStandby(17), frequencyConversion(19) and the modes
 	 * 20 to 22, 24, 25, 28 of PowerNet-MIB 4.5.8. */
 	{ "apc", "1.3.6.1.4.1.318.1.1.1.4.1.1.0", 3, { 2, 4, 6, 9, 10, 12,
-	    13, 14, 16, 17, 19, 20, 21, 22, 24, 25, 28, 0 } },
+	    13, 14, 16, 17, 19, 20, 21, 22, 24, 25, 28, 0 },
+	    "1.3.6.1.4.1.318.1.1.1.2.1.2.0", 1 },	/* ...TimeOnBattery */
 	/* xupsOutputSource, as RFC 1628, and parallel(8, 9),
 	 * highEfficiencyMode(10), maintenanceBypass(11) */
 	{ "xups", "1.3.6.1.4.1.534.1.4.5.0", 5, { 3, 4, 6, 7, 8, 9, 10, 11,
-	    0 } },
+	    0 }, NULL, 0 },
 	/* upsmgOutputOnBattery: yes(1), no(2) */
-	{ "mge", "1.3.6.1.4.1.705.1.7.3.0", 1, { 2, 0 } },
+	{ "mge", "1.3.6.1.4.1.705.1.7.3.0", 1, { 2, 0 }, NULL, 0 },
 	/* CyberPower upsBaseOutputStatus: onLine(2), onBattery(3) */
-	{ "cyberpower", "1.3.6.1.4.1.3808.1.1.1.4.1.1.0", 3, { 2, 0 } },
+	{ "cyberpower", "1.3.6.1.4.1.3808.1.1.1.4.1.1.0", 3, { 2, 0 },
+	    NULL, 0 },
 };
 
 #define NFAMILIES	(sizeof(families) / sizeof(families[0]))
@@ -103,6 +109,8 @@ request_unlink(struct request *rq)
 
 static oid	 status_oids[NFAMILIES][MAX_OID_LEN];
 static size_t	 status_lens[NFAMILIES];
+static oid	 time_oids[NFAMILIES][MAX_OID_LEN];
+static size_t	 time_lens[NFAMILIES];	/* 0: none */
 
 static int
 parse_oids(void)
@@ -114,8 +122,38 @@ parse_oids(void)
 		if (read_objid(families[i].oid, status_oids[i],
 		    &status_lens[i]) == 0)
 			return -1;
+		if (families[i].time_oid == NULL)
+			continue;
+		time_lens[i] = MAX_OID_LEN;
+		if (read_objid(families[i].time_oid, time_oids[i],
+		    &time_lens[i]) == 0)
+			return -1;
 	}
 	return 0;
+}
+
+/* The card's time on battery, in seconds, if it gave it; else -1. */
+static double
+read_time(const struct card *c, const netsnmp_pdu *pdu)
+{
+	const netsnmp_variable_list	*v;
+	const struct family		*f;
+
+	if (c->family < 0 || time_lens[c->family] == 0)
+		return -1;
+	f = &families[c->family];
+	for (v = pdu->variables; v; v = v->next_variable) {
+		if (snmp_oid_compare(v->name, v->name_length,
+		    time_oids[c->family], time_lens[c->family]) != 0 ||
+		    v->val.integer == NULL)
+			continue;
+		if (f->time_ticks && v->type == ASN_TIMETICKS)
+			return (double)(unsigned long)*v->val.integer / 100.0;
+		if (!f->time_ticks && v->type == ASN_INTEGER &&
+		    *v->val.integer >= 0)
+			return (double)*v->val.integer;
+	}
+	return -1;
 }
 
 static enum poll_state
@@ -175,6 +213,7 @@ answered(int op, netsnmp_session *ss, int reqid, netsnmp_pdu *pdu,
 	struct request	*rq = magic;
 	struct card	*c = rq->card;
 	enum poll_state	 st = POLL_UNREACHABLE;
+	double		 secs = -1;
 
 	(void)ss;
 	(void)reqid;
@@ -194,9 +233,10 @@ answered(int op, netsnmp_session *ss, int reqid, netsnmp_pdu *pdu,
 		return 1;
 	}
 	request_unlink(rq);
-	if (op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE && pdu)
+	if (op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE && pdu) {
 		st = read_answer(c, pdu);
-	else if (rq->refused)
+		secs = read_time(c, pdu);
+	} else if (rq->refused)
 		st = POLL_UNKNOWN;	/* an answer, if not one to trust */
 	else
 		unreachable(c);
@@ -207,7 +247,8 @@ answered(int op, netsnmp_session *ss, int reqid, netsnmp_pdu *pdu,
 	else {
 		c->busy = 0;
 		if (st == POLL_ON_BATTERY || st == POLL_ONLINE)
-			pl.on_state(c->ups, st);
+			pl.on_state(c->ups, st, st == POLL_ON_BATTERY ? secs :
+			    -1);
 	}
 	free(rq);
 	return 1;
@@ -225,9 +266,16 @@ send_get(struct card *c, unsigned long confirm)
 	rq->card = c;
 	rq->confirm = confirm;
 	pdu = snmp_pdu_create(SNMP_MSG_GET);
-	if (c->family >= 0)
+	if (c->family >= 0) {
 		snmp_add_null_var(pdu, status_oids[c->family],
 		    status_lens[c->family]);
+		/* A routine poll also asks since when, where the MIB says
+		 * (not over v1, where one object unknown fails the GET). */
+		if (!confirm && time_lens[c->family] &&
+		    c->cfg->snmp.version != POLICY_SNMP_V1)
+			snmp_add_null_var(pdu, time_oids[c->family],
+			    time_lens[c->family]);
+	}
 	else if (c->cfg->snmp.version == POLICY_SNMP_V1) {
 		f = (size_t)c->v1_next;
 		c->v1_next = (c->v1_next + 1) % (int)NFAMILIES;

@@ -15,7 +15,9 @@ enum poll_state {
 	POLL_UNREACHABLE
 };
 
-typedef void	 poll_state_fn(size_t, enum poll_state);
+/* A routine poll's answer: the state, and the card's seconds on battery
+ * when it is on battery and its MIB says (else -1). */
+typedef void	 poll_state_fn(size_t, enum poll_state, double);
 typedef void	 poll_confirm_fn(unsigned long, size_t, enum poll_state);
 
 /* Every UPS with an snmp block is polled every poll_interval. */

@@ -284,6 +284,30 @@ engine_on_ups_event(struct engine *e, size_t ups, enum ups_event ev,
 	return 0;
 }
 
+int
+engine_on_battery_time(struct engine *e, size_t ups, double seconds,
+    double now)
+{
+	struct eups	*u;
+	size_t		 i;
+
+	if (ups >= e->p->nups || !isfinite(seconds) || seconds < 0 ||
+	    seconds > POLICY_MAX_TIMER * 10)
+		return -1;
+	u = &e->ups[ups];
+	/* A second of slack: the card counts in whole seconds. */
+	if ((u->power != UPS_ON_BATTERY && u->power != UPS_LOW_BATTERY) ||
+	    now - seconds >= u->since - 1.0)
+		return 0;
+	u->since = now - seconds;
+	e->last_now = now;
+	e->gen++;
+	e->power_gen++;
+	for (i = 0; i < e->ups_nhosts[ups]; i++)
+		host_repower(e, e->ups_hosts[ups][i], now);
+	return 0;
+}
+
 static long
 pool_find_host(const struct engine *e, size_t pool, const char *name)
 {

@@ -203,6 +203,13 @@ struct engine_tuning *engine_tuning(struct engine *);
 /* Returns -1 for an index that is not a UPS of the policy. */
 int		 engine_on_ups_event(struct engine *, size_t, enum ups_event,
 		    double);
+/*
+ * A polled card's own time on battery (its MIB's seconds on battery):
+ * an outage that began earlier than the engine heard of it counts from
+ * then. It only ever moves the start earlier. -1 for a bad index.
+ */
+int		 engine_on_battery_time(struct engine *, size_t, double,
+		    double);
 void		 engine_on_pool_facts(struct engine *, size_t,
 		    const struct pool_facts *, double);
 /* Returns -1 for an id the engine no longer waits for (it is ignored). */

@@ -206,6 +206,7 @@ class Card:
     goes, without any trap."""
 
     OUTPUT_SOURCE = "1.3.6.1.2.1.33.1.4.1.0"
+    SECONDS_ON_BATTERY = "1.3.6.1.2.1.33.1.2.2.0"
     NORMAL, BATTERY = 3, 5
 
     V3_USER, V3_AUTH, V3_PRIV = "nmc", "authpass123", "privpass123"
@@ -223,7 +224,9 @@ class Card:
                     "rocommunity public 127.0.0.0/8\n"
                     "rwcommunity private 127.0.0.0/8\n"
                     "override -rw %s integer %d\n"
-                    % (address, port, self.OUTPUT_SOURCE, self.NORMAL))
+                    "override -rw %s integer 0\n"
+                    % (address, port, self.OUTPUT_SOURCE, self.NORMAL,
+                       self.SECONDS_ON_BATTERY))
             if v3:
                 f.write('createUser %s SHA "%s" AES "%s"\nrouser %s priv\n'
                         % (self.V3_USER, self.V3_AUTH, self.V3_PRIV,
@@ -244,11 +247,11 @@ class Card:
         return int(r.stdout) if r.returncode == 0 and r.stdout.strip() \
             else None
 
-    def set(self, value):
+    def set(self, value, oid=None):
         subprocess.run(["snmpset", "-m", "", "-v2c", "-c", "private",
                         "%s:%d" % (self.address, self.port),
-                        self.OUTPUT_SOURCE, "i", str(value)], check=True,
-                       stdout=subprocess.DEVNULL, timeout=10)
+                        oid or self.OUTPUT_SOURCE, "i", str(value)],
+                       check=True, stdout=subprocess.DEVNULL, timeout=10)
 
     def stop(self):
         if self.proc.poll() is None:

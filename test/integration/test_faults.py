@@ -369,6 +369,23 @@ class FaultTest(PoolCase):
         v1_trap(self.port, "127.0.0.12", PPC, 9)
         self.trapd.wait_log("ups=ups2 event=power_restored source=")
 
+    def test_9i_the_cards_time_on_battery_dates_the_outage(self):
+        # Issue 18 A: where the MIB gives the time on battery, the
+        # outage counts from then, not from when a packet said so: the
+        # trap was lost, and the card has been on battery for 20 s.
+        card = Card(self.work, "127.0.0.12", self.base + 18)
+        self.addCleanup(card.stop)
+        self.start(ups_map=self.polled_ups(0.3), hosts=hosts3(m=10, s=20))
+        card.set(20, Card.SECONDS_ON_BATTERY)
+        card.set(Card.BATTERY)
+        t0 = time.monotonic()
+        self.trapd.wait_log("ups=ups2 event=on_battery source=poll")
+        self.trapd.wait_log("action=shutdown pool=pool1 host=xenserver-2 "
+                            "result=ok", timeout=10)
+        # Timers from the first poll would have waited 20 s.
+        self.assertLess(time.monotonic() - t0, 5.0)
+        self.assert_no_crash()
+
     def test_confirm_with_card_unreachable_proceeds(self):
         # No snmpd: the card is on the failing power and does not answer.
         self.start(ups_map=self.polled_ups(3600), hosts=hosts3(m=0.2, s=1))

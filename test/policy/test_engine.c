@@ -570,6 +570,31 @@ test_traps_alone_restart_timers(void **state)
 	teardown_fixture(&f);
 }
 
+/* A polled card's own time on battery only ever dates an outage earlier. */
+static void
+test_card_time_on_battery(void **state)
+{
+	struct policy		*p = load(seed3);
+	struct engine		*e = engine_new(p);
+	struct ups_status	 st;
+
+	(void)state;
+	assert_int_equal(engine_on_battery_time(e, 1, 30, 100), 0);
+	engine_ups_status(e, 1, &st);
+	assert_int_not_equal(st.power, UPS_ON_BATTERY);	/* on mains: no */
+	engine_on_ups_event(e, 1, UPS_EV_ON_BATTERY, 100);
+	assert_int_equal(engine_on_battery_time(e, 1, 30, 100), 0);
+	engine_ups_status(e, 1, &st);
+	assert_true(fabs(st.since - 70) < 1e-9);
+	assert_int_equal(engine_on_battery_time(e, 1, 10, 101), 0);
+	engine_ups_status(e, 1, &st);
+	assert_true(fabs(st.since - 70) < 1e-9);	/* never later */
+	assert_int_equal(engine_on_battery_time(e, 9, 10, 101), -1);
+	assert_int_equal(engine_on_battery_time(e, 1, NAN, 101), -1);
+	engine_free(e);
+	policy_free(p);
+}
+
 static void
 test_battery_ok_on_mains_clears_low(void **state)
 {
@@ -1866,6 +1891,7 @@ main(void)
 		cmocka_unit_test(test_battery_ok_on_mains_clears_low),
 		cmocka_unit_test(test_short_return_does_not_restart_timers),
 		cmocka_unit_test(test_traps_alone_restart_timers),
+		cmocka_unit_test(test_card_time_on_battery),
 		cmocka_unit_test(test_shutdown_imminent_maintenance_only_host),
 		cmocka_unit_test(test_master_hands_over_first),
 		cmocka_unit_test(test_master_not_handed_to_member_about_to_fail),
