@@ -265,6 +265,8 @@ class FaultTest(PoolCase):
         card = Card(self.work, "127.0.0.12", self.base + 18, v3=True)
         self.addCleanup(card.stop)
         self.start(ups_map=self.v3_ups(), hosts=hosts3(m=0.2, s=1))
+        # Polled over SNMPv3: the first poll finds it online.
+        self.trapd.wait_log("ups=ups2 event=power_restored source=poll")
         v1_trap(self.port, "127.0.0.12", PPC, ON)    # right address, lie
         self.trapd.wait_log("action=confirm_on_battery host=xenserver-2 "
                             "result=blocked reason=\"a card says online")
