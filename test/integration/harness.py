@@ -122,7 +122,7 @@ class Trapd:
     def __init__(self, work, port, policy_path, extra_conf="",
                  expect="upsxen: started", preload=True, wrapper=(),
                  start_timeout=10.0, options=(), preload_more=(), env=None,
-                 auth="log"):
+                 auth="log", preload_env=None):
         self.work = work
         self.port = port
         self.logpath = work.file("snmptrapd.log", "")
@@ -144,6 +144,11 @@ class Trapd:
             env["LD_PRELOAD"] = " ".join(
                 x for x in [env.get("LD_PRELOAD", "")] + list(preload_more)
                 if x)
+        if preload_env and "LD_PRELOAD" in env:
+            # A wrapper whose own programs must not load the plugin or
+            # the sanitizer runtimes (these deadlock glibc's locale lock
+            # in them) hands this variable to snmptrapd as LD_PRELOAD.
+            env[preload_env] = env.pop("LD_PRELOAD")
         self.proc = subprocess.Popen(
             list(wrapper) +
             ["snmptrapd", "-f", "-m", ""] + list(options) +

@@ -379,7 +379,9 @@ class PluginTest(unittest.TestCase):
         path = policy(self.work, self.base, hosts, SEED_UPS)
         self.trapd = Trapd(self.work, self.trapport, path, wrapper=[
             "unshare", "-m", "sh", "-c",
-            'mount --bind "$0" /etc/resolv.conf && exec "$@"', resolv])
+            'mount --bind "$0" /etc/resolv.conf && '
+            'exec env LD_PRELOAD="$UPSXEN_PRELOAD" "$@"', resolv],
+            preload_env="UPSXEN_PRELOAD")
         wait_for(lambda: any(c["method"] == "VM.get_all_records"
                              for c in self.fake.calls()), what="first look")
         # snmptrapd looks up the sender of a v2c trap as it logs it; the
