@@ -36,6 +36,15 @@ SEED_UPS = {"ups1": ups("127.0.0.11"), "ups2": ups("127.0.0.12"),
             "ups3": ups("127.0.0.13")}
 
 
+def private_mounts():
+    """Whether this process may give a child its own mounts (root, and a
+    root filesystem that is a mount point: not so in a chroot)."""
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        return False
+    return subprocess.run(["unshare", "-m", "true"],
+                          stderr=subprocess.DEVNULL).returncode == 0
+
+
 def help_text(cmd, env):
     """A command's -H output (killed if it hangs in exit, see Trapd.stop)."""
     p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE,
@@ -361,8 +370,9 @@ class PluginTest(unittest.TestCase):
                             "reason=low_battery")
         self.assertIn(("host.disable", x3), self.order({"host.disable"}))
 
-    @unittest.skipUnless(os.geteuid() == 0 and shutil.which("unshare"),
-                         "needs root for a private /etc/resolv.conf")
+    @unittest.skipUnless(private_mounts(), "needs root and a private mount "
+                         "namespace (not in a chroot) for its own "
+                         "/etc/resolv.conf")
     def test_dead_resolver_does_not_delay(self):
         # Issue 18 D: snmptrapd resolves each sender's name unless told
         # not to (-n), and Debian's unit does not tell it; with a resolver
