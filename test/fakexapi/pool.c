@@ -27,7 +27,7 @@ fake_now(const struct fake *f)
 json_t *
 date_json(double when, int offset_min)
 {
-	char		 buf[64], zone[16] = "Z";
+	char		 buf[128], zone[16] = "Z";
 	struct tm	 tm;
 	time_t		 t = (time_t)when;
 
