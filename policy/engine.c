@@ -191,6 +191,16 @@ ups_apply(struct eups *u, const struct policy_ups *c, enum ups_event ev,
 	int	 on_batt = u->power == UPS_ON_BATTERY ||
 		    u->power == UPS_LOW_BATTERY;
 
+	/*
+	 * The card speaks again. On battery: the outage it doubted goes on
+	 * from when it began (no restore came, and a battery is not given
+	 * time it may not have); anything else ends it as it would.
+	 */
+	if (u->doubt && ev != UPS_EV_COMMS_LOST && ev != UPS_EV_COMMS_RESTORED) {
+		u->doubt = 0;
+		if (ev == UPS_EV_ON_BATTERY)
+			return 1;
+	}
 	switch (ev) {
 	case UPS_EV_ON_BATTERY:
 		/* Cards resend on_battery: timers never restart. */
@@ -261,15 +271,17 @@ engine_on_ups_event(struct engine *e, size_t ups, enum ups_event ev,
     double now)
 {
 	size_t	 i;
-	int	 low;
+	int	 low, doubt;
 
 	if (ups >= e->p->nups || (unsigned)ev >= UPS_EV_COUNT)
 		return -1;
 	low = e->ups[ups].low_on_mains;
+	doubt = e->ups[ups].doubt;
 	e->last_now = now;
 	if (e->ups[ups].power == UPS_UNKNOWN && ev == UPS_EV_POWER_RESTORED)
 		e->ups[ups].power = UPS_ONLINE;
-	if (!ups_apply(&e->ups[ups], &e->p->ups[ups], ev, now)) {
+	if (!ups_apply(&e->ups[ups], &e->p->ups[ups], ev, now) &&
+	    e->ups[ups].doubt == doubt) {
 		/* Nothing at risk, but a restart must remember it. */
 		if (e->ups[ups].low_on_mains != low) {
 			e->gen++;
@@ -297,8 +309,10 @@ engine_on_battery_time(struct engine *e, size_t ups, double seconds,
 	u = &e->ups[ups];
 	/* A second of slack: the card counts in whole seconds. */
 	if ((u->power != UPS_ON_BATTERY && u->power != UPS_LOW_BATTERY) ||
-	    now - seconds >= u->since - 1.0)
+	    (!u->doubt && now - seconds >= u->since - 1.0))
 		return 0;
+	/* The card's own count settles a doubted outage either way. */
+	u->doubt = 0;
 	u->since = now - seconds;
 	e->last_now = now;
 	e->gen++;
@@ -662,6 +676,7 @@ engine_ups_status(const struct engine *e, size_t ups, struct ups_status *st)
 	st->since = e->ups[ups].since;
 	st->low_on_mains = e->ups[ups].low_on_mains;
 	st->comms_lost = e->ups[ups].comms_lost;
+	st->doubt = e->ups[ups].doubt;
 }
 
 void
@@ -676,9 +691,11 @@ engine_host_status(const struct engine *e, size_t hi, struct host_status *st)
 	h = &e->hosts[hi];
 	st->stage = host_stage(h);
 	st->reason = host_has(h, HF_FAILED) ? h->error : h->wait_why ?
-	    h->wait_why : h->g.why ? h->g.why : h->power.at_risk ?
+	    h->wait_why : h->g.why ? h->g.why : h->power.held ?
+	    "held: its feeds' outage is older than their longest timer, "
+	    "waiting for a trap or the card" : h->power.at_risk ?
 	    "all feeds on battery" : "";
-	if (h->power.at_risk && !h->power.final) {
+	if (h->power.at_risk && !h->power.final && !h->power.held) {
 		if (h->cfg->has_maintenance &&
 		    h->power.since + h->cfg->maintenance_after > e->last_now)
 			next = h->power.since + h->cfg->maintenance_after;

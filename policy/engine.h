@@ -142,6 +142,8 @@ struct ups_status {
 	double		 since;
 	int		 low_on_mains;	/* its battery is low, on mains */
 	int		 comms_lost;
+	int		 doubt;		/* a restored outage too old to act
+					   on until the card speaks */
 };
 
 struct host_status {
@@ -243,12 +245,16 @@ int		 engine_adopt(struct engine *, const struct engine *, double);
  * shutdown); engine_power_generation when a UPS's power state changed (it
  * sets the timers: worth saving soon, but a flapping card must not cost a
  * save per trap). `off` turns engine time into the caller's wall clock.
- * engine_import returns the hosts restored, or -1.
+ * engine_import returns the hosts restored, or -1 with the reason in
+ * its buffer (a value upsxen never writes, named by JSON path); on
+ * success the buffer says what was not taken (a stale outage, clamped
+ * times) or is empty.
  */
 #define ENGINE_STATE_FILE	"state.json"	/* in the policy's state_dir */
 
 json_t		*engine_export(const struct engine *, double);
-int		 engine_import(struct engine *, json_t *, double, double);
+int		 engine_import(struct engine *, json_t *, double, double,
+		    char *, size_t);
 unsigned long	 engine_generation(const struct engine *);
 unsigned long	 engine_urgent_generation(const struct engine *);
 unsigned long	 engine_power_generation(const struct engine *);

@@ -46,6 +46,8 @@ struct hpower {
 	int		 final;		/* low battery or shutdown imminent */
 	double		 final_since;
 	const char	*final_why;
+	int		 held;		/* at risk only by feeds in doubt:
+					   no good power, no timers */
 };
 
 /*
@@ -183,6 +185,8 @@ struct eups {
 	int		 comms_lost;
 	double		 restored_at;	/* power came back, last */
 	double		 outage_since;	/* ...ending the outage from then */
+	int		 doubt;		/* a restored outage too old to act
+					   on alone (engine_state.c) */
 };
 
 struct engine {

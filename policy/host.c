@@ -208,12 +208,17 @@ pool_want_urgent_refresh(struct engine *e, struct epool *pl, double now)
 		pl->refresh_at = now;
 }
 
-/* Every feed on battery, and since when; low battery on one of them. */
+/*
+ * Every feed on battery, and since when; low battery on one of them.
+ * A feed in doubt (engine_state.c) is no good feed, but sets nothing
+ * off: a host with no other feed on battery is held, not acted on.
+ */
 static int
 feeds_at_risk(const struct engine *e, const struct ehost *h, double *since,
-    const char **final_why)
+    const char **final_why, int *held)
 {
 	const struct eups	*u;
+	double			 doubted = -INFINITY;
 	size_t			 i;
 	int			 risk = 1;
 
@@ -223,12 +228,18 @@ feeds_at_risk(const struct engine *e, const struct ehost *h, double *since,
 		u = &e->ups[h->cfg->powered_by[i]];
 		if (u->power != UPS_ON_BATTERY && u->power != UPS_LOW_BATTERY)
 			risk = 0;
-		else if (u->since > *since)
+		else if (u->doubt) {
+			doubted = fmax(doubted, u->since);
+			continue;
+		} else if (u->since > *since)
 			*since = u->since;
 		if (u->power == UPS_LOW_BATTERY)
 			*final_why = u->imminent ? "shutdown_imminent" :
 			    "low_battery";
 	}
+	*held = risk && *since == -INFINITY;
+	if (*held)
+		*since = doubted;
 	return risk;
 }
 
@@ -240,9 +251,10 @@ host_repower(struct engine *e, size_t hi, double now)
 	struct epool	*pl = &e->pools[h->cfg->pool];
 	const char	*why;
 	double		 since;
-	int		 risk;
+	int		 risk, held;
 
-	risk = feeds_at_risk(e, h, &since, &why);
+	risk = feeds_at_risk(e, h, &since, &why, &held);
+	h->power.held = held;
 	if (risk && h->power.at_risk)
 		h->power.since = since;
 	if (risk && !h->power.at_risk) {
@@ -309,7 +321,7 @@ host_goal(const struct ehost *h, double now)
 	    INFINITY, NULL };
 	double				 m_at, s_at;
 
-	if (!h->power.at_risk)
+	if (!h->power.at_risk || h->power.held)
 		return g;
 	m_at = h->power.since + c->maintenance_after;
 	s_at = h->power.since + c->shutdown_after;
@@ -675,7 +687,7 @@ host_deadline(const struct engine *e, const struct ehost *h)
 	double	 cut = -INFINITY, t, d;
 	size_t	 i;
 
-	if (!h->power.at_risk || !h->cfg->has_shutdown)
+	if (!h->power.at_risk || h->power.held || !h->cfg->has_shutdown)
 		return INFINITY;
 	for (i = 0; i < h->cfg->npowered_by; i++)
 		if ((t = feed_cut(e, h->cfg->powered_by[i])) > cut)

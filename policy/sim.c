@@ -1185,12 +1185,13 @@ restart(struct sim *s)
 {
 	struct engine	*ne;
 	json_t		*j;
+	char		 msg[512];
 	size_t		 i;
 
 	if ((j = engine_export(s->e, 0)) == NULL)
 		return;
 	if ((ne = engine_new(s->p)) == NULL ||
-	    engine_import(ne, j, 0, s->now) < 0) {
+	    engine_import(ne, j, 0, s->now, msg, sizeof(msg)) < 0) {
 		engine_free(ne);
 		json_decref(j);
 		return;

@@ -239,6 +239,7 @@ ctl_status(int argc, char **argv)
 	struct engine		*e = NULL;
 	json_t			*state = NULL;
 	const char		*named;
+	char			 msg[512];
 	double			 now = wall_now();
 	int			 missing, rc = 2;
 
@@ -264,9 +265,9 @@ ctl_status(int argc, char **argv)
 		goto done;
 	}
 	if ((e = engine_new(p)) == NULL ||
-	    engine_import(e, state, 0.0, now) < 0) {
-		fprintf(stderr, "upsxenctl: status: %s/%s is not upsxen's "
-		    "state\n", o.dir, ENGINE_STATE_FILE);
+	    engine_import(e, state, 0.0, now, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "upsxenctl: status: %s/%s: %s\n", o.dir,
+		    ENGINE_STATE_FILE, e ? msg : "out of memory");
 		goto done;
 	}
 	engine_evaluate(e, now);

@@ -338,12 +338,17 @@ due_to_leave(const struct check *c, size_t h, double now)
 
 	if (!feeds_on_battery(c, (long)h))
 		return 0;
+	/* A feed the engine doubts sets nothing off (engine_state.c). */
 	for (i = 0; i < ph->npowered_by; i++) {
 		engine_ups_status(sim_engine(c->s), ph->powered_by[i], &st);
+		if (st.doubt)
+			continue;
 		if (st.since > since)
 			since = st.since;
 		low |= st.power == UPS_LOW_BATTERY;
 	}
+	if (since == -INFINITY)
+		return 0;
 	return low || now >= since + (ph->has_maintenance ?
 	    ph->maintenance_after : ph->shutdown_after);
 }

@@ -1587,6 +1587,7 @@ test_restart_mid_evacuation(void **state)
 	size_t			 n, i;
 	/* Process 1's engine clock = wall - 1000; process 2's = wall - 5000. */
 	double			 off1 = 1000, off2 = 5000;
+	char			 msg[512];
 
 	(void)state;
 	e1 = engine_new(p);
@@ -1612,7 +1613,8 @@ test_restart_mid_evacuation(void **state)
 
 	e2 = engine_new(p);
 	/* Restart at wall 1075 = engine time 1075 - 5000. */
-	assert_int_equal(engine_import(e2, saved, off2, 1075 - off2), 1);
+	assert_int_equal(engine_import(e2, saved, off2, 1075 - off2, msg,
+	    sizeof(msg)), 1);
 	json_decref(saved);
 	n = engine_take_actions(e2, 1075 - off2, a, 8);
 	assert_int_equal(n, 1);
@@ -1653,6 +1655,7 @@ test_restart_redoes_what_did_not_happen(void **state)
 	};
 	struct pool_facts	 pf = { 0, 3, m, 0 };
 	json_t			*saved;
+	char			 msg[512];
 	size_t			 n;
 
 	(void)state;
@@ -1669,7 +1672,7 @@ test_restart_redoes_what_did_not_happen(void **state)
 	/* The disable never reached the pool: after the restart it is
 	 * asked again, and the outage keeps its clock. */
 	e2 = engine_new(p);
-	assert_int_equal(engine_import(e2, saved, 0, 80), 1);
+	assert_int_equal(engine_import(e2, saved, 0, 80, msg, sizeof(msg)), 1);
 	json_decref(saved);
 	n = engine_take_actions(e2, 80, a, 8);
 	engine_on_pool_facts(e2, 0, &pf, 80);
@@ -1678,6 +1681,201 @@ test_restart_redoes_what_did_not_happen(void **state)
 	assert_int_equal(a[0].op, ACT_DISABLE);
 	assert_true(a[0].due == 70);
 	engine_free(e2);
+	policy_free(p);
+}
+
+/*
+ * ups2 on battery from wall time 10, xenserver-2 disabled; the state as
+ * saved at wall time `saved_at`, with one of ups2's values replaced.
+ */
+static json_t *
+state_with(struct policy *p, double saved_at, const char *key, json_t *v)
+{
+	struct engine		*e = engine_new(p);
+	struct action		 a[8];
+	struct member_facts	 m[3] = {
+		{ "xenserver-1", 1, 1, 1, 0, 2, 0 },
+		{ "xenserver-2", 1, 1, 0, 0, 2, 0 },
+		{ "xenserver-3", 1, 1, 0, 0, 2, 0 },
+	};
+	struct pool_facts	 pf = { 0, 3, m, 0 };
+	struct action_result	 ok = { OUTCOME_OK, NULL, 0 };
+	json_t			*j;
+
+	engine_take_actions(e, 0, a, 8);
+	engine_on_pool_facts(e, 0, &pf, 0);
+	engine_on_ups_event(e, 1, UPS_EV_ON_BATTERY, 10);
+	engine_take_actions(e, 10, a, 8);
+	engine_on_pool_facts(e, 0, &pf, 10);
+	assert_int_equal(engine_take_actions(e, 70, a, 8), 1);
+	assert_int_equal(a[0].op, ACT_DISABLE);
+	engine_on_result(e, a[0].id, &ok, 70);
+	j = engine_export(e, 0);
+	engine_free(e);
+	json_object_set_new(j, "saved", json_real(saved_at));
+	if (key)
+		json_object_set_new(json_object_get(json_object_get(j, "ups"),
+		    "ups2"), key, v);
+	return j;
+}
+
+/* What a restarted engine does with the pool as it was: the ops, in order. */
+static void
+ops_after(struct engine *e, double t, int *ops, size_t cap)
+{
+	struct member_facts	 m[3] = {
+		{ "xenserver-1", 1, 1, 1, 0, 2, 0 },
+		{ "xenserver-2", 1, 0, 0, 1, 0, 0 },
+		{ "xenserver-3", 1, 1, 0, 0, 2, 0 },
+	};
+	struct pool_facts	 pf = { 0, 3, m, 0 };
+	struct action_result	 ok = { OUTCOME_OK, NULL, 0 };
+	struct action		 a[8];
+	size_t			 n, i, k = 0;
+	int			 round;
+
+	memset(ops, -1, cap * sizeof(*ops));
+	for (round = 0; round < 6; round++) {
+		n = engine_take_actions(e, t, a, 8);
+		for (i = 0; i < n; i++) {
+			if (k < cap && a[i].op != ACT_REFRESH)
+				ops[k++] = (int)a[i].op;
+			engine_on_result(e, a[i].id, &ok, t);
+			if (a[i].op == ACT_REFRESH)
+				engine_on_pool_facts(e, 0, &pf, t);
+		}
+	}
+}
+
+static int
+has_op(const int *ops, size_t n, enum action_op op)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (ops[i] == (int)op)
+			return 1;
+	return 0;
+}
+
+/* A time upsxen never writes rejects the whole state, named by path. */
+static void
+test_import_rejects_bad_values(void **state)
+{
+	struct policy	*p = load(seed3);
+	struct engine	*e;
+	json_t		*j;
+	char		 msg[512];
+	int		 ops[16];
+
+	(void)state;
+	j = state_with(p, 75, "since", json_real(1e300));
+	e = engine_new(p);
+	assert_int_equal(engine_import(e, j, 0, 80, msg, sizeof(msg)), -1);
+	assert_string_equal(msg, "ups.ups2.since: not a time in seconds "
+	    "since 1970");
+	json_decref(j);
+	/* As new: nothing is on battery, no deadline spins. */
+	ops_after(e, 80, ops, 16);
+	assert_int_equal(ops[0], -1);
+	assert_true(isinf(engine_next_deadline(e)) ||
+	    engine_next_deadline(e) > 80);
+	engine_free(e);
+
+	j = state_with(p, 75, "since", json_string("soon"));
+	e = engine_new(p);
+	assert_int_equal(engine_import(e, j, 0, 80, msg, sizeof(msg)), -1);
+	assert_string_equal(msg, "ups.ups2.since: not a number");
+	json_decref(j);
+	engine_free(e);
+
+	j = state_with(p, 75, NULL, NULL);
+	json_object_set_new(json_object_get(json_object_get(j, "hosts"),
+	    "pool1/xenserver-2"), "blocked", json_integer(-3));
+	e = engine_new(p);
+	assert_int_equal(engine_import(e, j, 0, 80, msg, sizeof(msg)), -1);
+	assert_string_equal(msg, "hosts.pool1/xenserver-2.blocked: -3 is not "
+	    "a count of VMs");
+	json_decref(j);
+	engine_free(e);
+	policy_free(p);
+}
+
+/*
+ * Three days on battery, in the format upsxen writes: older than
+ * everything the outage could set off (180 s), so it is not acted on.
+ */
+static void
+test_import_forgets_stale_outage(void **state)
+{
+	struct policy	*p = load(seed3);
+	struct engine	*e;
+	json_t		*j;
+	char		 msg[512];
+	int		 ops[16];
+	double		 later = 3 * 86400.0;
+
+	(void)state;
+	j = state_with(p, 75, NULL, NULL);
+	e = engine_new(p);
+	assert_int_equal(engine_import(e, j, 0, later, msg, sizeof(msg)), 1);
+	assert_non_null(strstr(msg, "stale: ups=ups2 outage_age_s=259190 "
+	    "longest_s=180"));
+	json_decref(j);
+	ops_after(e, later, ops, 16);
+	assert_false(has_op(ops, 16, ACT_SHUTDOWN));
+	assert_false(has_op(ops, 16, ACT_EVACUATE));
+	engine_free(e);
+
+	/* Within the longest timer it is the outage in progress. */
+	j = state_with(p, 75, NULL, NULL);
+	e = engine_new(p);
+	assert_int_equal(engine_import(e, j, 0, 131, msg, sizeof(msg)), 1);
+	assert_string_equal(msg, "");
+	json_decref(j);
+	ops_after(e, 131, ops, 16);
+	assert_true(has_op(ops, 16, ACT_SHUTDOWN));
+	engine_free(e);
+	policy_free(p);
+}
+
+/*
+ * A `since` a week ahead, or a clock set back after the save: restored
+ * times are clamped to the save and to now, so the outage counts from
+ * no later than the restart.
+ */
+static void
+test_import_clamps_future_times(void **state)
+{
+	struct policy	*p = load(seed3);
+	struct engine	*e;
+	json_t		*j;
+	char		 msg[512];
+	int		 ops[16];
+
+	(void)state;
+	j = state_with(p, 75, "since", json_real(75 + 7 * 86400.0));
+	e = engine_new(p);
+	assert_int_equal(engine_import(e, j, 0, 80, msg, sizeof(msg)), 1);
+	assert_non_null(strstr(msg, "clamped: 1 time(s)"));
+	json_decref(j);
+	/* Counted from the save at 75: the shutdown is due at 195. */
+	ops_after(e, 194, ops, 16);
+	assert_false(has_op(ops, 16, ACT_SHUTDOWN));
+	ops_after(e, 196, ops, 16);
+	assert_true(has_op(ops, 16, ACT_SHUTDOWN));
+	engine_free(e);
+
+	/* Saved at 1000 by a clock since set back to 500. */
+	j = state_with(p, 1000, "since", json_real(990));
+	e = engine_new(p);
+	assert_int_equal(engine_import(e, j, 0, 500, msg, sizeof(msg)), 1);
+	json_decref(j);
+	ops_after(e, 619, ops, 16);
+	assert_false(has_op(ops, 16, ACT_SHUTDOWN));
+	ops_after(e, 621, ops, 16);
+	assert_true(has_op(ops, 16, ACT_SHUTDOWN));
+	engine_free(e);
 	policy_free(p);
 }
 
@@ -1918,6 +2116,9 @@ main(void)
 		cmocka_unit_test(
 		    test_power_back_during_evacuation_from_before_restart),
 		cmocka_unit_test(test_restart_redoes_what_did_not_happen),
+		cmocka_unit_test(test_import_rejects_bad_values),
+		cmocka_unit_test(test_import_forgets_stale_outage),
+		cmocka_unit_test(test_import_clamps_future_times),
 		cmocka_unit_test(test_master_does_not_wait_for_a_dead_member),
 		cmocka_unit_test(test_no_vm_sent_to_a_dead_member),
 		cmocka_unit_test(test_handover_then_xapi_restarts),
