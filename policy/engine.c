@@ -192,12 +192,17 @@ ups_apply(struct eups *u, const struct policy_ups *c, enum ups_event ev,
 		    u->power == UPS_LOW_BATTERY;
 
 	/*
-	 * The card speaks again. On battery: the outage it doubted goes on
-	 * from when it began (no restore came, and a battery is not given
-	 * time it may not have); anything else ends it as it would.
+	 * The card speaks again. On battery, after a receiver that kept
+	 * watching: the doubted outage goes on from when it began (a card
+	 * resending its trap; a battery is never given time it may not
+	 * have). After one that was away longer than any timer: a restore
+	 * may have gone unseen, so it is an outage from now. Anything else
+	 * ends it as it would.
 	 */
 	if (u->doubt && ev != UPS_EV_COMMS_LOST && ev != UPS_EV_COMMS_RESTORED) {
-		u->doubt = 0;
+		if (u->doubt == DOUBT_NEW && on_batt)
+			u->since = now;
+		u->doubt = DOUBT_NONE;
 		if (ev == UPS_EV_ON_BATTERY)
 			return 1;
 	}

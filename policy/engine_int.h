@@ -186,7 +186,13 @@ struct eups {
 	double		 restored_at;	/* power came back, last */
 	double		 outage_since;	/* ...ending the outage from then */
 	int		 doubt;		/* a restored outage too old to act
-					   on alone (engine_state.c) */
+					   on alone: DOUBT_* (engine_state.c) */
+};
+
+enum {
+	DOUBT_NONE,
+	DOUBT_RESUME,	/* saved by a receiver that kept watching it */
+	DOUBT_NEW	/* the receiver was away: a restore may be missed */
 };
 
 struct engine {

@@ -39,7 +39,8 @@ export_ups(const struct eups *u, double off)
 	if (o != NULL && u->low_on_mains)
 		json_object_set_new_nocheck(o, "low_on_mains", json_true());
 	if (o != NULL && u->doubt)
-		json_object_set_new_nocheck(o, "doubt", json_true());
+		json_object_set_new_nocheck(o, "doubt",
+		    json_integer(u->doubt));
 	if (o != NULL && isfinite(u->restored_at)) {
 		json_object_set_new_nocheck(o, "restored_at",
 		    json_real(u->restored_at + off));
@@ -158,6 +159,7 @@ struct imp {
 	double		 off;		/* wall minus engine time */
 	double		 now;		/* engine time */
 	double		 latest;	/* engine time no restored one passes */
+	double		 saved;		/* engine time of the save */
 	int		 clamped;
 	char		*msg;
 	size_t		 msglen;
@@ -322,7 +324,8 @@ import_ups(struct imp *im, struct engine *e, size_t i, json_t *v,
 {
 	struct eups	*u = &e->ups[i];
 	char		 where[300], note[300];
-	double		 age;
+	double		 age, longest;
+	json_int_t	 was;
 	size_t		 len;
 
 	snprintf(where, sizeof(where), "ups.%s", key);
@@ -355,17 +358,19 @@ import_ups(struct imp *im, struct engine *e, size_t i, json_t *v,
 	 * a host it feeds is not safe on it when another feed fails. A
 	 * fresh trap, or the card's own time on battery, settles it.
 	 */
-	u->doubt = flag(v, "doubt");
+	was = json_integer_value(json_object_get(v, "doubt"));
 	age = im->now - fmax(u->since, u->low_since);
-	if (u->doubt || age <= ups_longest(e, i))
+	longest = ups_longest(e, i);
+	if (was == DOUBT_NONE && age <= longest)
 		return;
+	u->doubt = was == DOUBT_NEW || im->now - im->saved > longest ?
+	    DOUBT_NEW : DOUBT_RESUME;
 	snprintf(note, sizeof(note), "%sups=%s outage_age_s=%.0f "
-	    "longest_s=%.0f", im->msg[0] ? " " : "stale: ", key, age,
-	    ups_longest(e, i));
+	    "longest_s=%.0f", im->msg[0] ? " " : "held in doubt: ", key, age,
+	    longest);
 	len = strlen(im->msg);
 	if (len + strlen(note) < im->msglen)
 		memcpy(im->msg + len, note, strlen(note) + 1);
-	u->doubt = 1;
 }
 
 /*
@@ -409,9 +414,10 @@ engine_import(struct engine *e, json_t *root, double off, double now,
 	}
 	memcpy(ups0, e->ups, p->nups * sizeof(*ups0));
 	memcpy(hosts0, e->hosts, p->nhosts * sizeof(*hosts0));
-	im.latest = fmin(now, imp_time(&im, root, "state", "saved"));
-	if (im.latest == -INFINITY && !im.bad)
-		im.latest = now;	/* written before "saved" was */
+	im.saved = fmin(now, imp_time(&im, root, "state", "saved"));
+	if (im.saved == -INFINITY && !im.bad)
+		im.saved = now;		/* written before "saved" was */
+	im.latest = im.saved;
 	ups = json_object_get(root, "ups");
 	hosts = json_object_get(root, "hosts");
 	if ((ups && !json_is_object(ups)) || (hosts && !json_is_object(hosts)))

@@ -1819,12 +1819,36 @@ test_import_forgets_stale_outage(void **state)
 	j = state_with(p, 75, NULL, NULL);
 	e = engine_new(p);
 	assert_int_equal(engine_import(e, j, 0, later, msg, sizeof(msg)), 1);
-	assert_non_null(strstr(msg, "stale: ups=ups2 outage_age_s=259190 "
-	    "longest_s=180"));
+	assert_string_equal(msg, "held in doubt: ups=ups2 "
+	    "outage_age_s=259190 longest_s=180");
 	json_decref(j);
 	ops_after(e, later, ops, 16);
 	assert_false(has_op(ops, 16, ACT_SHUTDOWN));
 	assert_false(has_op(ops, 16, ACT_EVACUATE));
+	/*
+	 * Saved three days ago: a restore may have gone unseen, so a fresh
+	 * trap is an outage from now, with all its time.
+	 */
+	engine_on_ups_event(e, 1, UPS_EV_ON_BATTERY, later + 1);
+	ops_after(e, later + 119, ops, 16);
+	assert_false(has_op(ops, 16, ACT_SHUTDOWN));
+	ops_after(e, later + 122, ops, 16);
+	assert_true(has_op(ops, 16, ACT_SHUTDOWN));
+	engine_free(e);
+
+	/*
+	 * Saved a moment ago by a receiver that watched it all along: the
+	 * card resending its trap is the same outage, long past its timers.
+	 */
+	j = state_with(p, later - 1, NULL, NULL);
+	e = engine_new(p);
+	assert_int_equal(engine_import(e, j, 0, later, msg, sizeof(msg)), 1);
+	json_decref(j);
+	ops_after(e, later, ops, 16);
+	assert_false(has_op(ops, 16, ACT_SHUTDOWN));
+	engine_on_ups_event(e, 1, UPS_EV_ON_BATTERY, later + 1);
+	ops_after(e, later + 1, ops, 16);
+	assert_true(has_op(ops, 16, ACT_SHUTDOWN));
 	engine_free(e);
 
 	/* Within the longest timer it is the outage in progress. */
