@@ -122,7 +122,7 @@ void
 persist_restore(struct engine *e, const struct policy *p)
 {
 	json_t	*j = NULL;
-	char	 err[512];
+	char	 err[512], msg[1024];
 	int	 n;
 
 	if (state_read(p->state_dir, &j, err, sizeof(err)) == -1) {
@@ -131,14 +131,15 @@ persist_restore(struct engine *e, const struct policy *p)
 	}
 	if (j == NULL)
 		return;
-	n = engine_import(e, j, clock_wall_offset(), clock_now());
+	n = engine_import(e, j, clock_wall_offset(), clock_now(), msg,
+	    sizeof(msg));
 	if (n < 0)
-		plog(LOG_ERR, "state in %s is not upsxen's: starting without "
-		    "it", p->state_dir);
+		plog(LOG_ERR, "state in %s/%s refused: %s: starting without "
+		    "it", p->state_dir, STATE_FILE, msg);
 	else
-		plog(LOG_NOTICE, "state restored: hosts=%d saved_s_ago=%.1f",
+		plog(LOG_NOTICE, "state restored: hosts=%d saved_s_ago=%.1f%s%s",
 		    n, clock_wall() - json_number_value(json_object_get(j,
-		    "saved")));
+		    "saved")), msg[0] ? " " : "", msg);
 	json_decref(j);
 }
 

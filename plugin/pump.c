@@ -77,6 +77,8 @@ dispatch(const struct action *a, double now)
 	engine_on_result(ux.engine, a->id, &r, now);
 }
 
+#define PUMP_MAX_WAIT	3600.0	/* seconds */
+
 static void	 alarm_fired(unsigned int, void *);
 
 static void
@@ -97,6 +99,9 @@ schedule(double now)
 	d = next - now;
 	if (d < 0)
 		d = 0;
+	/* Far deadlines are looked at again, never cast out of range. */
+	if (d > PUMP_MAX_WAIT)
+		d = PUMP_MAX_WAIT;
 	tv.tv_sec = (time_t)d;
 	tv.tv_usec = (suseconds_t)((d - (double)tv.tv_sec) * 1e6);
 	/* Never early: snmp_alarm may fire a hair before the deadline. */

@@ -29,51 +29,144 @@ struct state_writer {
 	time_t		 error_at;
 };
 
-int
-state_read(const char *dir, json_t **out, char *err, size_t errlen)
-{
-	json_error_t	 jerr;
-	char		 path[4096];
-
-	*out = NULL;
-	snprintf(path, sizeof(path), "%s/%s", dir, STATE_FILE);
-	if (access(path, F_OK) == -1 && errno == ENOENT)
-		return 0;
-	if ((*out = json_load_file(path, 0, &jerr)) == NULL) {
-		snprintf(err, errlen, "%s:%d:%d: %s", path, jerr.line,
-		    jerr.column, jerr.text);
-		return -1;
-	}
-	return 0;
-}
-
+/*
+ * The directory, opened without following a symlink and checked on the
+ * descriptor: whoever can write it can plant a state (hosts shut down at
+ * start with no trap, an outage silenced) or a link the writer would
+ * follow, so it must be the daemon's own and closed to everyone else.
+ */
 static int
-ensure_dir(const char *dir, char *err, size_t errlen)
+dir_open(const char *dir, int create, char *err, size_t errlen)
 {
 	struct stat	 st;
+	int		 fd;
 
-	if (stat(dir, &st) == 0) {
-		if (S_ISDIR(st.st_mode))
-			return 0;
-		snprintf(err, errlen, "state_dir %s is not a directory", dir);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT && create) {
+		if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
+			snprintf(err, errlen, "state_dir %s: %s", dir,
+			    strerror(errno));
+			return -1;
+		}
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	}
+	if (fd == -1) {
+		if (errno == ENOTDIR || errno == ELOOP)
+			snprintf(err, errlen, "state_dir %s is not a "
+			    "directory%s", dir, errno == ELOOP ||
+			    (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode)) ?
+			    " (a symlink: name the directory itself)" : "");
+		else if (errno == ENOENT)
+			return -2;
+		else
+			snprintf(err, errlen, "state_dir %s: %s", dir,
+			    strerror(errno));
 		return -1;
 	}
-	if (errno == ENOENT && mkdir(dir, 0750) == 0)
-		return 0;
-	snprintf(err, errlen, "state_dir %s: %s", dir, strerror(errno));
+	if (fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "state_dir %s: %s", dir,
+		    strerror(errno));
+		goto fail;
+	}
+	if (st.st_uid != geteuid()) {
+		snprintf(err, errlen, "state_dir %s is owned by uid %u, not "
+		    "by the uid snmptrapd runs as (%u): refused", dir,
+		    (unsigned)st.st_uid, (unsigned)geteuid());
+		goto fail;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(err, errlen, "state_dir %s is writable by %s (mode "
+		    "%03o): refused, chmod 750", dir, st.st_mode & S_IWOTH ?
+		    "others" : "its group", (unsigned)(st.st_mode & 0777));
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
 	return -1;
 }
 
 static int
-sync_dir(const char *dir)
+read_all(int fd, char *buf, size_t len)
 {
-	int	 fd, rc;
+	ssize_t	 n;
 
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY)) == -1)
+	while (len > 0) {
+		if ((n = read(fd, buf, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Not following a link, not waiting on a FIFO, and no bigger than any
+ * state upsxen writes: a start must never hang on what it finds there.
+ */
+int
+state_read(const char *dir, json_t **out, char *err, size_t errlen)
+{
+	json_error_t	 jerr;
+	struct stat	 st;
+	char		*text = NULL;
+	int		 dfd, fd = -1;
+
+	*out = NULL;
+	if ((dfd = dir_open(dir, 0, err, errlen)) == -2)
+		return 0;
+	if (dfd == -1)
 		return -1;
-	rc = fsync(fd);
+	fd = openat(dfd, STATE_FILE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT) {
+		close(dfd);
+		return 0;
+	}
+	if (fd == -1 || fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "%s/%s: %s", dir, STATE_FILE,
+		    errno == ELOOP ? "a symlink, not upsxen's file" :
+		    strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s/%s is not a regular file", dir,
+		    STATE_FILE);
+		goto fail;
+	}
+	if (st.st_size > STATE_MAX_BYTES) {
+		snprintf(err, errlen, "%s/%s is %lld bytes, more than any "
+		    "state upsxen writes (%d)", dir, STATE_FILE,
+		    (long long)st.st_size, STATE_MAX_BYTES);
+		goto fail;
+	}
+	if ((text = malloc((size_t)st.st_size + 1)) == NULL ||
+	    read_all(fd, text, (size_t)st.st_size) == -1) {
+		snprintf(err, errlen, "%s/%s: %s", dir, STATE_FILE,
+		    text ? "short read" : "out of memory");
+		goto fail;
+	}
+	if ((*out = json_loadb(text, (size_t)st.st_size, 0, &jerr)) == NULL) {
+		snprintf(err, errlen, "%s/%s:%d:%d: %s", dir, STATE_FILE,
+		    jerr.line, jerr.column, jerr.text);
+		goto fail;
+	}
+	free(text);
 	close(fd);
-	return rc;
+	close(dfd);
+	return 0;
+fail:
+	free(text);
+	if (fd != -1)
+		close(fd);
+	close(dfd);
+	return -1;
 }
 
 static int
@@ -94,37 +187,60 @@ write_all(int fd, const char *text)
 	return 0;
 }
 
+/* A name nobody can have planted: O_EXCL fails on whatever is there. */
+static int
+temp_open(int dfd, char *name, size_t len)
+{
+	static unsigned long	 seq;
+	int			 fd, tries;
+
+	for (tries = 0; tries < 16; tries++) {
+		snprintf(name, len, ".%s.%ld.%lu.%lx", STATE_FILE,
+		    (long)getpid(), ++seq, (unsigned long)random());
+		fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0640);
+		if (fd != -1 || errno != EEXIST)
+			return fd;
+	}
+	return -1;
+}
+
 static int
 state_write(const char *dir, const char *text, char *err, size_t errlen)
 {
-	char	 tmp[4096], path[4096];
-	int	 fd;
+	char	 tmp[256];
+	int	 dfd, fd;
 
-	if (ensure_dir(dir, err, errlen) == -1)
+	if ((dfd = dir_open(dir, 1, err, errlen)) < 0) {
+		if (dfd == -2)
+			snprintf(err, errlen, "state_dir %s vanished", dir);
 		return -1;
-	snprintf(path, sizeof(path), "%s/%s", dir, STATE_FILE);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, STATE_FILE);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd == -1) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		return -1;
+	}
+	if ((fd = temp_open(dfd, tmp, sizeof(tmp))) == -1) {
+		snprintf(err, errlen, "%s/%s: %s", dir, tmp, strerror(errno));
+		goto fail;
 	}
 	if (write_all(fd, text) == -1 || fsync(fd) == -1) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		snprintf(err, errlen, "%s/%s: %s", dir, tmp, strerror(errno));
 		close(fd);
-		unlink(tmp);
-		return -1;
+		unlinkat(dfd, tmp, 0);
+		goto fail;
 	}
-	if (close(fd) == -1 || rename(tmp, path) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
+	if (close(fd) == -1 || renameat(dfd, tmp, dfd, STATE_FILE) == -1) {
+		snprintf(err, errlen, "%s/%s: %s", dir, STATE_FILE,
+		    strerror(errno));
+		unlinkat(dfd, tmp, 0);
+		goto fail;
 	}
-	if (sync_dir(dir) == -1) {
+	if (fsync(dfd) == -1) {
 		snprintf(err, errlen, "%s: fsync: %s", dir, strerror(errno));
-		return -1;
+		goto fail;
 	}
+	close(dfd);
 	return 0;
+fail:
+	close(dfd);
+	return -1;
 }
 
 static void __attribute__((format(printf, 3, 4)))

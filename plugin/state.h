@@ -5,6 +5,12 @@
  * last one written or the one before. A snapshot rather than an append
  * log: the state is small, every XenAPI action is safe to repeat, and a
  * reader (upsxenctl status) needs no replay.
+ *
+ * Whoever can write state_dir can make upsxen act, so it is refused
+ * unless it is a real directory (not a symlink) owned by snmptrapd's
+ * user and closed to group and others; the temporary file has a name
+ * nobody could have planted and is created O_EXCL|O_NOFOLLOW through
+ * the directory's descriptor.
  */
 #ifndef UPSXEN_STATE_H
 #define UPSXEN_STATE_H
@@ -16,6 +22,7 @@
 #include "engine.h"
 
 #define STATE_FILE	ENGINE_STATE_FILE
+#define STATE_MAX_BYTES	(64 * 1024 * 1024)	/* ~200,000 hosts at risk */
 
 struct outbox;
 struct state_writer;

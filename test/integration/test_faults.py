@@ -5,6 +5,7 @@ evacuation or shutdown.
 
 Usage: python3 test_faults.py PORT_BASE [unittest args]"""
 
+import json
 import os
 import re
 import signal
@@ -457,6 +458,159 @@ class FaultTest(PoolCase):
         # It still protects the pool from memory.
         self.trapd.wait_log("action=shutdown pool=pool1 host=xenserver-2 "
                             "result=ok", timeout=10)
+        self.assert_no_crash()
+
+    # Issue 19, the state directory: whoever can write it can make
+    # upsxen act, so what it finds there is checked before it is used.
+
+    def plant_state(self, ups_state, hosts=None, saved=None, mode=0o750,
+                    name="state"):
+        d = os.path.join(self.work.path, name)
+        os.makedirs(d, exist_ok=True)
+        os.chmod(d, mode)
+        st = {"version": 1, "saved": time.time() if saved is None else saved,
+              "ups": ups_state, "hosts": hosts or {}}
+        with open(os.path.join(d, "state.json"), "w") as fp:
+            json.dump(st, fp)
+        return d
+
+    def low_battery_now(self):
+        t = time.time() - 1
+        return {"ups2": {"power": "low_battery", "since": t, "low_since": t,
+                         "imminent": False, "comms_lost": False}}
+
+    def past_every_timer(self):
+        until = time.monotonic() + 2.5
+        wait_for(lambda: time.monotonic() > until, 5, "timers")
+
+    def test_state_dir_writable_by_group_is_refused(self):
+        d = self.plant_state(self.low_battery_now(), mode=0o770)
+        self.start()
+        self.trapd.wait_log("state unreadable: state_dir %s is writable by "
+                            "its group (mode 770): refused" % d)
+        self.past_every_timer()
+        self.assertEqual(self.f.mutations(), [])
+        # Saves are refused too, and said so; the pool is still protected.
+        v1_trap(self.port, "127.0.0.12", PPC, ON)
+        self.trapd.wait_log("state not saved: state_dir %s is writable by "
+                            "its group" % d)
+        self.trapd.wait_log("action=disable pool=pool1 host=xenserver-2 "
+                            "result=ok")
+
+    def test_state_dir_owned_by_another_user_is_refused(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root to give the directory away")
+        d = self.plant_state(self.low_battery_now())
+        os.chown(d, 65534, 65534)
+        self.start()
+        self.trapd.wait_log("state_dir %s is owned by uid 65534, not by the "
+                            "uid snmptrapd runs as (0): refused" % d)
+        self.past_every_timer()
+        self.assertEqual(self.f.mutations(), [])
+
+    def test_state_dir_symlink_is_refused(self):
+        real = self.plant_state(self.low_battery_now(), name="elsewhere")
+        os.symlink(real, os.path.join(self.work.path, "state"))
+        self.start()
+        self.trapd.wait_log("state_dir %s/state is not a directory (a "
+                            "symlink: name the directory itself)" %
+                            self.work.path)
+        self.past_every_timer()
+        self.assertEqual(self.f.mutations(), [])
+
+    def test_planted_temporary_file_is_not_followed(self):
+        d = os.path.join(self.work.path, "state")
+        os.makedirs(d, mode=0o750)
+        victim = self.work.file("victim", "precious\n")
+        for name in (".state.json.tmp", ".state.json.%d.1.0" % os.getpid()):
+            os.symlink(victim, os.path.join(d, name))
+        self.start()
+        v1_trap(self.port, "127.0.0.12", PPC, ON)
+        self.trapd.wait_log("action=disable pool=pool1 host=xenserver-2 "
+                            "result=ok")
+        path = os.path.join(d, "state.json")
+
+        def saved():
+            try:
+                with open(path) as fp:
+                    return "on_battery" in fp.read()
+            except FileNotFoundError:
+                return False
+        wait_for(saved, what="a saved state")
+        with open(victim) as fp:
+            self.assertEqual(fp.read(), "precious\n")
+        self.assertFalse(os.path.islink(path))
+        # No temporary file is left behind beside the planted links.
+        self.assertEqual(sorted(n for n in os.listdir(d)
+                                if not os.path.islink(os.path.join(d, n))),
+                         ["state.json"])
+
+    def test_state_fifo_does_not_block_the_start(self):
+        d = os.path.join(self.work.path, "state")
+        os.makedirs(d, mode=0o750)
+        os.mkfifo(os.path.join(d, "state.json"))
+        self.start()
+        self.trapd.wait_log("state unreadable: %s/state.json is not a "
+                            "regular file: starting without it" % d)
+        v1_trap(self.port, "127.0.0.12", PPC, ON)
+        self.trapd.wait_log("action=disable pool=pool1 host=xenserver-2 "
+                            "result=ok")
+
+    def test_state_with_an_absurd_time_is_refused(self):
+        # 1e300 once became a negative time_t: an alarm always due, the
+        # main thread at 100 % CPU, traps and SIGTERM ignored.
+        d = self.plant_state({"ups2": {"power": "on_battery", "since": 1e300,
+                                       "imminent": False,
+                                       "comms_lost": False}})
+        self.start()
+        self.trapd.wait_log("state in %s/state.json refused: ups.ups2.since: "
+                            "not a time in seconds since 1970: starting "
+                            "without it" % d)
+        v1_trap(self.port, "127.0.0.12", PPC, ON)
+        self.trapd.wait_log("action=disable pool=pool1 host=xenserver-2 "
+                            "result=ok")
+        t0 = time.monotonic()
+        self.trapd.stop()
+        self.assertLess(time.monotonic() - t0, 3)
+        self.assertIn("upsxen: stopped", self.trapd.log())
+
+    def test_stale_outage_is_held_until_a_trap(self):
+        # Three days on battery, in the format upsxen writes: once
+        # powered the host off at once on restart (late_ms=259145011).
+        then = time.time() - 3 * 86400
+        self.plant_state({"ups2": {"power": "on_battery", "since": then,
+                                   "imminent": False, "comms_lost": False}},
+                         hosts={"pool1/xenserver-2": {
+                             "at_risk": True, "risk_since": then}},
+                         saved=then + 60)
+        self.start()
+        self.trapd.wait_log("held in doubt: ups=ups2 outage_age_s=2592")
+        self.past_every_timer()
+        self.assertEqual(self.f.mutations(), [])
+        # A fresh trap after a receiver that was away: an outage from now,
+        # with its whole schedule (shutdown 2 s after the trap).
+        t_on = time.monotonic()
+        v1_trap(self.port, "127.0.0.12", PPC, ON)
+        self.trapd.wait_log("action=shutdown pool=pool1 host=xenserver-2 "
+                            "result=ok", timeout=15)
+        shutdown = self.calls_of("host.shutdown", "xenserver-2")[0]
+        self.assertGreater(shutdown["mono"] - t_on, 1.8)
+        self.assert_no_crash()
+
+    def test_state_from_a_clock_set_back_is_clamped(self):
+        # `since` a week ahead: the real on-battery trap was ignored and
+        # the outage postponed. Clamped to now, the schedule runs.
+        ahead = time.time() + 7 * 86400
+        self.plant_state({"ups2": {"power": "on_battery", "since": ahead,
+                                   "imminent": False, "comms_lost": False}})
+        t0 = time.monotonic()
+        self.start()
+        self.trapd.wait_log("clamped: 1 time(s) later than the save or now")
+        v1_trap(self.port, "127.0.0.12", PPC, ON)
+        self.trapd.wait_log("action=shutdown pool=pool1 host=xenserver-2 "
+                            "result=ok", timeout=15)
+        shutdown = self.calls_of("host.shutdown", "xenserver-2")[0]
+        self.assertLess(shutdown["mono"] - t0, 6)
         self.assert_no_crash()
 
 
