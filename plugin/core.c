@@ -209,33 +209,70 @@ start(unsigned int id, void *arg)
 	pump();
 }
 
-/* Keep the workers whose pool connection did not change. */
+static void
+stop_workers(struct worker **w, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		worker_stop_begin(w[i]);
+	for (i = 0; i < n; i++)
+		worker_stop(w[i]);
+}
+
+/*
+ * Keep the workers whose pool connection did not change, start the
+ * others. A pool whose new worker cannot start (a password file the
+ * loader let through but the worker refuses) would lose its XenAPI
+ * connection for the next outage: then nothing changes, and the reload
+ * is refused as a whole.
+ */
 static struct worker **
-reconcile_workers(const struct policy *old, const struct policy *np)
+reconcile_workers(const struct policy *old, const struct policy *np,
+    char *err, size_t errlen)
 {
 	struct worker	**w;
+	long		*keep;
 	size_t		 i;
-	long		 o;
+	char		 why[512];
 
-	if ((w = calloc(np->npools, sizeof(*w))) == NULL)
-		return NULL;
+	w = calloc(np->npools, sizeof(*w));
+	keep = calloc(np->npools, sizeof(*keep));
+	if (w == NULL || keep == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	for (i = 0; i < np->npools; i++) {
-		o = policy_pool_index(old, np->pools[i].name);
-		if (o >= 0 && ux.workers[o] &&
-		    worker_same_pool(ux.workers[o], &np->pools[i])) {
-			w[i] = ux.workers[o];
-			ux.workers[o] = NULL;
-			worker_set_pool(w[i], &np->pools[i]);
-		} else
-			w[i] = start_worker(&np->pools[i]);
+		keep[i] = policy_pool_index(old, np->pools[i].name);
+		if (keep[i] >= 0 && ux.workers[keep[i]] &&
+		    worker_same_pool(ux.workers[keep[i]], &np->pools[i]))
+			continue;
+		keep[i] = -1;
+		if ((w[i] = worker_start(&np->pools[i], &ux.ob, why,
+		    sizeof(why))) == NULL) {
+			snprintf(err, errlen, "pool=%s no XenAPI connection: "
+			    "%s", np->pools[i].name, why);
+			goto fail;
+		}
+	}
+	for (i = 0; i < np->npools; i++) {
+		if (keep[i] < 0)
+			continue;
+		w[i] = ux.workers[keep[i]];
+		ux.workers[keep[i]] = NULL;
+		worker_set_pool(w[i], &np->pools[i]);
 	}
 	/* Stopped workers answer what they had as transient: the new
 	 * engine maps those answers to its own ids and retries. */
-	for (i = 0; i < old->npools; i++)
-		worker_stop_begin(ux.workers[i]);
-	for (i = 0; i < old->npools; i++)
-		worker_stop(ux.workers[i]);
+	stop_workers(ux.workers, old->npools);
+	free(keep);
 	return w;
+fail:
+	if (w)
+		stop_workers(w, np->npools);
+	free(w);
+	free(keep);
+	return NULL;
 }
 
 static void
@@ -244,6 +281,7 @@ reload(void)
 	struct policy	*np, *old = ux.policy;
 	struct engine	*ne;
 	struct worker	**w;
+	char		 err[700] = "out of memory";
 
 	if ((np = load_policy(core.path)) == NULL) {
 		plog(LOG_ERR, "reload: %s is invalid: the previous policy "
@@ -253,9 +291,9 @@ reload(void)
 	pump_flush(1);
 	ne = engine_new(np);
 	if (ne == NULL || engine_adopt(ne, ux.engine, clock_now()) == -1 ||
-	    (w = reconcile_workers(old, np)) == NULL) {
-		plog(LOG_ERR, "reload: out of memory: the previous policy "
-		    "stays in force");
+	    (w = reconcile_workers(old, np, err, sizeof(err))) == NULL) {
+		plog(LOG_ERR, "reload: %s: the previous policy stays in force",
+		    err);
 		engine_free(ne);
 		policy_free(np);
 		return;

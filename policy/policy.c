@@ -448,9 +448,10 @@ check_password_file(struct ctx *c, const char *key, const char *file)
 		pwarn(c, "%s: %s (the plugin cannot authenticate without it)",
 		    file, strerror(errno));
 	else if (!S_ISREG(st.st_mode))
-		pwarn(c, "%s is not a regular file", file);
+		pwarn(c, "%s is not a regular file (the plugin refuses it)",
+		    file);
 	else if (st.st_mode & S_IROTH)
-		pwarn(c, "%s is world-readable (the plugin refuses it: "
+		perr(c, "%s is world-readable (the plugin refuses it: "
 		    "chmod 600)", file);
 	else if (st.st_mode & S_IRGRP)
 		pwarn(c, "%s is group-readable (chmod 600 unless the group "
@@ -825,6 +826,14 @@ parse_tls(struct ctx *c, struct policy_tls *t, json_t *obj)
 	else if (!t->verify)
 		pwarn(c, "verify is false: anyone on the path to the pool can "
 		    "impersonate it");
+	/*
+	 * Without the name check, any certificate a public CA signed for
+	 * any name would pass: only a private CA or a pin says whose it is.
+	 */
+	if (t->verify && !t->verify_name && t->ca_file == NULL &&
+	    t->npins == 0)
+		perr(c, "verify_name is false without ca_file or pin_sha256: "
+		    "any certificate from a public CA would be trusted");
 done:
 	path_leave(c, old);
 }

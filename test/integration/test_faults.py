@@ -613,6 +613,47 @@ class FaultTest(PoolCase):
         self.assertLess(shutdown["mono"] - t0, 6)
         self.assert_no_crash()
 
+    # Issue 19: a reload must never leave a pool without its connection.
+
+    def test_reload_with_a_world_readable_password_keeps_the_old(self):
+        # The loader only warned; the new worker refused the file, the
+        # old one was stopped anyway: the next outage made no call.
+        self.start()
+        pw = os.path.join(self.work.path, "pool.password")
+        os.chmod(pw, 0o644)
+        self.trapd.hup()
+        self.trapd.wait_log("policy error: pools.pool1.password_file: %s "
+                            "is world-readable (the plugin refuses it: "
+                            "chmod 600)" % pw)
+        self.trapd.wait_log("reload: %s is invalid: the previous policy "
+                            "stays in force" % self.policy)
+        v1_trap(self.port, "127.0.0.12", PPC, ON)
+        self.trapd.wait_log("action=disable pool=pool1 host=xenserver-2 "
+                            "result=ok")
+        self.assertEqual(self.count("host.disable", "xenserver-2"), 1)
+
+    def test_reload_whose_worker_cannot_start_keeps_the_old(self):
+        # A password file the loader lets through (it may live only on
+        # the receiver) but the worker cannot read: refused as a whole.
+        self.start()
+        with open(self.policy) as fp:
+            doc = json.load(fp)
+        gone = os.path.join(self.work.path, "moved.password")
+        doc["pools"]["pool1"]["password_file"] = gone
+        doc["pools"]["pool1"]["hosts"]["xenserver-2"]["shutdown_after"] = 20
+        with open(self.policy, "w") as fp:
+            json.dump(doc, fp)
+        self.trapd.hup()
+        self.trapd.wait_log("reload: pool=pool1 no XenAPI connection: ")
+        self.trapd.wait_log("the previous policy stays in force")
+        self.assertIn(gone, self.trapd.log())
+        self.assertNotIn("reloaded:", self.trapd.log())
+        # The old policy, and its worker, act: shutdown 2 s, not 20 s.
+        v1_trap(self.port, "127.0.0.12", PPC, ON)
+        self.trapd.wait_log("action=shutdown pool=pool1 host=xenserver-2 "
+                            "result=ok", timeout=15)
+        self.assert_no_crash()
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

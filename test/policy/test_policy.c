@@ -394,6 +394,10 @@ test_tls(void **state)
 	expect_warning(DOC(UPS1, "'pool1':{" POOL_HEAD "'tls':{'verify':"
 	    "false},'hosts':{" HOST1 "}}"), "pools.pool1.tls: verify is "
 	    "false: anyone on the path to the pool can impersonate it");
+	expect_error(DOC(UPS1, "'pool1':{" POOL_HEAD "'tls':{'verify_name':"
+	    "false},'hosts':{" HOST1 "}}"), "pools.pool1.tls: verify_name is "
+	    "false without ca_file or pin_sha256: any certificate from a "
+	    "public CA would be trusted");
 	p = load(DOC(UPS1, "'pool1':{" POOL_HEAD "'tls':{'ca_file':'ca.pem',"
 	    "'pin_sha256':'47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=',"
 	    "'verify_name':false},'hosts':{" HOST1 "}}"));
@@ -510,7 +514,7 @@ test_warnings(void **state)
 }
 
 static void
-expect_password_warning(mode_t mode, const char *tail)
+expect_password_warning(mode_t mode, const char *tail, int error)
 {
 	char	 path[] = "/tmp/upsxen-pw-XXXXXX", doc[1024], msg[256];
 	int	 fd;
@@ -529,7 +533,9 @@ expect_password_warning(mode_t mode, const char *tail)
 		assert_non_null(p);
 		assert_int_equal(rep.nwarnings, 0);
 		policy_free(p);
-	} else
+	} else if (error)
+		expect_error(doc, msg);
+	else
 		expect_warning(doc, msg);
 	unlink(path);
 }
@@ -539,10 +545,10 @@ test_password_file(void **state)
 {
 	(void)state;
 	expect_password_warning(0644, "is world-readable (the plugin refuses "
-	    "it: chmod 600)");
+	    "it: chmod 600)", 1);
 	expect_password_warning(0640, "is group-readable (chmod 600 unless "
-	    "the group is the one snmptrapd runs as)");
-	expect_password_warning(0600, NULL);
+	    "the group is the one snmptrapd runs as)", 0);
+	expect_password_warning(0600, NULL, 0);
 	expect_warning(DOC(UPS1, "'pool1':{'url':'https://h','username':"
 	    "'root','password_file':'/nonexistent/pw','hosts':{" HOST1 "}}"),
 	    "pools.pool1.password_file: /nonexistent/pw: No such file or "
