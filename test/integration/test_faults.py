@@ -289,15 +289,27 @@ class FaultTest(PoolCase):
         self.assertEqual(self.count("host.shutdown", "xenserver-2"), 0)
 
     def test_9e_v3_key_readable_by_anyone_is_refused(self):
+        # The loader refuses it (issue 19: a refusal is an error), at
+        # start and on a reload, which then keeps the card being asked.
         card = Card(self.work, "127.0.0.12", self.base + 18, v3=True)
         self.addCleanup(card.stop)
-        self.start(ups_map=self.v3_ups(mode=0o644), hosts=hosts3(m=0.2, s=1))
-        self.trapd.wait_log("auth.key is readable by anyone: refused")
-        v1_trap(self.port, "127.0.0.12", PPC, ON)
+        self.start(ups_map=self.v3_ups(), hosts=hosts3(m=0.2, s=1))
+        self.trapd.wait_log("ups=ups2 event=power_restored source=poll")
+        key = os.path.join(self.work.path, "auth.key")
+        os.chmod(key, 0o644)
+        self.trapd.hup()
+        self.trapd.wait_log("policy error: ups.ups2.snmp.auth_password_file: "
+                            "%s is world-readable" % key)
+        self.trapd.wait_log("the previous policy stays in force")
+        v1_trap(self.port, "127.0.0.12", PPC, ON)    # right address, lie
         self.trapd.wait_log("action=confirm_on_battery host=xenserver-2 "
-                            "result=blocked reason=\"a polled card cannot "
-                            "be asked")
+                            "result=blocked reason=\"a card says online")
         self.assertEqual(self.count("host.shutdown", "xenserver-2"), 0)
+        # And a start with it does nothing, saying why.
+        self.trapd.stop()
+        self.trapd = Trapd(self.work, self.port, self.policy,
+                           expect="is world-readable")
+        self.assertNotIn("upsxen: started", self.trapd.log())
 
     def test_9f_card_answering_an_unknown_value_blocks(self):
         # Issue 18 B: only silence is "unreachable". A card that answers
