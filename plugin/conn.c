@@ -3,45 +3,13 @@
  * url, user and TLS settings, and the password read from its file (never
  * logged, wiped when cleared).
  */
-#include <sys/stat.h>
-
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conn.h"
 #include "policy.h"
-
-static char *
-read_secret(const char *path, char *err, size_t errlen)
-{
-	struct stat	 st;
-	char		 buf[1024], *s;
-	FILE		*f;
-
-	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fileno(f), &st) == -1 || (st.st_mode & S_IROTH)) {
-		snprintf(err, errlen, "%s is world-readable: refused (chmod "
-		    "600)", path);
-		fclose(f);
-		return NULL;
-	}
-	if (fgets(buf, sizeof(buf), f) == NULL)
-		buf[0] = '\0';
-	fclose(f);
-	buf[strcspn(buf, "\r\n")] = '\0';
-	if (buf[0] == '\0') {
-		snprintf(err, errlen, "%s is empty", path);
-		return NULL;
-	}
-	s = strdup(buf);
-	explicit_bzero(buf, sizeof(buf));
-	return s;
-}
+#include "secret.h"
 
 static char *
 join_pins(const struct policy_tls *t)
@@ -69,7 +37,7 @@ conn_load(struct conn *c, const struct policy_pool *pl, char *err,
 {
 	memset(c, 0, sizeof(*c));
 	snprintf(c->pool, sizeof(c->pool), "%s", pl->name);
-	if ((c->password = read_secret(pl->password_file, err, errlen)) ==
+	if ((c->password = secret_read(pl->password_file, err, errlen)) ==
 	    NULL)
 		return -1;
 	c->url = strdup(pl->url);
@@ -97,10 +65,7 @@ conn_load(struct conn *c, const struct policy_pool *pl, char *err,
 void
 conn_clear(struct conn *c)
 {
-	if (c->password) {
-		explicit_bzero(c->password, strlen(c->password));
-		free(c->password);
-	}
+	secret_free(c->password);
 	free(c->url);
 	free(c->username);
 	free(c->ca_file);

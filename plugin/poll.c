@@ -6,9 +6,6 @@
  * stops answering. (SNMPv1 cards fail a whole GET for one unknown
  * object, so for them the families are tried one per poll.)
  */
-#include <sys/stat.h>
-
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +17,7 @@
 #include "log.h"
 #include "policy.h"
 #include "poll.h"
+#include "secret.h"
 
 #define POLL_TIMEOUT_US	1000000	/* per try; one retry */
 #define UNREACHABLE_LOG	60.0
@@ -307,33 +305,14 @@ tick(unsigned int id, void *arg)
 
 /* A USM password from its file; NULL with the reason logged. */
 static char *
-read_secret(const struct policy_ups *u, const char *path)
+usm_secret(const struct policy_ups *u, const char *path)
 {
-	char		 buf[512];
-	struct stat	 st;
-	FILE		*f;
+	char	 err[512];
+	char	*s;
 
-	if (path == NULL || (f = fopen(path, "r")) == NULL) {
-		plog(LOG_ERR, "ups=%s cannot read %s: %s", u->name,
-		    path ? path : "(no file)", strerror(errno));
-		return NULL;
-	}
-	/* As the pool's password file: anyone could read the key. */
-	if (fstat(fileno(f), &st) == -1 || (st.st_mode & S_IROTH)) {
-		plog(LOG_ERR, "ups=%s %s is readable by anyone: refused",
-		    u->name, path);
-		fclose(f);
-		return NULL;
-	}
-	if (fgets(buf, sizeof(buf), f) == NULL)
-		buf[0] = '\0';
-	fclose(f);
-	buf[strcspn(buf, "\r\n")] = '\0';
-	if (buf[0] == '\0') {
-		plog(LOG_ERR, "ups=%s %s is empty", u->name, path);
-		return NULL;
-	}
-	return strdup(buf);
+	if ((s = secret_read(path, err, sizeof(err))) == NULL)
+		plog(LOG_ERR, "ups=%s not polled: %s", u->name, err);
+	return s;
 }
 
 static const oid *
@@ -390,8 +369,8 @@ setup_v3(netsnmp_session *s, const struct policy_ups *u)
 	    SNMP_SEC_LEVEL_AUTHNOPRIV;
 	s->securityAuthKeyLen = USM_AUTH_KU_LEN;
 	if (s->securityName == NULL || s->securityAuthProto == NULL ||
-	    (auth = read_secret(u, c->auth_password_file)) == NULL ||
-	    (c->priv_protocol && (priv = read_secret(u,
+	    (auth = usm_secret(u, c->auth_password_file)) == NULL ||
+	    (c->priv_protocol && (priv = usm_secret(u,
 	    c->priv_password_file)) == NULL))
 		goto done;
 	if (generate_Ku(s->securityAuthProto, (u_int)s->securityAuthProtoLen,
@@ -417,19 +396,15 @@ setup_v3(netsnmp_session *s, const struct policy_ups *u)
 	}
 	rc = 0;
 done:
-	if (auth)
-		explicit_bzero(auth, strlen(auth));
-	if (priv)
-		explicit_bzero(priv, strlen(priv));
-	free(auth);
-	free(priv);
+	secret_free(auth);
+	secret_free(priv);
 	return rc;
 }
 
 static netsnmp_session *
 open_card(const struct policy_ups *u)
 {
-	netsnmp_session	 s, *ss;
+	netsnmp_session	 s, *ss = NULL;
 	char		 peer[96];
 
 	snmp_sess_init(&s);
@@ -443,7 +418,7 @@ open_card(const struct policy_ups *u)
 	if (u->snmp.version == POLICY_SNMP_V3) {
 		s.version = SNMP_VERSION_3;
 		if (setup_v3(&s, u) == -1)
-			return NULL;
+			goto done;
 	} else {
 		s.version = u->snmp.version == POLICY_SNMP_V1 ?
 		    SNMP_VERSION_1 : SNMP_VERSION_2c;
@@ -453,6 +428,11 @@ open_card(const struct policy_ups *u)
 	if ((ss = snmp_open(&s)) == NULL)
 		plog(LOG_ERR, "ups=%s cannot open an SNMP session to %s: not "
 		    "polled", u->name, peer);
+done:
+	/* Ku opens the card to whoever has it, as the password does; the
+	 * session keeps its own copy. */
+	explicit_bzero(s.securityAuthKey, sizeof(s.securityAuthKey));
+	explicit_bzero(s.securityPrivKey, sizeof(s.securityPrivKey));
 	free(s.securityName);
 	free(s.securityAuthProto);
 	free(s.securityPrivProto);

@@ -12,10 +12,16 @@ struct body {
 	size_t	 len;
 	size_t	 cap;
 	int	 nomem;
+	int	 toolarge;
 };
 
-/* A pool of 500 VMs answers with megabytes: cap what we accept. */
-#define HTTP_MAX_RESPONSE	(256u << 20)
+/*
+ * A pool of 500 VMs answers with megabytes, but xmlrpc-c's tree of an
+ * answer takes 15 times its size: 100 MB of VM records peaked at 1.5 GB
+ * inside snmptrapd. Whatever xapi sends past this is refused as it comes.
+ */
+#define HTTP_MAX_MIB		32
+#define HTTP_MAX_RESPONSE	((size_t)HTTP_MAX_MIB << 20)
 
 static size_t
 http_write(char *ptr, size_t size, size_t n, void *arg)
@@ -24,12 +30,18 @@ http_write(char *ptr, size_t size, size_t n, void *arg)
 	size_t		 len = size * n, cap;
 	char		*d;
 
+	/* The length announced may be absent or a lie: count what comes. */
+	if (len > HTTP_MAX_RESPONSE - b->len) {
+		b->toolarge = 1;
+		return 0;
+	}
 	if (b->len + len + 1 > b->cap) {
 		cap = b->cap ? b->cap : 16384;
 		while (cap < b->len + len + 1)
 			cap *= 2;
-		if (cap > HTTP_MAX_RESPONSE || (d = realloc(b->data, cap)) ==
-		    NULL) {
+		if (cap > HTTP_MAX_RESPONSE + 1)
+			cap = HTTP_MAX_RESPONSE + 1;
+		if ((d = realloc(b->data, cap)) == NULL) {
 			b->nomem = 1;
 			return 0;
 		}
@@ -75,6 +87,9 @@ http_open(struct xenapi *x)
 	rc |= curl_easy_setopt(c, CURLOPT_HTTPHEADER, x->headers);
 	rc |= curl_easy_setopt(c, CURLOPT_USERAGENT, "upsxen");
 	rc |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_write);
+	/* An announced length past the cap is refused before the body. */
+	rc |= curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
+	    (curl_off_t)HTTP_MAX_RESPONSE);
 	rc |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->curl_err);
 	rc |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	rc |= curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -194,9 +209,15 @@ http_post(struct xenapi *x, const char *req, size_t len, char **resp,
 	curl_easy_setopt(x->curl, CURLOPT_WRITEDATA, &b);
 	rc = http_perform(x);
 	x->calls++;
+	if (rc == CURLE_FILESIZE_EXCEEDED || (rc != CURLE_OK && b.toolarge)) {
+		xerr(err, XENAPI_ERR_PROTOCOL, "XenAPI answer from %s exceeds "
+		    "%d MiB", x->url, HTTP_MAX_MIB);
+		free(b.data);
+		return -1;
+	}
 	if (rc != CURLE_OK) {
 		xerr(err, b.nomem ? XENAPI_ERR_PROTOCOL : curl_kind(rc),
-		    "%s: %s", x->url, b.nomem ? "response too large" :
+		    "%s: %s", x->url, b.nomem ? "out of memory for the answer" :
 		    x->curl_err[0] ? x->curl_err : curl_easy_strerror(rc));
 		free(b.data);
 		return -1;

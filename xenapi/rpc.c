@@ -355,8 +355,13 @@ encode_fail:
 	xerr(err, XENAPI_ERR_PROTOCOL, "%s: cannot encode the call: %s",
 	    method, env.fault_string);
 done:
-	if (mb)
+	/* A login's request holds the password in clear: wipe every
+	 * request, as the cost is nothing beside the round trip. */
+	if (mb) {
+		explicit_bzero(xmlrpc_mem_block_contents(mb),
+		    xmlrpc_mem_block_size(mb));
 		xmlrpc_mem_block_free(mb);
+	}
 	free(resp);
 	xmlrpc_env_clean(&env);
 	return rc;

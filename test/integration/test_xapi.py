@@ -5,11 +5,13 @@ and no host was abandoned.
 
 Usage: python3 test_xapi.py PORT_BASE [unittest args]"""
 
+import os
 import sys
 import time
 import unittest
 
-from harness import (UPS3, PoolCase, hosts3, pool3, ups, v1_trap, wait_for)
+from harness import (UPS3, PoolCase, Trapd, hosts3, policy, pool3, ups,
+                     v1_trap, wait_for)
 
 BASE = int(sys.argv.pop(1)) if len(sys.argv) > 1 else 21000
 PPC = "1.3.6.1.4.1.935"
@@ -288,6 +290,113 @@ class XapiTest(PoolCase):
         self.assertGreaterEqual(len(self.calls("task.cancel")), 2)
         self.assertIn("action=evacuate pool=pool1 host=xenserver-2 "
                       "reason=retry", self.trapd.log())
+
+    def test_11_fifo_secrets_do_not_block_the_start(self):
+        # Issue 19.7: a password file that is a FIFO blocked snmptrapd's
+        # main thread at start (fopen waits for a writer that never
+        # comes). Both kinds, the pool's and a card's USM key, are now
+        # refused, naming the file, and snmptrapd goes on.
+        self.f = self.fake(pool3(self.base))
+        auth = os.path.join(self.work.path, "auth.fifo")
+        os.mkfifo(auth, 0o600)
+        u = dict(UPS3)
+        u["ups2"] = ups("127.0.0.12", snmp={
+            "version": "3", "user": "nmc", "auth_protocol": "SHA",
+            "auth_password_file": auth, "port": self.base + 18,
+            "poll_interval": 3600})
+        self.policy = policy(self.work, self.base, hosts3(), u)
+        pw = os.path.join(self.work.path, "pool.password")
+        os.unlink(pw)
+        os.mkfifo(pw, 0o600)
+        self.trapd = Trapd(self.work, self.port, self.policy,
+                           start_timeout=5)
+        log = self.trapd.log()
+        self.assertIn("pool=pool1 no XenAPI connection: %s is not a "
+                      "regular file: refused" % pw, log)
+        self.assertIn("ups=ups2 not polled: %s is not a regular file: "
+                      "refused" % auth, log)
+        self.assertTrue(self.trapd.alive())
+
+    def test_12_huge_answer_is_refused(self):
+        # Issue 19.7: a 100 MB XenAPI answer peaked at 308 MB RSS inside
+        # snmptrapd. An answer past 32 MiB is refused as it arrives,
+        # whether or not its length is announced, and the daemon's peak
+        # stays bounded. The "master" logs in, then answers every call
+        # with a VM.get_all_records of 100 MB.
+        import http.server
+        import threading
+        rec = ("<member><name>OpaqueRef:vm-%07d</name><value><struct>"
+               "<member><name>name_label</name><value>vm</value></member>"
+               "<member><name>power_state</name><value>Running</value>"
+               "</member><member><name>resident_on</name><value>"
+               "OpaqueRef:h</value></member></struct></value></member>")
+        n = 100 * 1000 * 1000 // len(rec % 0)
+        huge = ("<?xml version='1.0'?><methodResponse><params><param>"
+                "<value><struct><member><name>Status</name><value>Success"
+                "</value></member><member><name>Value</name><value>"
+                "<struct>" + "".join(rec % i for i in range(n)) +
+                "</struct></value></member></struct></value></param>"
+                "</params></methodResponse>").encode()
+        login = (b"<?xml version='1.0'?><methodResponse><params><param>"
+                 b"<value><struct><member><name>Status</name><value>"
+                 b"Success</value></member><member><name>Value</name>"
+                 b"<value>OpaqueRef:s</value></member></struct></value>"
+                 b"</param></params></methodResponse>")
+        sent = []
+
+        class Master(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.0"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                method = body.split(b"<methodName>")[1].split(b"<")[0]
+                answer = login if b"session." in method else huge
+                self.send_response(200)
+                self.send_header("Content-Type", "text/xml")
+                # The members' walk without a length, the others with.
+                if method != b"host.get_all_records":
+                    self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                off = 0
+                try:
+                    while off < len(answer):
+                        self.wfile.write(answer[off:off + (1 << 20)])
+                        off += 1 << 20
+                except OSError:
+                    pass
+                sent.append((method.decode(), min(off, len(answer))))
+
+        srv = http.server.ThreadingHTTPServer(("127.0.0.1", self.base + 1),
+                                              Master)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        self.addCleanup(srv.server_close)
+        self.addCleanup(srv.shutdown)
+
+        def kib(field):
+            with open("/proc/%d/status" % self.trapd.proc.pid) as f:
+                for line in f:
+                    if line.startswith(field + ":"):
+                        return int(line.split()[1])
+
+        self.policy = policy(self.work, self.base, hosts3(), UPS3)
+        self.trapd = Trapd(self.work, self.port, self.policy)
+        before = kib("VmHWM")
+        try:
+            self.trapd.wait_log("XenAPI answer from http://127.0.0.1:%d/ "
+                                "exceeds 32 MiB" % (self.base + 1),
+                                timeout=30)
+        finally:
+            after = kib("VmHWM")
+            sys.stderr.write("\nsnmptrapd peak RSS: %d KiB before, %d "
+                             "KiB after; served %r\n" % (before, after,
+                                                          sent))
+        self.assertLess(after - before, 80 * 1024)
+        walk = [b for m, b in sent if m == "host.get_all_records"]
+        self.assertTrue(walk and walk[0] < len(huge), sent)
+        self.assertTrue(self.trapd.alive())
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
