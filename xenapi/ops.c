@@ -14,6 +14,7 @@ struct pool_walk {
 	char			 master[XENAPI_REF_LEN];
 	char			(*metrics)[XENAPI_REF_LEN];
 	size_t			 cap;
+	int			 nomem;
 };
 
 static void
@@ -77,17 +78,22 @@ host_record(void *arg, const char *ref, xmlrpc_value *rec)
 {
 	struct pool_walk	*w = arg;
 	struct xenapi_host	*h, *nh;
+	char			(*nm)[XENAPI_REF_LEN];
 	size_t			 cap;
 
+	if (w->nomem)
+		return;
 	if (w->pool->nhosts == w->cap) {
 		cap = w->cap ? w->cap * 2 : 16;
-		nh = realloc(w->pool->hosts, cap * sizeof(*nh));
-		if (nh == NULL)
+		if ((nh = realloc(w->pool->hosts, cap * sizeof(*nh))) != NULL)
+			w->pool->hosts = nh;
+		if ((nm = realloc(w->metrics, cap * sizeof(*nm))) != NULL)
+			w->metrics = nm;
+		/* A pool missing a member would look like one that lost it. */
+		if (nh == NULL || nm == NULL) {
+			w->nomem = 1;
 			return;
-		w->pool->hosts = nh;
-		if ((w->metrics = realloc(w->metrics, cap *
-		    sizeof(*w->metrics))) == NULL)
-			return;
+		}
 		w->cap = cap;
 	}
 	h = &w->pool->hosts[w->pool->nhosts];
@@ -148,6 +154,10 @@ pool_walk(struct xenapi *x, struct xenapi_pool *pool, int count_vms,
 		rc = call_all_records(x, "host", host_record, &w, err);
 	if (rc == 0)
 		rc = call_all_records(x, "host_metrics", metrics_record, &w, err);
+	if (rc == 0 && w.nomem) {
+		xerr(err, XENAPI_ERR_PROTOCOL, "out of memory for the hosts");
+		rc = -1;
+	}
 	if (rc == 0 && count_vms)
 		rc = call_all_records(x, "VM", vm_record_count, &w, err);
 	free(w.metrics);
@@ -205,7 +215,10 @@ find_one(struct xenapi *x, const char *method, const char *what,
 	xmlrpc_env_init(&env);
 	n = xmlrpc_value_type(v) == XMLRPC_TYPE_ARRAY ?
 	    xmlrpc_array_size(&env, v) : -1;
-	if (n != 1) {
+	if (n < 0) {
+		xerr(err, XENAPI_ERR_PROTOCOL, "%s answered no list", method);
+		rc = -1;
+	} else if (n != 1) {
 		xerr(err, XENAPI_ERR_FAILURE, "%s \"%s\": %s", what, key,
 		    n == 0 ? "no such name in the pool" : "name is ambiguous");
 		snprintf(err->code, sizeof(err->code), "%s",
@@ -214,8 +227,11 @@ find_one(struct xenapi *x, const char *method, const char *what,
 	} else {
 		xmlrpc_array_read_item(&env, v, 0, &item);
 		if (env.fault_occurred ||
-		    rpc_string_value(item, ref, XENAPI_REF_LEN) == -1)
+		    rpc_string_value(item, ref, XENAPI_REF_LEN) == -1) {
+			xerr(err, XENAPI_ERR_PROTOCOL, "%s answered no ref",
+			    method);
 			rc = -1;
+		}
 		if (!env.fault_occurred)
 			xmlrpc_DECREF(item);
 	}
