@@ -9,12 +9,16 @@
  * Exit status: 0 fine, 1 a host is failed (for monitoring checks), 2 the
  * state or the policy cannot be read.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -87,29 +91,174 @@ load_quiet(const char *path)
 	return p;
 }
 
-/* The state, or NULL: *missing says the file simply is not there yet. */
-static json_t *
-read_state(const char *dir, int *missing)
+/*
+ * A whole file, read through the descriptor it is checked on: a FIFO
+ * does not block, and with nofollow a symlink is refused. NULL with the
+ * reason printed, except that *missing (when asked) says the file
+ * simply is not there.
+ */
+static char *
+read_whole(const char *path, int nofollow, struct stat *st, size_t *len,
+    int *missing)
 {
-	char		 path[4096];
-	json_error_t	 jerr;
-	json_t		*j;
-	FILE		*f;
+	char	*text = NULL;
+	size_t	 off = 0;
+	ssize_t	 n;
+	int	 fd;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, ENGINE_STATE_FILE);
-	*missing = 0;
-	if ((f = fopen(path, "r")) == NULL) {
-		*missing = errno == ENOENT;
-		if (!*missing)
+	if (missing)
+		*missing = 0;
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
+	    (nofollow ? O_NOFOLLOW : 0));
+	if (fd == -1) {
+		if (missing && errno == ENOENT)
+			*missing = 1;
+		else
 			fprintf(stderr, "upsxenctl: status: %s: %s\n", path,
-			    strerror(errno));
+			    nofollow && errno == ELOOP ? "a symlink, not "
+			    "upsxen's file" : strerror(errno));
 		return NULL;
 	}
-	j = json_loadf(f, 0, &jerr);
-	fclose(f);
-	if (j == NULL)
+	if (fstat(fd, st) == -1) {
+		fprintf(stderr, "upsxenctl: status: %s: %s\n", path,
+		    strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		fprintf(stderr, "upsxenctl: status: %s is not a regular file\n",
+		    path);
+		goto fail;
+	}
+	if ((text = malloc((size_t)st->st_size + 1)) == NULL) {
+		fprintf(stderr, "upsxenctl: status: %s: out of memory\n", path);
+		goto fail;
+	}
+	while (off < (size_t)st->st_size) {
+		if ((n = read(fd, text + off, (size_t)st->st_size - off)) ==
+		    -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			fprintf(stderr, "upsxenctl: status: %s: %s\n", path,
+			    strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		off += (size_t)n;
+	}
+	text[off] = '\0';
+	*len = off;
+	close(fd);
+	return text;
+fail:
+	free(text);
+	close(fd);
+	return NULL;
+}
+
+/*
+ * jansson quotes the text near a syntax error ("near 'root'"): from a
+ * file that others cannot read, which need not be a policy or a state
+ * at all, that would print a secret. Then only the position is given.
+ */
+static void
+print_json_error(const char *path, const struct stat *st,
+    const json_error_t *jerr)
+{
+	if (st->st_mode & S_IROTH)
 		fprintf(stderr, "upsxenctl: status: %s:%d:%d: %s\n", path,
-		    jerr.line, jerr.column, jerr.text);
+		    jerr->line, jerr->column, jerr->text);
+	else
+		fprintf(stderr, "upsxenctl: status: %s:%d:%d: not valid JSON "
+		    "(the text is not shown: others cannot read the file)\n",
+		    path, jerr->line, jerr->column);
+}
+
+/*
+ * status often runs as root, and the state names its policy by path.
+ * The path is followed only when the file could only have come from
+ * upsxen or the operator: owned by root or the invoking user, writable
+ * by no one else. Otherwise (a --state-dir in /tmp, a state copied from
+ * someone's home) root would load whatever the state names and print
+ * what it finds there; the operator names the policy instead, as for a
+ * state from another machine. The same holds for the policy it names.
+ */
+static int
+trusted(const struct stat *st)
+{
+	return (st->st_uid == 0 || st->st_uid == geteuid()) &&
+	    (st->st_mode & (S_IWGRP | S_IWOTH)) == 0;
+}
+
+static void
+print_untrusted(const char *path, const struct stat *st, int policy)
+{
+	fprintf(stderr, "upsxenctl: status: %s (uid %u, mode %03o)%s is not "
+	    "root's or yours alone: %s not loaded; give the policy as an "
+	    "argument\n", path, (unsigned)st->st_uid,
+	    (unsigned)(st->st_mode & 07777), policy ? ", named by the state," :
+	    "", policy ? "it is" : "the policy it names is");
+}
+
+/* The policy the state names, when both may be trusted; else NULL. */
+static struct policy *
+load_named(const char *named, const char *state, const struct stat *sst)
+{
+	struct report	 rep;
+	struct policy	*p = NULL;
+	struct stat	 st;
+	json_error_t	 jerr;
+	json_t		*j;
+	char		*text;
+	size_t		 len;
+
+	if (!trusted(sst)) {
+		print_untrusted(state, sst, 0);
+		return NULL;
+	}
+	if ((text = read_whole(named, 0, &st, &len, NULL)) == NULL)
+		return NULL;
+	if (!trusted(&st)) {
+		print_untrusted(named, &st, 1);
+		goto done;
+	}
+	if ((j = json_loadb(text, len, 0, &jerr)) == NULL) {
+		print_json_error(named, &st, &jerr);
+		goto done;
+	}
+	json_decref(j);
+	report_init(&rep);
+	if ((p = policy_parse(text, len, named, &rep)) == NULL) {
+		/* The policy's checks quote what they read, too. */
+		fprintf(stderr, "upsxenctl: status: policy %s:\n", named);
+		if (st.st_mode & S_IROTH)
+			ctl_print_report(&rep, 1, stderr);
+		else
+			fprintf(stderr, "  not a valid policy: %zu errors, not "
+			    "shown as others cannot read the file (name it "
+			    "as an argument to see them)\n", rep.nerrors);
+	}
+	report_free(&rep);
+done:
+	free(text);
+	return p;
+}
+
+/* The state, or NULL: *missing says the file simply is not there yet. */
+static json_t *
+read_state(const char *path, struct stat *st, int *missing)
+{
+	json_error_t	 jerr;
+	json_t		*j;
+	char		*text;
+	size_t		 len;
+
+	/* As the plugin reads it: never through a link, never waiting. */
+	if ((text = read_whole(path, 1, st, &len, missing)) == NULL)
+		return NULL;
+	if ((j = json_loadb(text, len, 0, &jerr)) == NULL)
+		print_json_error(path, st, &jerr);
+	free(text);
 	return j;
 }
 
@@ -238,8 +387,9 @@ ctl_status(int argc, char **argv)
 	struct policy		*p = NULL;
 	struct engine		*e = NULL;
 	json_t			*state = NULL;
+	struct stat		 sst;
 	const char		*named;
-	char			 msg[512];
+	char			 msg[512], path[4096];
 	double			 now = wall_now();
 	int			 missing, rc = 2;
 
@@ -249,7 +399,8 @@ ctl_status(int argc, char **argv)
 		goto done;
 	if (o.dir == NULL)
 		o.dir = p ? p->state_dir : DEFAULT_STATE_DIR;
-	if ((state = read_state(o.dir, &missing)) == NULL) {
+	snprintf(path, sizeof(path), "%s/%s", o.dir, ENGINE_STATE_FILE);
+	if ((state = read_state(path, &sst, &missing)) == NULL) {
 		if (missing) {
 			printf("no state in %s yet: upsxen has not started "
 			    "there, or has seen nothing to remember\n", o.dir);
@@ -258,7 +409,8 @@ ctl_status(int argc, char **argv)
 		goto done;
 	}
 	named = json_string_value(json_object_get(state, "policy"));
-	if (p == NULL && (named == NULL || (p = load_quiet(named)) == NULL)) {
+	if (p == NULL && (named == NULL ||
+	    (p = load_named(named, path, &sst)) == NULL)) {
 		if (named == NULL)
 			fprintf(stderr, "upsxenctl: status: the state names no "
 			    "policy: give it as an argument\n");

@@ -68,4 +68,66 @@ echo '{"version": 1, "saved": 1, "policy": "/nonexistent.json"}' >"$tmp/state.js
 grep -q "/nonexistent.json" "$tmp/err" || fail "missing policy: $(cat "$tmp/err")"
 "$ctl" status --frobnicate >/dev/null 2>&1
 [ $? -eq 2 ] || fail "bad argument: exit not 2"
+
+# Issue 19.7: run as root, status loaded whatever policy path the state
+# named and quoted the first token of a root-only file in its error.
+printf 'topsecret-token\n' >"$tmp/secret" && chmod 600 "$tmp/secret"
+# A state others may write: its policy path is not followed.
+printf '{"version": 1, "saved": 1, "policy": "%s"}\n' "$policy" \
+	>"$tmp/state.json"
+chmod 666 "$tmp/state.json"
+"$ctl" status --state-dir "$tmp" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] || fail "state writable by others: exit not 2"
+grep -q "state.json (uid [0-9]*, mode 666) is not root's or yours alone: the policy it names is not loaded; give the policy as an argument" \
+	"$tmp/err" || fail "state writable by others: $(cat "$tmp/err")"
+# Named by the operator, the same policy is used.
+"$ctl" status --state-dir "$tmp" "$policy" >/dev/null 2>&1 ||
+	fail "state writable by others, policy named: exit $?"
+chmod 644 "$tmp/state.json"
+if [ "$(id -u)" -eq 0 ]; then
+	# Another user's state naming a root-only file.
+	printf '{"version": 1, "saved": 1, "policy": "%s"}\n' "$tmp/secret" \
+		>"$tmp/state.json"
+	chown 65534 "$tmp/state.json"
+	"$ctl" status --state-dir "$tmp" >/dev/null 2>"$tmp/err"
+	[ $? -eq 2 ] || fail "another user's state: exit not 2"
+	grep -q "(uid 65534, mode 644) is not root's or yours alone" "$tmp/err" ||
+		fail "another user's state: $(cat "$tmp/err")"
+	grep -q topsecret "$tmp/err" && fail "another user's state: secret shown"
+	rm -f "$tmp/state.json"
+fi
+# Our own state naming a file only its owner can read: where the JSON
+# breaks, not what it says there.
+printf '{"version": 1, "saved": 1, "policy": "%s"}\n' "$tmp/secret" \
+	>"$tmp/state.json"
+"$ctl" status --state-dir "$tmp" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] || fail "root-only file as the policy: exit not 2"
+grep -q "$tmp/secret:1:[0-9]*: not valid JSON (the text is not shown: others cannot read the file)" \
+	"$tmp/err" || fail "root-only file as the policy: $(cat "$tmp/err")"
+grep -q topsecret "$tmp/err" && fail "root-only file as the policy: secret shown"
+# Valid JSON but not a policy, only its owner may read: no quote either.
+printf '{"password": "topsecret-token"}\n' >"$tmp/secret"
+"$ctl" status --state-dir "$tmp" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] || fail "root-only JSON as the policy: exit not 2"
+grep -q "not a valid policy: [0-9]* errors, not shown" "$tmp/err" ||
+	fail "root-only JSON as the policy: $(cat "$tmp/err")"
+grep -q topsecret "$tmp/err" && fail "root-only JSON as the policy: secret shown"
+# A broken state only its owner may read: the position, not the text.
+printf 'topsecret-token\n' >"$tmp/state.json" && chmod 600 "$tmp/state.json"
+"$ctl" status --state-dir "$tmp" "$policy" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] || fail "root-only broken state: exit not 2"
+grep -q "state.json:1:[0-9]*: not valid JSON" "$tmp/err" ||
+	fail "root-only broken state: $(cat "$tmp/err")"
+grep -q topsecret "$tmp/err" && fail "root-only broken state: secret shown"
+# A FIFO as the state does not block, a symlink is not followed.
+rm -f "$tmp/state.json" && mkfifo "$tmp/state.json"
+timeout 5 "$ctl" status --state-dir "$tmp" "$policy" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] || fail "FIFO state: exit not 2 (blocked?)"
+grep -q "state.json is not a regular file" "$tmp/err" ||
+	fail "FIFO state: $(cat "$tmp/err")"
+rm -f "$tmp/state.json" && ln -s "$tmp/secret" "$tmp/state.json"
+"$ctl" status --state-dir "$tmp" "$policy" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] || fail "symlinked state: exit not 2"
+grep -q "state.json: a symlink, not upsxen's file" "$tmp/err" ||
+	fail "symlinked state: $(cat "$tmp/err")"
 echo "ctl_status: ok"
