@@ -1,12 +1,14 @@
 /*
  * Fuzz target: the trap handler on arbitrary PDUs. The bytes describe a
- * PDU (version, command, community, enterprise, trap types, source
- * address in any length, then varbinds of any type, name and value) that
- * is built with net-snmp's own calls and handed to trap_handle(), with
- * a fixed policy behind a stand-in for the plugin's core.
+ * PDU (version, command, community, SNMPv3 security model, level and
+ * name, enterprise, trap types, source address in any length, then
+ * varbinds of any type, name and value) that is built with net-snmp's
+ * own calls and handed to trap_handle(), with a fixed policy behind a
+ * stand-in for the plugin's core.
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,10 +21,12 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static const char fuzz_policy[] = "{\"ups\":{"
     "\"a\":{\"address\":\"127.0.0.11\",\"community\":\"public\"},"
-    "\"b\":{\"address\":[\"127.0.0.12\",\"::1\"],\"v3_user\":\"nmc\"}},"
+    "\"b\":{\"address\":[\"127.0.0.12\",\"::1\"],\"v3_user\":\"nmc\"},"
+    "\"c\":{\"address\":\"127.0.0.13\",\"v3_user\":\"nmc\","
+    "\"v3_level\":\"authPriv\"}},"
     "\"pools\":{\"p\":{\"url\":\"https://h\",\"username\":\"u\","
     "\"password_file\":\"/dev/null\",\"hosts\":{\"h\":{"
-    "\"powered_by\":[\"a\",\"b\"],\"shutdown_after\":1}}}},"
+    "\"powered_by\":[\"a\",\"b\",\"c\"],\"shutdown_after\":1}}}},"
     "\"traps\":[{\"oid\":\"1.3.6.1.4.1.99.0.1\",\"event\":\"on_battery\"}]}";
 
 static struct policy	*policy;
@@ -97,10 +101,53 @@ set_source(netsnmp_pdu *pdu, struct input *in)
 		/* Often a well-formed loopback source, to get past it. */
 		a->remote_addr.sin.sin_family = AF_INET;
 		a->remote_addr.sin.sin_addr.s_addr = htonl(0x7f00000b +
-		    (take(in) & 1));
+		    take(in) % 3);
 	}
 	pdu->transport_data = a;
 	pdu->transport_data_length = (int)len;
+}
+
+/*
+ * What snmptrapd's USM leaves in a v3 PDU: any model and level (0 and
+ * 4 are none), and a name that is the policy's, another, empty, the
+ * policy's with more after it, or bytes from the input.
+ */
+static void
+set_v3(netsnmp_pdu *pdu, struct input *in)
+{
+	static const int	 models[] = { SNMP_SEC_MODEL_USM,
+	    SNMP_SEC_MODEL_ANY, SNMP_SEC_MODEL_SNMPv1, SNMP_SEC_MODEL_SNMPv2c,
+	    SNMP_SEC_MODEL_TSM, SNMP_SEC_MODEL_SNMPv2p };
+	static const char *const names[] = { "nmc", "other", "", "nmc\001",
+	    "NMC" };
+	unsigned		 b = take(in);
+	size_t			 n;
+	char			*s;
+
+	pdu->securityModel = models[(b >> 2) % 6];
+	pdu->securityLevel = (int)(take(in) % 5);
+	switch (b & 3) {
+	case 0:
+		return;
+	case 1:
+	case 2:
+		s = strdup(names[take(in) % 5]);
+		break;
+	default:
+		n = take(in) % 24;
+		n = n < in->n ? n : in->n;
+		if ((s = malloc(n + 1)) != NULL) {
+			memcpy(s, in->p, n);
+			s[n] = '\0';
+		}
+		in->p += n;
+		in->n -= n;
+		break;
+	}
+	if (s == NULL)
+		return;
+	pdu->securityName = s;
+	pdu->securityNameLen = strlen(s);
 }
 
 static void
@@ -155,6 +202,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		report_init(&rep);
 		policy = policy_parse(fuzz_policy, strlen(fuzz_policy),
 		    "fuzz", &rep);
+		if (policy == NULL)
+			fprintf(stderr, "fuzz_trap: policy: %s\n",
+			    report_first(&rep, REPORT_ERROR));
 		report_free(&rep);
 		if (policy == NULL || classify_init() == -1)
 			__builtin_trap();
@@ -175,8 +225,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			pdu->community_len = clen;
 		}
 	}
-	if (pdu->version == SNMP_VERSION_3 && (take(&in) & 1))
-		pdu->securityName = strdup(take(&in) & 1 ? "nmc" : "other");
+	if (pdu->version == SNMP_VERSION_3)
+		set_v3(pdu, &in);
 	if (pdu->command == SNMP_MSG_TRAP) {
 		pdu->enterprise_length = take_oid(&in, ent, 30);
 		if (pdu->enterprise_length)

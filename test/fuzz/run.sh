@@ -16,10 +16,10 @@ out=build-fuzz
 cmake -S . -B "$out" -DCMAKE_C_COMPILER=clang -DUPSXEN_FUZZ=ON \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$out" -j "$(nproc)" --target fuzz_policy fuzz_xenapi \
-    fuzz_trap >"$out/build.log" 2>&1 || { cat "$out/build.log"; exit 1; }
+    fuzz_trap fuzz_state fuzz_records >"$out/build.log" 2>&1 || { cat "$out/build.log"; exit 1; }
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1
 status=0
-for t in policy xenapi trap; do
+for t in policy xenapi trap state records; do
 	mkdir -p "$out/corpus/$t"
 	echo "== fuzz_$t for $secs s"
 	if ! "$out/fuzz_$t" -max_total_time="$secs" -print_final_stats=1 \
