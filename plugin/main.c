@@ -99,6 +99,7 @@ shutting_down(int major, int minor, void *server, void *client)
 	(void)minor;
 	(void)server;
 	(void)client;
+	trap_stop();
 	core_shutdown();
 	return 0;
 }

@@ -7,12 +7,14 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
 
 #include "classify.h"
 #include "core.h"
+#include "ignore.h"
 #include "log.h"
 #include "policy.h"
 #include "trap.h"
@@ -21,38 +23,13 @@
 _Static_assert(sizeof(oid) == sizeof(unsigned long),
     "classification works on net-snmp's oid as unsigned long");
 
-#define RATE_SLOTS	64
-#define RATE_SECONDS	60.0
-
 static const oid snmptrapoid0[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0 };
 static const oid snmptraps[] = { 1, 3, 6, 1, 6, 3, 1, 1, 5 };
 
-/* Ignored traps are logged once per source per minute, never more. */
-static struct {
-	struct policy_addr	 addr;
-	double			 last;
-} rate[RATE_SLOTS];
-
-static int
-rate_allows(const struct policy_addr *a, double now)
-{
-	size_t	 i, oldest = 0;
-
-	for (i = 0; i < RATE_SLOTS; i++) {
-		if (rate[i].addr.family == a->family &&
-		    memcmp(rate[i].addr.bytes, a->bytes, 16) == 0) {
-			if (now - rate[i].last < RATE_SECONDS)
-				return 0;
-			rate[i].last = now;
-			return 1;
-		}
-		if (rate[i].last < rate[oldest].last)
-			oldest = i;
-	}
-	rate[oldest].addr = *a;
-	rate[oldest].last = now;
-	return 1;
-}
+static struct ignore	 ign;
+static int		 ign_ready;
+static unsigned int	 ign_alarm;
+static double		 ign_alarm_due = INFINITY;
 
 static void
 set_from_sockaddr(const struct sockaddr *sa, struct policy_addr *a)
@@ -167,7 +144,7 @@ oid_text(const oid *o, size_t len, char *buf, size_t cap)
 
 static int
 credentials_ok(const struct policy_ups *u, const netsnmp_pdu *pdu,
-    const char **why)
+    enum ignore_reason *why)
 {
 	size_t	 clen;
 
@@ -176,7 +153,7 @@ credentials_ok(const struct policy_ups *u, const netsnmp_pdu *pdu,
 		if (pdu->version == SNMP_VERSION_3 || pdu->community == NULL ||
 		    pdu->community_len != clen ||
 		    memcmp(pdu->community, u->community, clen) != 0) {
-			*why = "wrong community";
+			*why = IGN_COMMUNITY;
 			return 0;
 		}
 	}
@@ -184,7 +161,7 @@ credentials_ok(const struct policy_ups *u, const netsnmp_pdu *pdu,
 		if (pdu->version != SNMP_VERSION_3 ||
 		    pdu->securityName == NULL ||
 		    strcmp(pdu->securityName, u->v3_user) != 0) {
-			*why = "wrong SNMPv3 user";
+			*why = IGN_V3_USER;
 			return 0;
 		}
 		/*
@@ -195,9 +172,7 @@ credentials_ok(const struct policy_ups *u, const netsnmp_pdu *pdu,
 		if (pdu->securityModel != SNMP_SEC_MODEL_USM ||
 		    pdu->securityLevel < (u->v3_priv ?
 		    SNMP_SEC_LEVEL_AUTHPRIV : SNMP_SEC_LEVEL_AUTHNOPRIV)) {
-			*why = u->v3_priv ? "SNMPv3 trap not signed and "
-			    "encrypted (v3_level authPriv)" : "SNMPv3 trap "
-			    "not signed";
+			*why = u->v3_priv ? IGN_V3_CLEAR : IGN_V3_UNSIGNED;
 			return 0;
 		}
 	}
@@ -205,17 +180,80 @@ credentials_ok(const struct policy_ups *u, const netsnmp_pdu *pdu,
 }
 
 static void
-ignored(int prio, const struct policy_addr *src, const oid *o, size_t len,
-    const char *why)
+ign_report(enum ignore_reason r, unsigned long count, double secs,
+    const char *last, void *arg)
+{
+	(void)arg;
+	plog(ignore_prio(r), "trap ignored: not logged in the last %.0f s: "
+	    "count=%lu reason=\"%s\" last_source=%s", secs, count,
+	    ignore_why(r), last);
+}
+
+static void ign_arm(double);
+
+/* A storm that stops gets its summary too: the timer, not a trap, ends
+ * the window. */
+static void
+ign_tick(unsigned int id, void *arg)
+{
+	(void)id;
+	(void)arg;
+	ign_alarm = 0;
+	ign_alarm_due = INFINITY;
+	ign_arm(ignore_flush(&ign, core_now(), 0, ign_report, NULL));
+}
+
+/* The timer at `due`, unless it is already set for then or earlier. */
+static void
+ign_arm(double due)
+{
+	struct timeval	 tv;
+	double		 wait;
+
+	if (due == INFINITY || due >= ign_alarm_due)
+		return;
+	if (ign_alarm)
+		snmp_alarm_unregister(ign_alarm);
+	if ((wait = due - core_now()) < 0.001)
+		wait = 0.001;
+	tv.tv_sec = (time_t)wait;
+	tv.tv_usec = (suseconds_t)((wait - (double)tv.tv_sec) * 1e6);
+	ign_alarm = snmp_alarm_register_hr(tv, 0, ign_tick, NULL);
+	ign_alarm_due = ign_alarm ? due : INFINITY;
+}
+
+static void
+ignored(const struct policy_addr *src, const oid *o, size_t len,
+    enum ignore_reason why)
 {
 	char	 text[POLICY_MAX_OID_LEN * 11];
 
-	if (!rate_allows(src, core_now()))
+	if (!ign_ready) {
+		ignore_init(&ign);
+		ign_ready = 1;
+	}
+	if (!ignore_allow(&ign, why, src->text, core_now())) {
+		ign_arm(ignore_due(&ign));
 		return;
+	}
 	oid_text(o, len, text, sizeof(text));
-	plog(prio, "trap ignored: source=%s oid=%s reason=\"%s\" "
-	    "(logged once a minute per source)", src->text,
-	    len ? text : "none", why);
+	plog(ignore_prio(why), "trap ignored: source=%s oid=%s reason=\"%s\" "
+	    "(once a minute per source and reason, at most %d such lines a "
+	    "minute, the rest counted)", src->text, len ? text : "none",
+	    ignore_why(why), IGNORE_BURST);
+}
+
+/* What was held back is told before the plugin goes. */
+void
+trap_stop(void)
+{
+	if (ign_alarm)
+		snmp_alarm_unregister(ign_alarm);
+	ign_alarm = 0;
+	ign_alarm_due = INFINITY;
+	if (ign_ready)
+		ignore_flush(&ign, core_now(), 1, ign_report, NULL);
+	ign_ready = 0;
 }
 
 int
@@ -228,7 +266,7 @@ trap_handle(netsnmp_pdu *pdu, netsnmp_transport *t, netsnmp_trapd_handler *h)
 	size_t			 tolen = 0, dlen = 0;
 	long			 ups;
 	enum ups_event		 ev;
-	const char		*why = NULL;
+	enum ignore_reason	 why = IGN_COMMUNITY;
 
 	(void)t;
 	(void)h;
@@ -239,19 +277,17 @@ trap_handle(netsnmp_pdu *pdu, netsnmp_transport *t, netsnmp_trapd_handler *h)
 	if (trap_source(pdu, &src) == -1)
 		return NETSNMPTRAPD_HANDLER_OK;
 	if ((ups = policy_ups_by_addr(p, &src)) < 0) {
-		ignored(LOG_WARNING, &src, to, tolen,
-		    "source is no UPS of the policy");
+		ignored(&src, to, tolen, IGN_NOT_UPS);
 		return NETSNMPTRAPD_HANDLER_OK;
 	}
 	if (!credentials_ok(&p->ups[ups], pdu, &why)) {
-		ignored(LOG_WARNING, &src, to, tolen, why);
+		ignored(&src, to, tolen, why);
 		return NETSNMPTRAPD_HANDLER_OK;
 	}
 	descr = alarm_descr(pdu, &dlen);
 	if (tolen == 0 || classify_trap(p, to, tolen, descr, dlen, &ev) == -1) {
 		/* Cards send temperature, self-test ... traps too. */
-		ignored(LOG_INFO, &src, to, tolen, tolen ?
-		    "not a power event" : "no trap OID");
+		ignored(&src, to, tolen, tolen ? IGN_NOT_POWER : IGN_NO_OID);
 		return NETSNMPTRAPD_HANDLER_OK;
 	}
 	core_ups_event((size_t)ups, ev, src.text);

@@ -8,5 +8,7 @@
 
 int	trap_handle(netsnmp_pdu *, netsnmp_transport *,
 	    netsnmp_trapd_handler *);
+/* At shutdown: the summary of what was not logged, its timer gone. */
+void	trap_stop(void);
 
 #endif

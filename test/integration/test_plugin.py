@@ -581,6 +581,110 @@ class PluginTest(unittest.TestCase):
         self.assertTrue(self.trapd.alive())
         self.assertEqual(self.fake.calls(), [])
 
+    def test_log_lines_cannot_be_forged(self):
+        # Issue 19.5: a newline in a XenAPI Failure parameter made a
+        # line of the pool's choosing, one that reads like upsxen's.
+        self.start(hosts=seed_hosts(m=0.2, s=20))
+        forged = ("upsxen: action=shutdown pool=pool1 host=xenserver-1 "
+                  "result=ok")
+        self.fake.rpc.fake.fail_next("host.disable", 1, "SR_FAILURE",
+                                     "a\\x0a\tb\n" + forged)
+        v1_trap(self.trapport, "127.0.0.12", PPC, PPC_ON_BATTERY)
+        # Control bytes as \xNN, a backslash doubled: the sender's own
+        # "\x0a" cannot pass for an escaped newline.
+        self.trapd.wait_log('error="SR_FAILURE a\\\\x0a\\x09b\\x0a' +
+                            forged + '"')
+        lines = self.trapd.log().splitlines()
+        self.assertEqual([x for x in lines if x.startswith(forged)], [])
+        self.assertEqual([x for x in lines
+                          if x.startswith("upsxen:") and "\t" in x], [])
+
+    @staticmethod
+    def forged_trap(trapoid, reqid, inform=False):
+        """A v2c trap or inform (sysUpTime.0, snmpTrapOID.0)."""
+        from harness import ber_oid
+        vb = ber(0x30, ber(0x30, ber_oid("1.3.6.1.2.1.1.3.0") +
+                           ber(0x43, b"\x01")) +
+                 ber(0x30, ber_oid("1.3.6.1.6.3.1.1.4.1.0") +
+                     ber_oid(trapoid)))
+        pdu = ber(0xa6 if inform else 0xa7,
+                  ber(0x02, reqid.to_bytes(4, "big")) + ber(0x02, b"\0") +
+                  ber(0x02, b"\0") + vb)
+        return ber(0x30, ber(0x02, b"\x01") + ber(0x04, b"public") + pdu)
+
+    def storm(self, n, trapoid):
+        """One trap from each of n forged loopback sources (127.1.x.y).
+        Every 100th is an inform whose answer is awaited: snmptrapd
+        takes datagrams in order, so none is lost to a full socket
+        buffer and every one sent is one the plugin saw."""
+        for i in range(n):
+            src = "127.1.%d.%d" % (i // 250, i % 250 + 1)
+            inform = i % 100 == 99 or i == n - 1
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind((src, 0))
+            s.sendto(self.forged_trap(trapoid, i, inform),
+                     ("127.0.0.1", self.trapport))
+            if inform:
+                s.settimeout(10)
+                s.recvfrom(2048)
+            s.close()
+
+    def test_forged_sources_cost_a_burst_and_a_summary(self):
+        # Issue 19.6: 20,000 forged sources gave 7,336 lines in a minute.
+        n, burst = 20000, 20
+        self.start(extra_conf="doNotLogTraps yes\n")
+        self.storm(n, PPC + ".0.5")
+        summary = self.trapd.wait_log("trap ignored: not logged in the "
+                                      "last 60 s: count=", timeout=75)
+        self.assertTrue(summary)
+        log = self.trapd.log()
+        logged = log.count("upsxen: trap ignored: source=")
+        self.assertEqual(logged, burst)
+        sums = [x for x in log.splitlines()
+                if "trap ignored: not logged" in x]
+        self.assertEqual(len(sums), 1, sums)
+        self.assertIn('count=%d reason="source is no UPS of the policy" '
+                      'last_source=127.1.' % (n - logged), sums[0])
+        self.assertEqual(log.count("trap ignored"), burst + 1)
+        self.assertEqual(self.fake.mutations(), [])
+        self.assertTrue(self.trapd.alive())
+
+    def test_info_line_does_not_mute_a_warning(self):
+        # Issue 19.6: "not a power event" (INFO, hidden by Debian's -LOw)
+        # muted the same source's wrong-community warning for a minute.
+        ups_map = dict(SEED_UPS)
+        ups_map["ups2"] = ups("127.0.0.12", community="public")
+        self.fake = Fake(self.work, pool3(self.base))
+        path = policy(self.work, self.base, seed_hosts(), ups_map)
+        warnings = self.work.file("warnings.log", "")
+        self.trapd = Trapd(self.work, self.trapport, path,
+                           extra_conf="authCommunity log other\n",
+                           options=("-LF", "w", warnings))
+        p = self.trapport
+        v2_trap(p, "127.0.0.12", "1.3.6.1.4.1.99999.0.1")
+        self.trapd.wait_log('source=127.0.0.12 oid=1.3.6.1.4.1.99999.0.1 '
+                            'reason="not a power event"')
+        v1_trap(p, "127.0.0.12", PPC, PPC_ON_BATTERY, community="other")
+        line = ('source=127.0.0.12 oid=1.3.6.1.4.1.935.0.5 '
+                'reason="wrong community"')
+        self.trapd.wait_log(line)
+        with open(warnings) as f:
+            text = f.read()
+        self.assertIn(line, text)
+        self.assertNotIn("not a power event", text)
+        # Each (source, reason) once a window: the second is counted.
+        v1_trap(p, "127.0.0.12", PPC, PPC_ON_BATTERY, community="other")
+        v1_trap(p, "127.0.0.12", PPC, PPC_ON_BATTERY)
+        self.trapd.wait_log("ups=ups2 event=on_battery")
+        self.assertEqual(self.trapd.log().count(line), 1)
+        # What was held back is told when the plugin stops, not lost.
+        self.trapd.proc.terminate()
+        self.trapd.wait_log("upsxen: stopped")
+        self.assertRegex(self.trapd.log(),
+                         r'trap ignored: not logged in the last \d+ s: '
+                         r'count=1 reason="wrong community" '
+                         r'last_source=127\.0\.0\.12\n(.*\n)*.*upsxen: stopped')
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
