@@ -581,10 +581,12 @@ class FaultTest(PoolCase):
         v1_trap(self.port, "127.0.0.12", PPC, ON)
         self.trapd.wait_log("action=disable pool=pool1 host=xenserver-2 "
                             "result=ok")
-        t0 = time.monotonic()
+        # What counts is that upsxen finishes stopping on SIGTERM, not
+        # how long snmptrapd's own exit takes (under a preloaded ASan
+        # runtime that can hang after main returns, see Trapd.stop).
+        self.trapd.proc.terminate()
+        self.trapd.wait_log("upsxen: stopped", timeout=5)
         self.trapd.stop()
-        self.assertLess(time.monotonic() - t0, 3)
-        self.assertIn("upsxen: stopped", self.trapd.log())
 
     def test_stale_outage_is_held_until_a_trap(self):
         # Three days on battery, in the format upsxen writes: once
