@@ -63,6 +63,13 @@ struct fhost {
 	int		 hung;		/* accepts, never answers */
 	int		 drops;		/* next calls: connection closed */
 	int		 no_auto_enable; /* host.disable auto_enable=false */
+	/*
+	 * power_on_mode ("" the default: host.power_on refused); with
+	 * power_on_fails its wake-up never arrives (a BMC unplugged, a
+	 * WoL packet lost) and the plugin gives up.
+	 */
+	char		 power_on_mode[32];
+	int		 power_on_fails;
 	enum fphase	 phase;
 	double		 phase_until;	/* BOOTING, STARTING end */
 	double		 dead_at;	/* when the DB gives up on it */
@@ -103,6 +110,7 @@ enum ftask_kind {
 	FTASK_CLEAN_SHUTDOWN,
 	FTASK_HARD_SHUTDOWN,
 	FTASK_MIGRATE,
+	FTASK_POWER_ON,		/* host.power_on: the plugin waits for live */
 	FTASK_DONE		/* an instant call's Async task */
 };
 
@@ -185,6 +193,7 @@ struct fake {
 	int		 restart_after_ms;
 	int		 restart_ms;
 	int		 op_wait_ms;
+	int		 power_on_wait_ms;
 	/* HA (pool fields of the same names). */
 	int		 ha;
 	int		 ha_ntol;

@@ -9,7 +9,9 @@
  * POOL.json:
  *   username, password        the only credentials (root, secret)
  *   hosts[]                   name_label, port (required), address,
- *                             master, memory_mib (65536), enabled (true)
+ *                             master, memory_mib (65536), enabled (true),
+ *                             power_on_mode ("", or wake-on-lan, IPMI
+ *                             ...), power_on_fails (false)
  *   vms[]                     name_label (required), resident_on,
  *                             power_state (Running, Paused, Suspended,
  *                             Halted), memory_mib (2048), pci,
@@ -34,6 +36,8 @@
  *   op_wait_ms (7200000)      an operation waits for another on its
  *                             object, then OTHER_OPERATION_IN_PROGRESS
  *                             (helpers.ml Policy.standard)
+ *   power_on_wait_ms (300000) host.power_on's plugin waits for the host
+ *                             to be live, then fails (wlan.py)
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -332,7 +332,8 @@ host_allowed(struct fake *f, int h, json_t *ops)
 			json_array_append_new(out, json_string(removing[i]));
 	json_array_append_new(out, json_string("vm_start"));
 	json_array_append_new(out, json_string("enable"));
-	if (!f->hosts[h].live)
+	/* xapi_host_helpers.ml valid_operations: not live, a mode set. */
+	if (!f->hosts[h].live && f->hosts[h].power_on_mode[0])
 		json_array_append_new(out, json_string("power_on"));
 	return out;
 }
@@ -352,10 +353,11 @@ host_record(struct fake *f, int h)
 			dom0 = i;
 	}
 	ops = fake_host_ops(f, h);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:O, s:o, s:o, "
-	    "s:o, s:s}", "uuid", hp->uuid, "name_label", hp->name,
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:{}, s:O, "
+	    "s:o, s:o, s:o, s:s}", "uuid", hp->uuid, "name_label", hp->name,
 	    "name_description", "", "hostname", hp->name, "address",
 	    hp->address, "enabled", hp->enabled, "metrics", hp->metrics_ref,
+	    "power_on_mode", hp->power_on_mode, "power_on_config",
 	    "other_config", hp->other_config, "resident_VMs", resident,
 	    "allowed_operations", host_allowed(f, h, ops),
 	    "current_operations", ops, "control_domain", dom0 >= 0 ?
@@ -631,6 +633,41 @@ failed_start(struct call *c)
 {
 	fake_task_fail(c->f, c->task, c->err);
 	c->err = NULL;
+	return NULL;
+}
+
+/*
+ * message_forwarding.ml Host.power_on: run on the master, never
+ * forwarded, under with_host_operation power_on, whose checks
+ * (xapi_host_helpers.ml valid_operations) refuse a live host
+ * (HOST_IS_LIVE [host]) and an empty power_on_mode
+ * (HOST_POWER_ON_MODE_DISABLED []). The power-on-host plugin then wakes
+ * the host and polls until it is live (xapi_host.ml power_on): the call
+ * lasts as long as the boot, and fails with INTERNAL_ERROR when the
+ * plugin gives up.
+ */
+static json_t *
+m_host_power_on(struct call *c)
+{
+	struct ftask	*t;
+	int		 h;
+
+	if ((t = start(c, FTASK_POWER_ON)) == NULL)
+		return NULL;
+	if ((h = need_host(c, 1)) == -1)
+		return failed_start(c);
+	if (c->f->hosts[h].live) {
+		c->err = fake_error("HOST_IS_LIVE", c->f->hosts[h].ref, NULL);
+		return failed_start(c);
+	}
+	if (c->f->hosts[h].power_on_mode[0] == '\0') {
+		c->err = fake_error("HOST_POWER_ON_MODE_DISABLED", NULL);
+		return failed_start(c);
+	}
+	t->host = h;
+	if (!c->f->hosts[h].power_on_fails)
+		fake_power_on(c->f, h);
+	fake_task_step(c->f, t, fake_now(c->f));
 	return NULL;
 }
 
@@ -1307,6 +1344,7 @@ const struct method fake_methods[] = {
 	{ "host.disable", 2, 3, 1, m_host_disable },
 	{ "host.enable", 2, 2, 1, m_host_enable },
 	{ "host.shutdown", 2, 2, 1, m_host_shutdown },
+	{ "host.power_on", 2, 2, 1, m_host_power_on },
 	{ "host.add_to_other_config", 4, 4, 0, m_add_other_config },
 	{ "host.remove_from_other_config", 3, 3, 0, m_remove_other_config },
 	{ "host.get_other_config", 2, 2, 0, m_get_other_config },

@@ -104,6 +104,9 @@ load_host(struct fake *f, int i, json_t *o)
 	if (h->memory_mib <= 0)
 		h->memory_mib = 65536;
 	h->enabled = !json_is_false(json_object_get(o, "enabled"));
+	snprintf(h->power_on_mode, sizeof(h->power_on_mode), "%s",
+	    str_or(o, "power_on_mode", ""));
+	h->power_on_fails = json_is_true(json_object_get(o, "power_on_fails"));
 	h->live = 1;
 	h->master = json_is_true(json_object_get(o, "master"));
 	h->phase = HP_UP;
@@ -287,6 +290,8 @@ load_durations(struct fake *f, json_t *root)
 	f->restart_ms = int_or(root, "restart_ms", 5000);
 	/* helpers.ml Policy.standard: max_total_wait two hours. */
 	f->op_wait_ms = int_or(root, "op_wait_ms", 7200000);
+	/* power-on-host's wake-on-lan: 60 tries 5 s apart (wlan.py). */
+	f->power_on_wait_ms = int_or(root, "power_on_wait_ms", 300000);
 }
 
 int

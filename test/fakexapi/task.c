@@ -549,6 +549,27 @@ run_evacuate(struct fake *f, struct ftask *t, double now)
 	fake_task_succeed(f, t, NULL);
 }
 
+/* The plugin's loop: live in the DB ends it, its last try fails it. */
+static void
+step_power_on(struct fake *f, struct ftask *t, double now)
+{
+	if (t->stage == TS_START) {
+		t->stage = TS_RUN;
+		t->wait_until = now + f->power_on_wait_ms / 1000.0;
+	}
+	if (f->hosts[t->host].live) {
+		fake_task_succeed(f, t, NULL);
+		return;
+	}
+	if (now >= t->wait_until) {
+		fake_task_fail(f, t, fake_error("INTERNAL_ERROR",
+		    "Failure(\"The host failed to power on.\")", NULL));
+		return;
+	}
+	/* The host's own phases wake the loop; the give-up time too. */
+	t->next_at = t->wait_until;
+}
+
 void
 fake_task_step(struct fake *f, struct ftask *t, double now)
 {
@@ -563,6 +584,10 @@ fake_task_step(struct fake *f, struct ftask *t, double now)
 	}
 	if (t->kind == FTASK_DONE)
 		return;
+	if (t->kind == FTASK_POWER_ON) {
+		step_power_on(f, t, now);
+		return;
+	}
 	switch (t->stage) {
 	case TS_START:
 	case TS_WAIT:

@@ -900,6 +900,85 @@ test_dead_member_looks_live(void **state)
 }
 
 /*
+ * host.power_on (xapi_host_helpers.ml valid_operations, xapi_host.ml
+ * power_on): refused on a live host (HOST_IS_LIVE [host]) and without a
+ * power_on_mode (HOST_POWER_ON_MODE_DISABLED []); allowed_operations
+ * says so. Otherwise the master's plugin wakes the host and the call
+ * lasts until it is live; a wake-up that never arrives fails it with
+ * INTERNAL_ERROR when the plugin gives up.
+ */
+static void
+test_host_power_on(void **state)
+{
+	json_t	*pool = pool3(), *hosts, *r;
+	char	*s, *task;
+
+	(void)state;
+	set_int(pool, "boot_ms", 200);
+	set_int(pool, "power_on_wait_ms", 800);
+	hosts = json_object_get(pool, "hosts");
+	json_object_set_new(json_array_get(hosts, 1), "power_on_mode",
+	    json_string("wake-on-lan"));
+	json_object_set_new(json_array_get(hosts, 2), "power_on_mode",
+	    json_string("IPMI"));
+	json_object_set_new(json_array_get(hosts, 2), "power_on_fails",
+	    json_true());
+	start_pool(pool);
+	s = login(1);
+	fails(xcall(1, "host.power_on", "(ss)", s, H2), "HOST_IS_LIVE", H2,
+	    NULL);
+	ok(xcall(1, "host.disable", "(ss)", s, H2));
+	ok(xcall(1, "host.shutdown", "(ss)", s, H2));
+	ok(xcall(1, "host.disable", "(ss)", s, H3));
+	ok(xcall(1, "host.shutdown", "(ss)", s, H3));
+	r = xcall(1, "host.get_record", "(ss)", s, H2);
+	assert_string_equal(json_string_value(json_object_get(value(r),
+	    "power_on_mode")), "wake-on-lan");
+	json_decref(r);
+	/* Woken: the Async task ends when the host is live again. */
+	task = ok_string(xcall(1, "Async.host.power_on", "(ss)", s, H2));
+	assert_state("hosts", "xs2", "live", "false");
+	task_succeeds(s, task);
+	free(task);
+	assert_state("hosts", "xs2", "live", "true");
+	/* The wake-up that never arrives: the plugin gives up. */
+	task = ok_string(xcall(1, "Async.host.power_on", "(ss)", s, H3));
+	task_fails(s, task, "INTERNAL_ERROR",
+	    "Failure(\"The host failed to power on.\")", NULL);
+	free(task);
+	assert_state("hosts", "xs3", "live", "false");
+	free(s);
+}
+
+static void
+test_host_power_on_mode_disabled(void **state)
+{
+	json_t	*pool = pool3(), *r, *ops;
+	char	*s;
+	size_t	 i;
+	int	 allowed = 0;
+
+	(void)state;
+	start_pool(pool);
+	s = login(1);
+	ok(xcall(1, "host.disable", "(ss)", s, H2));
+	ok(xcall(1, "host.shutdown", "(ss)", s, H2));
+	r = xcall(1, "host.get_record", "(ss)", s, H2);
+	assert_string_equal(json_string_value(json_object_get(value(r),
+	    "power_on_mode")), "");
+	ops = json_object_get(value(r), "allowed_operations");
+	for (i = 0; i < json_array_size(ops); i++)
+		allowed |= strcmp(json_string_value(json_array_get(ops, i)),
+		    "power_on") == 0;
+	assert_false(allowed);
+	json_decref(r);
+	fails(xcall(1, "host.power_on", "(ss)", s, H2),
+	    "HOST_POWER_ON_MODE_DISABLED", NULL);
+	assert_state("hosts", "xs2", "live", "false");
+	free(s);
+}
+
+/*
  * E: power back: down for boot_ms, then xapi starts for xapi_start_ms
  * (HOST_STILL_BOOTING to everything, host.enable forwarded too), then it
  * enables the host itself and MAINTENANCE_MODE stays.
@@ -1456,6 +1535,9 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_dead_member_looks_live,
 		    stop_pool),
 		cmocka_unit_test_teardown(test_boot_and_start_up, stop_pool),
+		cmocka_unit_test_teardown(test_host_power_on, stop_pool),
+		cmocka_unit_test_teardown(test_host_power_on_mode_disabled,
+		    stop_pool),
 		cmocka_unit_test_teardown(test_designate_restarts_every_xapi,
 		    stop_pool),
 		cmocka_unit_test_teardown(test_restart_stops_an_evacuation,
