@@ -88,6 +88,7 @@ engine_new(const struct policy *p)
 		e->hosts[i].retry_at = -INFINITY;
 		e->hosts[i].watch_at = -INFINITY;
 		e->hosts[i].fresh_asked = -INFINITY;
+		e->hosts[i].powered_on_at = -INFINITY;
 		for (j = 0; j < p->hosts[i].npowered_by; j++)
 			if (p->ups[p->hosts[i].powered_by[j]].confirm)
 				e->hosts[i].needs_confirm = 1;

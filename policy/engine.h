@@ -41,6 +41,8 @@ enum action_op {
 				   OK yes (or unreachable), BLOCKED online */
 	ACT_HA_OFF,		/* the whole pool goes down: HA off first */
 	ACT_HA_ON,		/* the pool is back: HA on as it was */
+	ACT_POWER_ON,		/* host.power_on through the master, for a
+				   host upsxen powered off */
 	ACT_OP_COUNT
 };
 
@@ -78,6 +80,11 @@ struct action {
 	 * checks this just before the power-off and answers STALE.
 	 */
 	int		 as_master;
+	/*
+	 * WATCH: the host was powered on boot_timeout ago or more and is
+	 * still not live; a "not yet" is then a failure to report (once).
+	 */
+	int		 overdue;
 };
 
 enum action_outcome {
@@ -108,6 +115,7 @@ struct member_facts {
 	int		 marked;	/* other_config MAINTENANCE_MODE=true */
 	int		 nvms;		/* running VMs resident, not dom0 */
 	int		 evacuating;	/* current_operations has evacuate */
+	int		 can_power_on;	/* power_on_mode is set */
 };
 
 struct pool_facts {

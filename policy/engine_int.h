@@ -70,8 +70,12 @@ enum host_fact {
 	HF_UNCERTAIN	= 1u << 10,	/* restored: the next facts settle it */
 	HF_CONFIRMED	= 1u << 11,	/* its cards confirmed the outage */
 	HF_FAILED	= 1u << 12,	/* given up on: error says why */
-	HF_NO_TIME	= 1u << 13	/* its budget for moving VMs ran out:
+	HF_NO_TIME	= 1u << 13,	/* its budget for moving VMs ran out:
 					   what is left is stopped */
+	HF_POWER_ASKED	= 1u << 14,	/* host.power_on was done (or given
+					   up on) in this return */
+	HF_BOOT_LATE	= 1u << 15	/* not back boot_timeout after it:
+					   reported */
 };
 
 /* "Its VMs are gone": moved away, or to be stopped (no place, no time). */
@@ -103,6 +107,7 @@ struct hseen {
 	int		 master;
 	int		 nvms;
 	int		 evacuating;	/* current_operations has evacuate */
+	int		 can_power_on;	/* power_on_mode is set */
 };
 
 struct ehost {
@@ -121,6 +126,7 @@ struct ehost {
 	double		 retry_at;
 	double		 watch_at;
 	double		 fresh_asked;	/* master: facts wanted from then */
+	double		 powered_on_at;	/* host.power_on answered OK then */
 
 	/* What the action in flight points to (engine-owned strings). */
 	char		*targets;
@@ -246,6 +252,7 @@ struct host_saved {
 	unsigned	 facts;
 	int		 nblocked;
 	int		 inflight;	/* an action was under way */
+	double		 powered_on_at;
 	const char	*error;
 	int		 has_last;
 	enum action_op	 last_op;
@@ -263,6 +270,9 @@ void		 host_repower(struct engine *, size_t, double);
 /* Its power is gone: powered off by us, or every feed past its warning. */
 int		 host_power_gone(const struct engine *, const struct ehost *,
 		    double);
+/* Since when every feed of the host is on mains; INFINITY if one is not. */
+double		 host_feeds_back_since(const struct engine *,
+		    const struct ehost *);
 struct goal	 host_goal(const struct ehost *, double);
 /* host.c: pool facts and action results */
 void		 host_on_facts(struct engine *, struct ehost *,
@@ -274,6 +284,10 @@ void		 host_on_result(struct engine *, struct ehost *,
 void		 host_leaving(struct engine *, struct ehost *);
 void		 host_no_target(struct ehost *);
 void		 host_no_time(struct engine *, struct ehost *, int);
+/* It is off and the pool has no way to wake it (no power_on_mode). */
+void		 host_cannot_power_on(struct ehost *);
+/* Its watch past boot_timeout goes out: reported once. */
+void		 host_boot_late(struct ehost *);
 /* When a host must be off at the latest, and when its VMs start to stop
  * for that: its pool's stop_budget before. */
 double		 host_deadline(const struct engine *, const struct ehost *);

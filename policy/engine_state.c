@@ -94,6 +94,9 @@ export_host(const struct ehost *h, double off)
 	if (h->nblocked)
 		json_object_set_new_nocheck(o, "blocked",
 		    json_integer(h->nblocked));
+	if (host_has(h, HF_POWER_ASKED) && isfinite(h->powered_on_at))
+		json_object_set_new_nocheck(o, "powered_on_at",
+		    json_real(h->powered_on_at + off));
 	if (h->error[0])
 		json_object_set_new_nocheck(o, "error", json_string(h->error));
 	if (h->flight.id)
@@ -263,6 +266,7 @@ import_host(struct imp *im, struct ehost *h, json_t *o, const char *key)
 		    (long long)blocked);
 	sv.nblocked = (int)(blocked < 0 || blocked > INT_MAX ? 0 : blocked);
 	sv.error = json_string_value(json_object_get(o, "error"));
+	sv.powered_on_at = imp_time(im, o, where, "powered_on_at");
 	sv.has_last = action_op_parse(json_string_value(json_object_get(o,
 	    "last_op")), &sv.last_op) == 0 && action_outcome_parse(
 	    json_string_value(json_object_get(o, "last_outcome")),

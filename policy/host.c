@@ -28,7 +28,7 @@ struct action_kind {
 
 static apply_fn	 done_disable, done_mark, done_evacuate, done_stop_vms,
 		 done_shutdown, done_watch, done_exit, done_restore,
-		 done_confirm;
+		 done_confirm, done_power_on;
 
 static const struct action_kind kinds[ACT_OP_COUNT] = {
 	[ACT_REFRESH] = { "refresh", STAGE_RETURNING, 1, 0, NULL,
@@ -59,6 +59,9 @@ static const struct action_kind kinds[ACT_OP_COUNT] = {
 	[ACT_HA_OFF] = { "ha_off", STAGE_RETURNING, 0, 0, NULL,
 	    GIVE_UP_HOST },
 	[ACT_HA_ON] = { "ha_on", STAGE_RETURNING, 0, 0, NULL, GIVE_UP_HOST },
+	/* A host that cannot be woken may still be booted by hand. */
+	[ACT_POWER_ON] = { "power_on", STAGE_DOWN, 0, 0, done_power_on,
+	    KEEP_WATCHING },
 };
 
 /* The facts a restart must not forget, by their names in the state. */
@@ -77,6 +80,8 @@ const struct host_fact_name host_fact_names[] = {
 	{ HF_CONFIRMED, "confirmed", 0 },
 	{ HF_FAILED, "failed", 1 },
 	{ HF_NO_TIME, "no_time", 1 },
+	{ HF_POWER_ASKED, "power_on_asked", 1 },
+	{ HF_BOOT_LATE, "boot_late", 1 },
 	{ 0, NULL, 0 }
 };
 
@@ -261,7 +266,9 @@ host_repower(struct engine *e, size_t hi, double now)
 		/* A new outage: what failed last time is tried again. */
 		h->power.at_risk = 1;
 		h->power.since = since;
-		clear(h, HF_FAILED | HF_CONFIRMED);
+		clear(h, HF_FAILED | HF_CONFIRMED | HF_POWER_ASKED |
+		    HF_BOOT_LATE);
+		h->powered_on_at = -INFINITY;
 		h->fresh_asked = -INFINITY;
 		h->attempts = 0;
 		h->retry_at = -INFINITY;
@@ -310,6 +317,29 @@ host_power_gone(const struct engine *e, const struct ehost *h, double now)
 			return 0;
 	}
 	return 1;
+}
+
+/*
+ * Every feed on mains, and since when: the last of them to come back.
+ * A feed never heard from has been on mains all along; one whose
+ * outage is held in doubt is not back.
+ */
+double
+host_feeds_back_since(const struct engine *e, const struct ehost *h)
+{
+	const struct eups	*u;
+	double			 since = -INFINITY;
+	size_t			 i;
+
+	for (i = 0; i < h->cfg->npowered_by; i++) {
+		u = &e->ups[h->cfg->powered_by[i]];
+		if (u->doubt || u->power == UPS_ON_BATTERY ||
+		    u->power == UPS_LOW_BATTERY)
+			return INFINITY;
+		if (u->power == UPS_ONLINE && u->since > since)
+			since = u->since;
+	}
+	return since;
 }
 
 /* Where the timers put the host at `now`. */
@@ -372,7 +402,9 @@ host_goal(const struct ehost *h, double now)
 static void
 booted(struct ehost *h)
 {
-	clear(h, HF_DOWN | HF_DISABLED | HF_VMS_GONE | HF_VMS_CLEAR);
+	clear(h, HF_DOWN | HF_DISABLED | HF_VMS_GONE | HF_VMS_CLEAR |
+	    HF_POWER_ASKED | HF_BOOT_LATE);
+	h->powered_on_at = -INFINITY;
 	h->seen.live = 1;
 	h->seen.enabled = 1;
 }
@@ -428,6 +460,7 @@ host_on_facts(struct engine *e, struct ehost *h, const struct member_facts *m)
 	h->seen.master = m->master;
 	h->seen.nvms = m->nvms;
 	h->seen.evacuating = m->evacuating;
+	h->seen.can_power_on = m->can_power_on;
 }
 
 /*
@@ -507,8 +540,23 @@ done_shutdown(struct engine *e, struct ehost *h, const struct action_result *r)
 		return;
 	}
 	set(h, HF_DOWN);
+	/* A power-on answered for an earlier power-off does not count. */
+	clear(h, HF_POWER_ASKED | HF_BOOT_LATE);
+	h->powered_on_at = -INFINITY;
 	h->seen.live = 0;
 	h->seen.enabled = 0;
+}
+
+/* The host is booting: the watch sees it come back, or not in time. */
+static void
+done_power_on(struct engine *e, struct ehost *h,
+    const struct action_result *r)
+{
+	(void)r;
+	set(h, HF_POWER_ASKED);
+	h->powered_on_at = e->last_now;
+	/* Its plugin may have waited until it was live: look at once. */
+	h->watch_at = e->last_now;
 }
 
 static void
@@ -582,6 +630,13 @@ failed(struct engine *e, struct ehost *h, enum action_op op,
 		clear(h, HF_RESTORE);
 		return;
 	case KEEP_WATCHING:
+		/*
+		 * A power-on refused is not asked again in this return; one
+		 * that found no master to run it is, once a look at the pool
+		 * shows one again.
+		 */
+		if (op == ACT_POWER_ON && r->outcome == OUTCOME_PERMANENT)
+			set(h, HF_POWER_ASKED);
 		h->attempts = 0;
 		h->watch_at = now + e->t.watch_interval;
 		return;
@@ -731,6 +786,20 @@ host_no_time(struct engine *e, struct ehost *h, int was_evacuating)
 }
 
 void
+host_cannot_power_on(struct ehost *h)
+{
+	set(h, HF_POWER_ASKED);
+	snprintf(h->error, sizeof(h->error), "%s", "no power_on_mode set in "
+	    "the pool: power it on by hand");
+}
+
+void
+host_boot_late(struct ehost *h)
+{
+	set(h, HF_BOOT_LATE);
+}
+
+void
 host_flight_begin(struct ehost *h, const struct action *a, double now)
 {
 	h->flight.id = a->id;
@@ -765,6 +834,7 @@ host_restore(struct ehost *h, const struct host_saved *sv)
 		if (f->saved)
 			set_to(h, f->fact, (sv->facts & f->fact) != 0);
 	set_blocked(h, sv->nblocked);
+	h->powered_on_at = sv->powered_on_at;
 	snprintf(h->error, sizeof(h->error), "%s", sv->error ? sv->error : "");
 	h->has_last = sv->has_last;
 	h->last_op = sv->last_op;

@@ -39,8 +39,8 @@ static const char *const snmp_keys[] = { "version", "community", "user",
     "priv_password_file", "port", "poll_interval", NULL };
 static const char *const pool_keys[] = { "url", "username", "password_file",
     "tls", "on_restore", "vm_shutdown_timeout", "call_timeout",
-    "task_timeout", "stop_budget", "halt_time",
-    "allow_plaintext", "hosts", NULL };
+    "task_timeout", "stop_budget", "halt_time", "power_on_after",
+    "boot_timeout", "allow_plaintext", "hosts", NULL };
 static const char *const tls_keys[] = { "verify", "verify_name",
     "ca_file", "pin_sha256", NULL };
 static const char *const host_keys[] = { "powered_by", "maintenance_after",
@@ -838,6 +838,31 @@ done:
 	path_leave(c, old);
 }
 
+/*
+ * power_on_after: a number of seconds, or false for hosts that must be
+ * powered on by hand (or by their BIOS when AC comes back).
+ */
+static void
+parse_power_on(struct ctx *c, struct policy_pool *pl, json_t *obj)
+{
+	json_t	*v = json_object_get(obj, "power_on_after");
+	size_t	 old;
+
+	pl->power_on = !json_is_false(v);
+	pl->power_on_after = POLICY_DEFAULT_POWER_ON_AFTER;
+	if (json_is_true(v)) {
+		old = path_enter(c, "power_on_after");
+		perr(c, "must be a number of seconds, or false for hosts that "
+		    "are powered on by hand");
+		path_leave(c, old);
+	} else if (pl->power_on)
+		get_setting(c, obj, "power_on_after",
+		    POLICY_DEFAULT_POWER_ON_AFTER, 0, POLICY_MAX_TIMER,
+		    &pl->power_on_after);
+	get_setting(c, obj, "boot_timeout", POLICY_DEFAULT_BOOT_TIMEOUT, 1,
+	    POLICY_MAX_TIMER, &pl->boot_timeout);
+}
+
 static void
 parse_on_restore(struct ctx *c, struct policy_pool *pl, json_t *obj)
 {
@@ -1101,6 +1126,7 @@ parse_pool(struct ctx *c, struct policy_pool *pl, size_t idx, json_t *obj)
 	    3600, &pl->stop_budget);
 	get_setting(c, obj, "halt_time", POLICY_DEFAULT_HALT_TIME, 0, 3600,
 	    &pl->halt_time);
+	parse_power_on(c, pl, obj);
 	parse_hosts(c, pl, idx, obj);
 }
 

@@ -23,6 +23,8 @@
 #define POLICY_DEFAULT_HALT_TIME	60.0
 #define POLICY_DEFAULT_LOW_BATTERY_RUNTIME 120.0
 #define POLICY_DEFAULT_POLL		15.0
+#define POLICY_DEFAULT_POWER_ON_AFTER	60.0
+#define POLICY_DEFAULT_BOOT_TIMEOUT	900.0
 #define POLICY_MAX_TIMER		86400.0
 #define POLICY_MAX_OID_LEN		128
 
@@ -97,6 +99,14 @@ struct policy_pool {
 	double			 stop_budget;	/* before a host's deadline:
 						   stop what is left */
 	double			 halt_time;	/* host.shutdown to power off */
+	/*
+	 * Hosts upsxen powered off are woken (host.power_on) once every
+	 * feed has been back this long; power_on false: never. A host not
+	 * live boot_timeout after it is reported.
+	 */
+	int			 power_on;
+	double			 power_on_after;
+	double			 boot_timeout;
 	size_t			 first_host;
 	size_t			 nhosts;
 };

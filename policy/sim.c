@@ -29,6 +29,11 @@ struct shost {
 	double	 evacuate_takes;
 	double	 move_takes;	/* per VM; 0: evacuate_takes for all */
 	double	 boot_at;
+	/*
+	 * Off, it saw its AC go (every feed cut): its BIOS starts it when
+	 * AC returns. One shut down while its UPS still ran never does.
+	 */
+	int	 ac_lost;
 	double	 lost_at;	/* power lost (not shut down) at */
 	double	 started_at;	/* its xapi takes host.enable from then */
 	double	 enable_at;	/* xapi enables it by itself then */
@@ -420,6 +425,22 @@ db_live(const struct sim *s, size_t h)
 	    s->now < s->hosts[h].lost_at + s->o.dead_after);
 }
 
+/*
+ * Whether the pool's master is up: host.power_on runs there, and the
+ * looks that watches take go there (recipe.c).
+ */
+static int
+master_up(const struct sim *s, size_t pool)
+{
+	const struct policy_pool	*pl = &s->p->pools[pool];
+	size_t				 i;
+
+	for (i = pl->first_host; i < pl->first_host + pl->nhosts; i++)
+		if (s->hosts[i].master)
+			return s->hosts[i].live;
+	return 1;	/* a master outside the policy: always up */
+}
+
 /* xapi restarts after a handover: for restart_takes, nothing answers. */
 static int
 restarting(const struct sim *s, size_t pool)
@@ -653,7 +674,8 @@ start_action(struct sim *s, struct pending *pd)
 	}
 	/* A member that lost power: CANNOT_CONTACT_HOST while xapi still
 	 * thinks it live (message_forwarding.ml), HOST_OFFLINE after. */
-	if (h && !h->live && a->op != ACT_WATCH && a->op != ACT_CONFIRM) {
+	if (h && !h->live && a->op != ACT_WATCH && a->op != ACT_CONFIRM &&
+	    a->op != ACT_POWER_ON) {
 		set_result(r, a->op == ACT_EXIT_MAINTENANCE ? OUTCOME_BLOCKED :
 		    OUTCOME_TRANSIENT, db_live(s, (size_t)a->host) ?
 		    "CANNOT_CONTACT_HOST" : "HOST_OFFLINE", 0);
@@ -690,7 +712,10 @@ start_action(struct sim *s, struct pending *pd)
 		return s->o.action_takes;
 	case ACT_WATCH:
 		/* As the master says (recipe.c): live in its database. */
-		if (!db_live(s, (size_t)a->host))
+		if (!master_up(s, a->pool))
+			set_result(r, OUTCOME_TRANSIENT, "connection refused",
+			    0);
+		else if (!db_live(s, (size_t)a->host))
 			set_result(r, OUTCOME_BLOCKED, "HOST_OFFLINE", 0);
 		return s->o.action_takes;
 	case ACT_EXIT_MAINTENANCE:
@@ -700,6 +725,11 @@ start_action(struct sim *s, struct pending *pd)
 	case ACT_CONFIRM:
 		if (!host_all_on_battery(s, (size_t)a->host))
 			set_result(r, OUTCOME_BLOCKED, "card says online", 0);
+		return s->o.action_takes;
+	case ACT_POWER_ON:
+		if (!master_up(s, a->pool))
+			set_result(r, OUTCOME_TRANSIENT, "connection refused",
+			    0);
 		return s->o.action_takes;
 	default:
 		return s->o.action_takes;
@@ -936,6 +966,8 @@ end_evacuations(struct sim *s, size_t h)
 		}
 }
 
+static int	 host_powered(const struct sim *, size_t);
+
 /* Apply an action's effect on the pool when it finishes. */
 static void
 finish_action(struct sim *s, struct pending *pd)
@@ -1002,6 +1034,14 @@ finish_action(struct sim *s, struct pending *pd)
 		s->ha[a->pool] = 1;
 		s->ha_off[a->pool] = 0;
 		break;
+	case ACT_POWER_ON:
+		/* Its power_on_mode wakes it; it boots if it has power. */
+		if (!h->live && host_powered(s, (size_t)a->host) &&
+		    h->boot_at == INFINITY) {
+			h->boot_at = s->now + s->o.boot_takes;
+			s->internal_dirty = 1;
+		}
+		break;
 	default:
 		break;
 	}
@@ -1023,6 +1063,7 @@ deliver_facts(struct sim *s, size_t pool)
 		s->members[n].marked = s->hosts[i].marked;
 		s->members[n].nvms = s->hosts[i].vms;
 		s->members[n].evacuating = pool_running(s, i, ACT_EVACUATE);
+		s->members[n].can_power_on = 1;
 		n++;
 	}
 	f.ha_enabled = s->ha[pool];
@@ -1123,10 +1164,15 @@ answer(struct sim *s, const struct pending *pd)
 	emit_line(s, SIM_RESULT, pd);
 	if (pd->orphan || pd->abandoned)
 		return;
-	if (pd->a.op == ACT_REFRESH && pd->r.outcome == OUTCOME_OK)
+	if (pd->a.op == ACT_REFRESH && pd->r.outcome == OUTCOME_OK) {
 		deliver_facts(s, pd->a.pool);
-	else
-		engine_on_result(s->e, pd->a.id, &pd->r, s->now);
+		return;
+	}
+	/* Watches and power-ons look at the pool first and report it. */
+	if ((pd->a.op == ACT_WATCH || pd->a.op == ACT_POWER_ON) &&
+	    pd->r.outcome != OUTCOME_TRANSIENT && master_up(s, pd->a.pool))
+		deliver_facts(s, pd->a.pool);
+	engine_on_result(s->e, pd->a.id, &pd->r, s->now);
 }
 
 /* The task an orphan ran is over: who follows it answers as it ends. */
@@ -1241,7 +1287,10 @@ update_host_power(struct sim *s)
 	size_t		 i;
 
 	for (i = 0; i < s->p->nhosts; i++) {
-		if (!s->hosts[i].live || host_powered(s, i))
+		if (host_powered(s, i))
+			continue;
+		s->hosts[i].ac_lost = 1;
+		if (!s->hosts[i].live)
 			continue;
 		if (s->cb) {
 			l.kind = SIM_POWER_LOST;
@@ -1255,9 +1304,10 @@ update_host_power(struct sim *s)
 }
 
 /*
- * Mains is back on a UPS: the hosts it feeds that are off boot (servers
- * are set to power on when AC returns; a host shut down while its UPS
- * still ran stays off until then).
+ * Mains is back on a UPS: the hosts it feeds that are off and saw their
+ * AC go boot (servers are set to power on when AC returns). A host shut
+ * down while its UPS still ran saw no AC loss: it stays off until
+ * someone powers it on (host.power_on).
  */
 static void
 boot_hosts_of(struct sim *s, size_t ups)
@@ -1269,12 +1319,12 @@ boot_hosts_of(struct sim *s, size_t ups)
 		c = &s->p->hosts[i];
 		for (j = 0; j < c->npowered_by; j++)
 			if (c->powered_by[j] == ups && !s->hosts[i].live &&
+			    s->hosts[i].ac_lost &&
 			    s->hosts[i].boot_at == INFINITY)
 				s->hosts[i].boot_at = s->now + s->o.boot_takes;
 	}
 }
 
-static int	 host_powered(const struct sim *, size_t);
 
 /* The pool changing by itself: a new master, or a host crashing. */
 static void
@@ -1417,6 +1467,7 @@ run_internal(struct sim *s)
 			/* Live at once; its xapi starts, then enables it by
 			 * itself, marks and all (xapi_host_helpers.ml). */
 			s->hosts[i].boot_at = INFINITY;
+			s->hosts[i].ac_lost = 0;
 			s->hosts[i].live = 1;
 			s->hosts[i].lost_at = INFINITY;
 			s->hosts[i].started_at = s->now + s->o.xapi_start_takes;

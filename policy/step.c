@@ -402,6 +402,74 @@ look_again_soon(struct step *s)
 	}
 }
 
+/*
+ * Whether to wake a host upsxen powered off. One whose UPS never cut
+ * the output never saw its AC go, so its BIOS will not start it: it is
+ * powered on through the master once every feed has held for
+ * power_on_after, and only if a look at the pool taken since then shows
+ * it still off (a look needs a live master: a pool that went down
+ * whole waits for its master to boot by itself or by hand).
+ */
+static int
+power_on_due(struct step *s, struct ehost *h)
+{
+	const struct policy_pool	*c = s->pl->cfg;
+	double				 at;
+
+	if (!c->power_on || host_has(h, HF_POWER_ASKED) || h->seen.live)
+		return 0;
+	if ((at = host_feeds_back_since(s->e, h) + c->power_on_after) ==
+	    INFINITY)
+		return 0;
+	if (s->now < at) {
+		h->wait_why = "waiting for power to hold before powering it on";
+		step_later(s, at);
+		return 0;
+	}
+	if (!s->pl->facts_known || s->pl->facts_at < at) {
+		h->wait_why = "waiting for the pool to answer: its master "
+		    "must be up to power members on";
+		/* A look now, not at the next watch. */
+		if (!s->pl->refresh_wanted && !s->pl->refresh_inflight)
+			s->pl->refresh_wanted = 1;
+		return 0;
+	}
+	if (!h->seen.can_power_on) {
+		host_cannot_power_on(h);
+		return 0;
+	}
+	return 1;
+}
+
+/* Off: woken when its power has held, watched until it is back. */
+static void
+step_down(struct step *s, long hi)
+{
+	struct ehost		*h = &s->e->hosts[hi];
+	const struct policy_pool *c = s->pl->cfg;
+	struct action		*a;
+	double			 late;
+
+	if (power_on_due(s, h)) {
+		emit(s, hi, ACT_POWER_ON, "power_held", s->now);
+		return;
+	}
+	if (isfinite(h->powered_on_at))
+		h->wait_why = "powered on (host.power_on): waiting for it to "
+		    "boot";
+	if (s->now < h->watch_at) {
+		step_later(s, h->watch_at);
+		return;
+	}
+	late = isfinite(h->powered_on_at) && !host_has(h, HF_BOOT_LATE) &&
+	    s->now >= h->powered_on_at + c->boot_timeout;
+	if ((a = emit(s, hi, ACT_WATCH, late ? "boot_timeout" :
+	    "power_restored", h->watch_at)) != NULL && late) {
+		a->overdue = 1;
+		host_boot_late(h);
+	}
+}
+
 static void
 step_returning(struct step *s, long hi)
 {
@@ -425,12 +493,9 @@ step_returning(struct step *s, long hi)
 	}
 	if (s->pl->evac_holder == hi)
 		s->pl->evac_holder = -1;
-	if (host_has(h, HF_DOWN)) {
-		if (s->now >= h->watch_at)
-			emit(s, hi, ACT_WATCH, "power_restored", h->watch_at);
-		else
-			step_later(s, h->watch_at);
-	} else if (host_has(h, HF_DISABLED | HF_MARKED)) {
+	if (host_has(h, HF_DOWN))
+		step_down(s, hi);
+	else if (host_has(h, HF_DISABLED | HF_MARKED)) {
 		if (s->now >= h->watch_at)
 			emit(s, hi, ACT_EXIT_MAINTENANCE, "power_restored",
 			    s->now);

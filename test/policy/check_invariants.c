@@ -76,6 +76,7 @@ static int	 new_masters = 1;
 /* What the histories found, for the summary. */
 static struct {
 	unsigned long	 moves, moved_twice, lost_exempt, offs;
+	unsigned long	 masterless;	/* hosts not judged at the end */
 	unsigned long	 lost, unforced, onto_risk; /* -X: a, c, d counted */
 	double		 late_max;
 } stats;
@@ -936,6 +937,28 @@ on_line(const struct sim_line *l, void *arg)
 		track_final(c, l);
 }
 
+/*
+ * Whether the host's pool has its master up at the end. A master upsxen
+ * powered off whose UPS never cut the output does not boot by itself,
+ * and nothing in the pool can wake it (host.power_on runs on the
+ * master): its pool waits for a person, or for a UPS that cycles its
+ * outlets. Such a pool is not judged on the way back.
+ */
+static int
+master_alive(struct check *c, size_t hi)
+{
+	const struct policy_pool	*pl = &c->p->pools[c->p->hosts[hi].pool];
+	struct sim_host_state		 st;
+	size_t				 i;
+
+	for (i = pl->first_host; i < pl->first_host + pl->nhosts; i++) {
+		sim_host_state(c->s, i, &st);
+		if (st.master)
+			return st.live;
+	}
+	return 1;
+}
+
 static void
 check_end(struct check *c)
 {
@@ -952,11 +975,25 @@ check_end(struct check *c)
 				    c->p->hosts[i].name);
 			continue;
 		}
+		if (!master_alive(c, i)) {
+			stats.masterless++;
+			continue;
+		}
 		if (st.live && (!st.enabled || st.marked))
 			violate(c, "6: %s left %s after power returned (%s)",
 			    c->p->hosts[i].name, st.marked ?
 			    "in maintenance" : "disabled",
 			    host_stage_name(hs.stage));
+		/*
+		 * The way back: a host upsxen powered off is powered on
+		 * through a live member once its power has held, whether
+		 * or not its UPS ever cut the output. A pool none of whose
+		 * members is live has no one to ask (DESIGN.md "The way
+		 * back").
+		 */
+		if (!st.live && st.shutdowns > 0)
+			violate(c, "7: %s stayed off after power returned (%s)",
+			    c->p->hosts[i].name, host_stage_name(hs.stage));
 	}
 }
 
@@ -1206,6 +1243,9 @@ main(int argc, char **argv)
 	    "VMs lost where not judged (no shutdown timer, given up, "
 	    "faults)\n", stats.moves, stats.moved_twice, stats.offs,
 	    stats.late_max, stats.lost_exempt);
+	printf("%lu hosts not judged on the way back: their pool's master "
+	    "stayed off (powered off on power that never went)\n",
+	    stats.masterless);
 	if (xapi_plan_only)
 		printf("with xapi's plan only: %lu VMs moved onto a host at "
 		    "risk while one on good power had room, %lu moved twice "

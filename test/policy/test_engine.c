@@ -224,7 +224,7 @@ test_seed1_outage_and_return(void **state)
 		"60.5 xenserver-1 mark_maintenance maintenance_after",
 		"61 xenserver-1 evacuate maintenance_after",
 		"120 xenserver-1 shutdown shutdown_after",
-		"261 xenserver-1 exit_maintenance power_restored",
+		"260.5 xenserver-1 exit_maintenance power_restored",
 		NULL
 	};
 
@@ -318,8 +318,8 @@ test_seed3_two_hosts_one_after_another(void **state)
 		"71 xenserver-3 evacuate maintenance_after",
 		"120 xenserver-2 shutdown shutdown_after",
 		"120 xenserver-3 shutdown shutdown_after",
-		"301 xenserver-2 exit_maintenance power_restored",
-		"301 xenserver-3 exit_maintenance power_restored",
+		"300.5 xenserver-2 exit_maintenance power_restored",
+		"300.5 xenserver-3 exit_maintenance power_restored",
 		NULL
 	};
 
@@ -981,9 +981,9 @@ test_exact_deadline_by_hand(void **state)
 	struct engine		*e;
 	struct action		 a[8];
 	struct member_facts	 m[3] = {
-		{ "xenserver-1", 1, 1, 1, 0, 2, 0 },
-		{ "xenserver-2", 1, 1, 0, 0, 2, 0 },
-		{ "xenserver-3", 1, 1, 0, 0, 2, 0 },
+		{ "xenserver-1", 1, 1, 1, 0, 2, 0, 0 },
+		{ "xenserver-2", 1, 1, 0, 0, 2, 0, 0 },
+		{ "xenserver-3", 1, 1, 0, 0, 2, 0, 0 },
 	};
 	struct pool_facts	 pf = { 0, 3, m, 0 };
 	struct action_result	 ok = { OUTCOME_OK, NULL, 0 };
@@ -1062,9 +1062,9 @@ test_evacuation_waits_for_one_running(void **state)
 	struct policy		*p;
 	struct engine		*e;
 	struct member_facts	 m[3] = {
-		{ "xenserver-1", 1, 1, 1, 0, 0, 0 },
-		{ "xenserver-2", 1, 1, 0, 0, 2, 0 },
-		{ "xenserver-3", 1, 0, 0, 0, 2, 1 },
+		{ "xenserver-1", 1, 1, 1, 0, 0, 0, 0 },
+		{ "xenserver-2", 1, 1, 0, 0, 2, 0, 0 },
+		{ "xenserver-3", 1, 0, 0, 0, 2, 1, 0 },
 	};
 	struct pool_facts	 pf = { 0, 3, m, 0 };
 	struct host_status	 hs;
@@ -1419,7 +1419,7 @@ test_status_reports_stage_and_deadline(void **state)
 	struct policy		*p;
 	struct engine		*e;
 	struct action		 a[8];
-	struct member_facts	 m[1] = { { "xenserver-1", 1, 1, 1, 0, 0, 0 } };
+	struct member_facts	 m[1] = { { "xenserver-1", 1, 1, 1, 0, 0, 0, 0 } };
 	struct pool_facts	 pf = { 0, 1, m, 0 };
 	struct host_status	 hs;
 	struct ups_status	 us;
@@ -1452,9 +1452,9 @@ test_adopt_keeps_outage_across_reload(void **state)
 	struct engine		*e1, *e2;
 	struct action		 a[8];
 	struct member_facts	 m[3] = {
-		{ "xenserver-1", 1, 1, 1, 0, 2, 0 },
-		{ "xenserver-2", 1, 1, 0, 0, 2, 0 },
-		{ "xenserver-3", 1, 1, 0, 0, 2, 0 },
+		{ "xenserver-1", 1, 1, 1, 0, 2, 0, 0 },
+		{ "xenserver-2", 1, 1, 0, 0, 2, 0, 0 },
+		{ "xenserver-3", 1, 1, 0, 0, 2, 0, 0 },
 	};
 	struct pool_facts	 pf = { 0, 3, m, 0 };
 	struct action_result	 ok = { OUTCOME_OK, NULL, 0 };
@@ -1576,9 +1576,9 @@ test_restart_mid_evacuation(void **state)
 	struct engine		*e1, *e2;
 	struct action		 a[8];
 	struct member_facts	 m[3] = {
-		{ "xenserver-1", 1, 1, 1, 0, 2, 0 },
-		{ "xenserver-2", 1, 1, 0, 0, 2, 0 },
-		{ "xenserver-3", 1, 1, 0, 0, 2, 0 },
+		{ "xenserver-1", 1, 1, 1, 0, 2, 0, 0 },
+		{ "xenserver-2", 1, 1, 0, 0, 2, 0, 0 },
+		{ "xenserver-3", 1, 1, 0, 0, 2, 0, 0 },
 	};
 	struct pool_facts	 pf = { 0, 3, m, 0 };
 	struct action_result	 ok = { OUTCOME_OK, NULL, 0 };
@@ -1649,9 +1649,9 @@ test_restart_redoes_what_did_not_happen(void **state)
 	struct engine		*e1, *e2;
 	struct action		 a[8];
 	struct member_facts	 m[3] = {
-		{ "xenserver-1", 1, 1, 1, 0, 2, 0 },
-		{ "xenserver-2", 1, 1, 0, 0, 2, 0 },
-		{ "xenserver-3", 1, 1, 0, 0, 2, 0 },
+		{ "xenserver-1", 1, 1, 1, 0, 2, 0, 0 },
+		{ "xenserver-2", 1, 1, 0, 0, 2, 0, 0 },
+		{ "xenserver-3", 1, 1, 0, 0, 2, 0, 0 },
 	};
 	struct pool_facts	 pf = { 0, 3, m, 0 };
 	json_t			*saved;
@@ -1694,9 +1694,9 @@ state_with(struct policy *p, double saved_at, const char *key, json_t *v)
 	struct engine		*e = engine_new(p);
 	struct action		 a[8];
 	struct member_facts	 m[3] = {
-		{ "xenserver-1", 1, 1, 1, 0, 2, 0 },
-		{ "xenserver-2", 1, 1, 0, 0, 2, 0 },
-		{ "xenserver-3", 1, 1, 0, 0, 2, 0 },
+		{ "xenserver-1", 1, 1, 1, 0, 2, 0, 0 },
+		{ "xenserver-2", 1, 1, 0, 0, 2, 0, 0 },
+		{ "xenserver-3", 1, 1, 0, 0, 2, 0, 0 },
 	};
 	struct pool_facts	 pf = { 0, 3, m, 0 };
 	struct action_result	 ok = { OUTCOME_OK, NULL, 0 };
@@ -1724,9 +1724,9 @@ static void
 ops_after(struct engine *e, double t, int *ops, size_t cap)
 {
 	struct member_facts	 m[3] = {
-		{ "xenserver-1", 1, 1, 1, 0, 2, 0 },
-		{ "xenserver-2", 1, 0, 0, 1, 0, 0 },
-		{ "xenserver-3", 1, 1, 0, 0, 2, 0 },
+		{ "xenserver-1", 1, 1, 1, 0, 2, 0, 0 },
+		{ "xenserver-2", 1, 0, 0, 1, 0, 0, 0 },
+		{ "xenserver-3", 1, 1, 0, 0, 2, 0, 0 },
 	};
 	struct pool_facts	 pf = { 0, 3, m, 0 };
 	struct action_result	 ok = { OUTCOME_OK, NULL, 0 };
@@ -2095,6 +2095,230 @@ test_way_back_waits_for_xapi(void **state)
 	teardown_fixture(&f);
 }
 
+/*
+ * The UPS came back inside its warning period: it never cut the output,
+ * so the host upsxen powered off saw no AC loss and its BIOS does not
+ * start it. upsxen powers it on once the power has held power_on_after
+ * (60 s by default), once, and it comes back into the pool.
+ */
+static void
+test_host_shut_on_live_power_is_powered_on(void **state)
+{
+	struct fixture		 f;
+	struct sim_host_state	 st;
+	struct host_status	 hs;
+	long			 off, on;
+
+	(void)state;
+	setup(&f, seed3);
+	event(&f, "ups2", UPS_EV_ON_BATTERY, 0);
+	event(&f, "ups2", UPS_EV_POWER_RESTORED, 150);
+	run(&f);
+	off = find(&f.tl, "xenserver-2 shutdown", NULL);
+	on = find(&f.tl, "xenserver-2 power_on", "power_held");
+	assert_true(off >= 0 && on > off);
+	assert_true(f.tl.t[on] >= 150 + POLICY_DEFAULT_POWER_ON_AFTER);
+	assert_true(f.tl.t[on] < 150 + POLICY_DEFAULT_POWER_ON_AFTER + 6);
+	assert_int_equal(count(&f.tl, "power_on", NULL), 1);
+	assert_true(find(&f.tl, "xenserver-2 exit_maintenance", NULL) > on);
+	sim_host_state(f.s, host(&f, "xenserver-2"), &st);
+	assert_true(st.live && st.enabled && !st.marked);
+	engine_host_status(sim_engine(f.s), host(&f, "xenserver-2"), &hs);
+	assert_int_equal(hs.stage, STAGE_NORMAL);
+	teardown_fixture(&f);
+}
+
+/* Power that comes and goes is not power that held: no wake-up yet. */
+static void
+test_power_on_waits_for_power_to_hold(void **state)
+{
+	struct fixture	 f;
+	long		 on;
+
+	(void)state;
+	setup(&f, seed3);
+	event(&f, "ups2", UPS_EV_ON_BATTERY, 0);
+	event(&f, "ups2", UPS_EV_POWER_RESTORED, 150);
+	event(&f, "ups2", UPS_EV_ON_BATTERY, 200);
+	event(&f, "ups2", UPS_EV_POWER_RESTORED, 205);
+	run(&f);
+	on = find(&f.tl, "xenserver-2 power_on", NULL);
+	assert_true(on >= 0);
+	assert_true(f.tl.t[on] >= 205 + POLICY_DEFAULT_POWER_ON_AFTER);
+	assert_int_equal(count(&f.tl, "power_on", NULL), 1);
+	teardown_fixture(&f);
+}
+
+/* A pool3 whose watches and power-ons report facts, as the recipes do. */
+struct wake {
+	int	 power_ons;
+	int	 overdue;
+	int	 watches_after;
+	double	 on_at;
+	int	 boots;		/* the host comes back when woken */
+};
+
+static struct wake	 wk;
+
+static enum action_outcome
+waking_pool(struct pool3 *ps, const struct action *a, double t)
+{
+	if (a->host != 1)
+		return OUTCOME_OK;
+	if (a->op == ACT_POWER_ON) {
+		wk.power_ons++;
+		wk.on_at = t;
+		engine_on_pool_facts(ps->e, 0, &ps->pf, t);
+		return OUTCOME_OK;
+	}
+	if (a->op != ACT_WATCH)
+		return OUTCOME_OK;
+	if (wk.boots && wk.on_at >= 0 && t >= wk.on_at + 30)
+		ps->m[1].live = ps->m[1].enabled = 1;
+	engine_on_pool_facts(ps->e, 0, &ps->pf, t);
+	if (wk.overdue)
+		wk.watches_after++;
+	if (a->overdue) {
+		wk.overdue++;
+		return ps->m[1].live ? OUTCOME_OK : OUTCOME_PERMANENT;
+	}
+	return ps->m[1].live ? OUTCOME_OK : OUTCOME_BLOCKED;
+}
+
+/* xenserver-2 down at 120 on ups2's outage, power back at 150. */
+static void
+wake_start(struct pool3 *ps, int can_power_on, int boots)
+{
+	double	 t;
+	int	 i;
+
+	memset(&wk, 0, sizeof(wk));
+	wk.on_at = -1;
+	wk.boots = boots;
+	pool3_start(ps, 0, 0, 0);
+	for (i = 0; i < 3; i++)
+		ps->m[i].can_power_on = i != 1 || can_power_on;
+	ps->hook = waking_pool;
+	engine_on_ups_event(ps->e, 1, UPS_EV_ON_BATTERY, 0);
+	for (t = 0; t < 150; t += 0.5)
+		pool3_step(ps, t);
+	assert_int_equal(ps->m[1].live, 0);
+	engine_on_ups_event(ps->e, 1, UPS_EV_POWER_RESTORED, 150);
+}
+
+/*
+ * A host the pool cannot wake (power_on_mode ""): no call that xapi
+ * would refuse (HOST_POWER_ON_MODE_DISABLED), the host says why it
+ * stays off, and it is still watched: booted by hand, it comes back.
+ */
+static void
+test_host_without_power_on_mode_is_reported(void **state)
+{
+	struct pool3		 ps;
+	struct host_status	 hs;
+	double			 t;
+
+	(void)state;
+	wake_start(&ps, 0, 0);
+	for (t = 150; t < 400; t += 0.5)
+		pool3_step(&ps, t);
+	assert_int_equal(wk.power_ons, 0);
+	engine_host_status(ps.e, 1, &hs);
+	assert_int_equal(hs.stage, STAGE_DOWN);
+	assert_non_null(hs.error);
+	assert_non_null(strstr(hs.error, "no power_on_mode"));
+	ps.m[1].live = ps.m[1].enabled = 1;	/* an operator's doing */
+	for (; t < 500; t += 0.5)
+		pool3_step(&ps, t);
+	engine_host_status(ps.e, 1, &hs);
+	assert_int_equal(hs.stage, STAGE_NORMAL);
+	pool3_end(&ps);
+}
+
+/*
+ * Woken, the host does not come back (a BMC unplugged, a WoL packet
+ * lost): boot_timeout after the power-on, one watch says so as a
+ * failure (a log line, the host's error); it is not said again, and the
+ * host is still watched.
+ */
+static void
+test_host_not_back_after_power_on_is_reported_once(void **state)
+{
+	struct pool3		 ps;
+	struct host_status	 hs;
+	double			 t;
+
+	(void)state;
+	wake_start(&ps, 1, 0);
+	for (t = 150; t < 150 + 60 + 900 - 10; t += 0.5)
+		pool3_step(&ps, t);
+	assert_int_equal(wk.power_ons, 1);
+	assert_int_equal(wk.overdue, 0);
+	for (; t < 3000; t += 0.5)
+		pool3_step(&ps, t);
+	assert_int_equal(wk.power_ons, 1);
+	assert_int_equal(wk.overdue, 1);
+	assert_true(wk.watches_after > 10);
+	engine_host_status(ps.e, 1, &hs);
+	assert_int_equal(hs.stage, STAGE_DOWN);
+	assert_non_null(hs.error);
+	assert_int_equal(hs.last_outcome, OUTCOME_BLOCKED);
+	pool3_end(&ps);
+}
+
+/*
+ * A restart after the power-on neither asks it again nor forgets when
+ * it was asked: the host is still reported boot_timeout after it.
+ */
+static void
+test_power_on_survives_a_restart(void **state)
+{
+	struct pool3	 ps;
+	struct engine	*e2;
+	json_t		*saved;
+	double		 t;
+	char		 msg[256];
+
+	(void)state;
+	wake_start(&ps, 1, 0);
+	for (t = 150; t < 300; t += 0.5)
+		pool3_step(&ps, t);
+	assert_int_equal(wk.power_ons, 1);
+	saved = engine_export(ps.e, 0);
+	e2 = engine_new(ps.p);
+	assert_non_null(e2);
+	assert_true(engine_import(e2, saved, 0, t, msg, sizeof(msg)) >= 0);
+	json_decref(saved);
+	engine_on_ups_event(e2, 1, UPS_EV_POWER_RESTORED, t);
+	engine_free(ps.e);
+	ps.e = e2;
+	engine_on_pool_facts(ps.e, 0, &ps.pf, t);
+	for (; t < 3000; t += 0.5)
+		pool3_step(&ps, t);
+	assert_int_equal(wk.power_ons, 1);
+	assert_int_equal(wk.overdue, 1);
+	pool3_end(&ps);
+}
+
+/* Woken, the host boots: back in the pool, nothing reported. */
+static void
+test_woken_host_returns(void **state)
+{
+	struct pool3		 ps;
+	struct host_status	 hs;
+	double			 t;
+
+	(void)state;
+	wake_start(&ps, 1, 1);
+	for (t = 150; t < 2000; t += 0.5)
+		pool3_step(&ps, t);
+	assert_int_equal(wk.power_ons, 1);
+	assert_int_equal(wk.overdue, 0);
+	engine_host_status(ps.e, 1, &hs);
+	assert_int_equal(hs.stage, STAGE_NORMAL);
+	pool3_end(&ps);
+}
+
 int
 main(void)
 {
@@ -2148,6 +2372,13 @@ main(void)
 		cmocka_unit_test(test_handover_then_xapi_restarts),
 		cmocka_unit_test(test_ha_off_for_a_whole_pool_and_back),
 		cmocka_unit_test(test_way_back_waits_for_xapi),
+		cmocka_unit_test(test_host_shut_on_live_power_is_powered_on),
+		cmocka_unit_test(test_power_on_waits_for_power_to_hold),
+		cmocka_unit_test(test_host_without_power_on_mode_is_reported),
+		cmocka_unit_test(
+		    test_host_not_back_after_power_on_is_reported_once),
+		cmocka_unit_test(test_power_on_survives_a_restart),
+		cmocka_unit_test(test_woken_host_returns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -293,6 +293,35 @@ test_budget(void **state)
 	    "'hosts':{" HOST1 "}}"), "pools.pool1.stop_budget: -1 is negative");
 }
 
+/* The way back: power_on_after seconds, or false; boot_timeout. */
+static void
+test_power_on_keys(void **state)
+{
+	struct policy	*p;
+
+	(void)state;
+	p = load(DOC(UPS1, POOL1(HOST1)));
+	assert_non_null(p);
+	assert_true(p->pools[0].power_on);
+	assert_true(p->pools[0].power_on_after ==
+	    POLICY_DEFAULT_POWER_ON_AFTER);
+	assert_true(p->pools[0].boot_timeout == POLICY_DEFAULT_BOOT_TIMEOUT);
+	policy_free(p);
+	p = load(DOC(UPS1, "'pool1':{" POOL_HEAD "'power_on_after':false,"
+	    "'boot_timeout':300,'hosts':{" HOST1 "}}"));
+	assert_non_null(p);
+	assert_false(p->pools[0].power_on);
+	assert_true(p->pools[0].boot_timeout == 300);
+	policy_free(p);
+	expect_error(DOC(UPS1, "'pool1':{" POOL_HEAD "'power_on_after':true,"
+	    "'hosts':{" HOST1 "}}"), "pools.pool1.power_on_after: must be a "
+	    "number of seconds, or false for hosts that are powered on by "
+	    "hand");
+	expect_error(DOC(UPS1, "'pool1':{" POOL_HEAD "'boot_timeout':0,"
+	    "'hosts':{" HOST1 "}}"), "pools.pool1.boot_timeout: 0 must be "
+	    "more than 0 s");
+}
+
 static void
 test_v3_level(void **state)
 {
@@ -618,6 +647,7 @@ main(void)
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_host_rules),
 		cmocka_unit_test(test_budget),
+		cmocka_unit_test(test_power_on_keys),
 		cmocka_unit_test(test_v3_level),
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_url),
