@@ -1,6 +1,9 @@
 /*
  * Answers from the threads into the engine (intake.h).
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <syslog.h>
 
 #include <net-snmp/net-snmp-config.h>
@@ -39,6 +42,64 @@ take_result(struct wresult *r, double now)
 		    r->pool, r->host);
 }
 
+/* The hosts already told of, "pool/host": once per run each. */
+static struct {
+	char	**names;
+	size_t	  n;
+} told;
+
+static int
+told_once(const char *pool, const char *host)
+{
+	char	 key[512], **nn;
+	size_t	 i;
+
+	snprintf(key, sizeof(key), "%s/%s", pool, host);
+	for (i = 0; i < told.n; i++)
+		if (strcmp(told.names[i], key) == 0)
+			return 1;
+	if ((nn = realloc(told.names, (told.n + 1) * sizeof(*nn))) == NULL)
+		return 1;
+	told.names = nn;
+	if ((told.names[told.n] = strdup(key)) == NULL)
+		return 1;
+	told.n++;
+	return 0;
+}
+
+/*
+ * A host upsxen may power off but the pool cannot wake is said at the
+ * first look, not found out after an outage: its UPS may never cut the
+ * output, and then nothing starts it again.
+ */
+static void
+check_power_on(size_t pool, const struct wresult *r)
+{
+	const struct policy_pool	*pl = &ux.policy->pools[pool];
+	const struct policy_host	*h;
+	size_t				 i, k;
+
+	if (!pl->power_on)
+		return;
+	for (i = 0; i < r->nmembers; i++) {
+		if (r->members[i].can_power_on)
+			continue;
+		for (k = pl->first_host; k < pl->first_host + pl->nhosts; k++) {
+			h = &ux.policy->hosts[k];
+			if (!h->has_shutdown || strcmp(h->name,
+			    r->members[i].name) != 0 || told_once(pl->name,
+			    h->name))
+				continue;
+			plog(LOG_WARNING, "pool=%s host=%s power_on_mode is "
+			    "not set: after upsxen powers it off, nothing can "
+			    "power it on if its UPS never cut the output (set "
+			    "wake-on-LAN or IPMI: XenCenter, the host's "
+			    "Properties, Power On; or power_on_after false)",
+			    pl->name, h->name);
+		}
+	}
+}
+
 static void
 take_facts(struct wresult *r, double now)
 {
@@ -47,6 +108,7 @@ take_facts(struct wresult *r, double now)
 
 	if (pi < 0)
 		return;
+	check_power_on((size_t)pi, r);
 	f.ha_enabled = r->ha;
 	f.ha_off = r->ha_off;
 	f.nmembers = r->nmembers;
@@ -85,5 +147,11 @@ intake_open(void)
 void
 intake_close(void)
 {
+	size_t	 i;
+
 	unregister_readfd(ux.ob.rfd);
+	for (i = 0; i < told.n; i++)
+		free(told.names[i]);
+	free(told.names);
+	memset(&told, 0, sizeof(told));
 }

@@ -269,8 +269,89 @@ step_watch(struct recipe_ctx *c, struct job *j)
 			back = pool.hosts[i].live;
 	report_facts(c, &pool);
 	xenapi_pool_clear(&pool);
-	job_finish(j, back ? OUTCOME_OK : OUTCOME_BLOCKED,
-	    back ? NULL : "host not live yet", 0);
+	if (!back && j->overdue)
+		job_finish(j, OUTCOME_PERMANENT, "not live boot_timeout after "
+		    "host.power_on: check its power, its BMC or its console",
+		    0);
+	else
+		job_finish(j, back ? OUTCOME_OK : OUTCOME_BLOCKED,
+		    back ? NULL : "host not live yet", 0);
+}
+
+#define POWER_ON_LOOK_MS	2000.0
+
+/*
+ * A refusal (HOST_POWER_ON_MODE_DISABLED, a missing plugin, a BMC that
+ * says no) comes within moments; a task still pending after that is
+ * the plugin waiting for the host to boot, for minutes: it is left to
+ * finish, and the watch sees the host come back, or not in time.
+ */
+static void
+power_on_poll(struct recipe_ctx *c, struct job *j)
+{
+	struct jtask		*t = &j->tasks[0];
+	struct xenapi_error	 err;
+	enum xenapi_task_status	 st;
+
+	memset(&err, 0, sizeof(err));
+	if (xenapi_task_poll(c->x, t->ref, &st, &err) == -1)
+		st = XENAPI_TASK_PENDING;	/* asked again */
+	if (st == XENAPI_TASK_PENDING &&
+	    recipe_now_ms() < j->started + POWER_ON_LOOK_MS) {
+		j->next_poll = recipe_now_ms() + POLL_MS;
+		return;
+	}
+	if (st != XENAPI_TASK_PENDING && st != XENAPI_TASK_VANISHED)
+		xenapi_task_destroy(c->x, t->ref, &err);
+	t->ref[0] = '\0';		/* never cancelled: the host boots */
+	if (st == XENAPI_TASK_FAILURE || st == XENAPI_TASK_CANCELLED)
+		job_fail(j, &err);
+	else
+		job_finish(j, OUTCOME_OK, NULL, 0);
+}
+
+/*
+ * host.power_on always runs on the master, which wakes the host as its
+ * power_on_mode says (xapi_host.ml power_on, through the power-on-host
+ * plugin: wake-on-LAN, IPMI, or a custom module). A host already live
+ * is left alone: its watch sees it.
+ */
+static void
+step_power_on(struct recipe_ctx *c, struct job *j)
+{
+	struct xenapi_pool	 pool;
+	struct xenapi_error	 err;
+	char			 ref[XENAPI_REF_LEN], task[XENAPI_REF_LEN];
+	size_t			 i;
+	int			 live = 0;
+
+	if (j->phase == 1) {
+		power_on_poll(c, j);
+		return;
+	}
+	if (look(c, &pool, &err) == -1) {
+		job_fail(j, &err);
+		return;
+	}
+	for (i = 0; i < pool.nhosts; i++)
+		if (strcmp(pool.hosts[i].name, j->host) == 0)
+			live = pool.hosts[i].live;
+	report_facts(c, &pool);
+	xenapi_pool_clear(&pool);
+	if (live) {
+		job_finish(j, OUTCOME_OK, NULL, 0);
+		return;
+	}
+	if (host_ref(c, j->host, ref, &err) == -1 ||
+	    xenapi_host_power_on_async(c->x, ref, task, &err) == -1) {
+		job_fail(j, &err);
+		return;
+	}
+	if (tasks_add(j, task, NULL, 0) == -1) {
+		job_finish(j, OUTCOME_TRANSIENT, "out of memory", 0);
+		return;
+	}
+	tasks_wait(j);
 }
 
 /*
@@ -537,6 +618,7 @@ static recipe_fn *const recipes[ACT_OP_COUNT] = {
 	[ACT_RESTORE_VMS] = step_restore,
 	[ACT_HA_OFF] = step_ha_off,
 	[ACT_HA_ON] = step_ha_on,
+	[ACT_POWER_ON] = step_power_on,
 	/* ACT_CONFIRM: the main thread asks the cards. */
 };
 
@@ -562,6 +644,7 @@ job_new(const struct action *a, const char *host, double bound_ms)
 	j->hard = a->hard;
 	j->scope = a->scope;
 	j->as_master = a->as_master;
+	j->overdue = a->overdue;
 	j->started = recipe_now_ms();
 	j->deadline = j->started + bound_ms;
 	snprintf(j->host, sizeof(j->host), "%s", host ? host : "");

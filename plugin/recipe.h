@@ -54,6 +54,7 @@ struct job {
 	int			 hard;
 	enum stop_scope		 scope;
 	int			 as_master;
+	int			 overdue;	/* WATCH: past boot_timeout */
 	int			 phase;
 	int			 again;		/* times started over */
 	double			 started;	/* ms */

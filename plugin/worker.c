@@ -103,6 +103,7 @@ post_facts(void *arg, const struct xenapi_pool *pool)
 		r->members[i].marked = h->maintenance;
 		r->members[i].nvms = h->nvms;
 		r->members[i].evacuating = h->evacuating;
+		r->members[i].can_power_on = h->power_on;
 	}
 	outbox_post(w->ob, r);
 }

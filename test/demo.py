@@ -56,7 +56,11 @@ def main():
     stop = threading.Event()
     ok = False
     try:
-        fake = Fake(work, pool3(BASE, per_vm_ms=400, boot_ms=1500))
+        pool = pool3(BASE, per_vm_ms=400, boot_ms=1500)
+        # How each host can be woken (XenCenter: Properties, Power On).
+        for h, mode in zip(pool["hosts"], ("IPMI", "wake-on-lan", "IPMI")):
+            h["power_on_mode"] = mode
+        fake = Fake(work, pool)
         hosts = {name: {"powered_by": [u], "maintenance_after": 2,
                         "shutdown_after": 6}
                  for name, u in (("xenserver-1", "ups1"),
@@ -66,11 +70,12 @@ def main():
                       {"ups1": ups("127.0.0.11", 10),
                        "ups2": ups("127.0.0.12", 10),
                        "ups3": ups("127.0.0.13", 10)},
-                      halt_time=2, stop_budget=1)
+                      halt_time=2, stop_budget=1, power_on_after=1)
         say("pool", pool_line(fake))
         say("policy", "maintenance after 2 s, shutdown after 6 s, "
-            "stop budget 1 s, halt time 2 s, warning period 10 s "
-            "(seed example 3's timers, 60 s and 120 s, scaled)")
+            "stop budget 1 s, halt time 2 s, warning period 10 s, "
+            "power on after 1 s of mains (seed example 3's timers, 60 s "
+            "and 120 s, scaled)")
         trapd = Trapd(work, BASE + 9, path)
         threading.Thread(target=follow, args=(trapd, stop),
                          daemon=True).start()
@@ -85,11 +90,11 @@ def main():
         time.sleep(0.2)
         say("pool", pool_line(fake))
 
-        say("NMC", "mains is back: power-restored traps; the hosts boot")
+        say("NMC", "mains is back before the UPSes cut their output: "
+            "power-restored traps; the hosts never lost AC, so nothing "
+            "but upsxen (host.power_on) starts them")
         v1_trap(BASE + 9, "127.0.0.12", PPC, 9)
         v1_trap(BASE + 9, "127.0.0.13", PPC, 9)
-        fake.rpc.fake.power("xenserver-2", True)
-        fake.rpc.fake.power("xenserver-3", True)
         for name in ("xenserver-2", "xenserver-3"):
             wait_for(lambda: fake.host(name)["enabled"] and
                      "MAINTENANCE_MODE" not in

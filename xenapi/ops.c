@@ -73,6 +73,17 @@ operation_running(xmlrpc_value *rec, const char *op)
 	return found;
 }
 
+/* "" (the default) means no way to power the host on from the pool. */
+static int
+power_on_set(xmlrpc_value *rec)
+{
+	char	 mode[64];
+
+	mode[0] = '\0';
+	rpc_read_string(rec, "power_on_mode", mode, sizeof(mode));
+	return mode[0] != '\0';
+}
+
 static void
 host_record(void *arg, const char *ref, xmlrpc_value *rec)
 {
@@ -104,6 +115,7 @@ host_record(void *arg, const char *ref, xmlrpc_value *rec)
 	rpc_read_string(rec, "metrics", w->metrics[w->pool->nhosts],
 	    sizeof(w->metrics[0]));
 	h->enabled = rpc_read_bool(rec, "enabled");
+	h->power_on = power_on_set(rec);
 	h->maintenance = maintenance_marked(rec);
 	h->evacuating = operation_running(rec, "evacuate");
 	h->master = strcmp(ref, w->master) == 0;
@@ -259,6 +271,13 @@ xenapi_host_enable(struct xenapi *x, const char *host,
     struct xenapi_error *err)
 {
 	return call_void(x, "host.enable", err, host, NULL, NULL);
+}
+
+int
+xenapi_host_power_on_async(struct xenapi *x, const char *host, char *task,
+    struct xenapi_error *err)
+{
+	return call_ref(x, "Async.host.power_on", task, err, host, NULL, NULL);
 }
 
 /*

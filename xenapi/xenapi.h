@@ -63,6 +63,8 @@ struct xenapi_host {
 	int	 maintenance;	/* other_config MAINTENANCE_MODE=true */
 	int	 nvms;		/* VMs resident (Running, Paused), not dom0 */
 	int	 evacuating;	/* current_operations has an evacuate */
+	int	 power_on;	/* power_on_mode set: host.power_on can
+				   wake it (wake-on-LAN, iLO, DRAC, IPMI) */
 	long long memory_free;	/* host_metrics, bytes */
 };
 
@@ -154,6 +156,13 @@ int		 xenapi_host_disable(struct xenapi *, const char *,
 		    struct xenapi_error *);
 int		 xenapi_host_enable(struct xenapi *, const char *,
 		    struct xenapi_error *);
+/*
+ * The master wakes the host by its power_on_mode (xapi_host.ml); the
+ * call lasts until the host is live (minutes), so it is asked Async and
+ * *task (XENAPI_REF_LEN) is its task.
+ */
+int		 xenapi_host_power_on_async(struct xenapi *, const char *,
+		    char *, struct xenapi_error *);
 /*
  * other_config of a "host" or the "pool": set key=value whether or not it
  * was there (remove, then add); get allocates the value ("" if absent).

@@ -588,6 +588,87 @@ class FaultTest(PoolCase):
         self.trapd.wait_log("upsxen: stopped", timeout=5)
         self.trapd.stop()
 
+    def power_on_pool(self, **host2):
+        pool = pool3(self.base)
+        pool["hosts"][1].update(host2)
+        return pool
+
+    def outage_and_return(self, **extra):
+        """xenserver-2 powered off on ups2's outage, then mains back
+        before the card ever cut the output: the host saw no AC loss,
+        and nothing but host.power_on starts it again."""
+        self.start(fake_pool=extra.pop("fake_pool"), hosts=hosts3(m=0.2, s=1),
+                   **extra)
+        v1_trap(self.port, "127.0.0.12", PPC, ON)
+        wait_for(lambda: self.count("host.shutdown", "xenserver-2") == 1,
+                 what="xenserver-2 powered off")
+        wait_for(lambda: not self.f.host("xenserver-2")["live"],
+                 what="xenserver-2 off in the pool's database")
+        back = time.monotonic()
+        v1_trap(self.port, "127.0.0.12", PPC, OFF)
+        self.trapd.wait_log("ups=ups2 event=power_restored")
+        return back
+
+    def power_ons(self, host):
+        return [c for c in self.calls_of("Async.host.power_on", host)]
+
+    def test_power_on_after_power_held(self):
+        # Issue 20.1: a host upsxen powered off whose UPS never cut the
+        # output never boots by itself; it is woken through the master
+        # once the power has held power_on_after.
+        back = self.outage_and_return(
+            fake_pool=self.power_on_pool(power_on_mode="wake-on-lan"),
+            power_on_after=0.5, boot_timeout=5)
+        self.trapd.wait_log("action=power_on pool=pool1 host=xenserver-2 "
+                            "reason=power_held")
+        self.trapd.wait_log("action=power_on pool=pool1 host=xenserver-2 "
+                            "result=ok")
+        self.trapd.wait_log("action=exit_maintenance pool=pool1 "
+                            "host=xenserver-2 result=ok", timeout=15)
+        calls = self.power_ons("xenserver-2")
+        self.assertEqual(len(calls), 1, calls)
+        self.assertGreaterEqual(calls[0]["mono"] - back, 0.5)
+        self.assertLess(calls[0]["mono"] - back, 3)
+        h = self.f.host("xenserver-2")
+        self.assertTrue(h["live"] and h["enabled"])
+        self.assertNotIn("not live boot_timeout", self.trapd.log())
+        self.assert_no_crash()
+
+    def test_no_power_on_mode_is_said_at_the_first_look(self):
+        # Issue 20.1: host.power_on with power_on_mode "" is refused by
+        # xapi (HOST_POWER_ON_MODE_DISABLED): said at start, never asked.
+        back = self.outage_and_return(fake_pool=self.power_on_pool(),
+                                      power_on_after=0.3, boot_timeout=5)
+        self.assertIn("pool=pool1 host=xenserver-2 power_on_mode is not "
+                      "set", self.trapd.log())
+        self.assertEqual(self.trapd.log().count(
+            "host=xenserver-2 power_on_mode is not set"), 1)
+        # Well past the hold: still no call xapi would refuse.
+        wait_for(lambda: time.monotonic() - back > 2, what="2 s")
+        self.assertEqual(self.power_ons("xenserver-2"), [])
+        self.assertFalse(self.f.host("xenserver-2")["live"])
+
+    def test_host_not_back_after_power_on_is_reported(self):
+        # Issue 20.1: woken, the host does not come back (its WoL packet
+        # lost): reported once boot_timeout after the power-on.
+        self.outage_and_return(
+            fake_pool=dict(self.power_on_pool(
+                power_on_mode="wake-on-lan", power_on_fails=True),
+                power_on_wait_ms=60000),
+            power_on_after=0.3, boot_timeout=1.5)
+        self.trapd.wait_log("action=power_on pool=pool1 host=xenserver-2 "
+                            "result=ok")
+        self.trapd.wait_log("action=watch pool=pool1 host=xenserver-2 "
+                            "result=permanent", timeout=15)
+        self.assertIn("not live boot_timeout after host.power_on",
+                      self.trapd.log())
+        # Said once; the host is still watched, and not woken again.
+        t0 = time.monotonic()
+        wait_for(lambda: time.monotonic() - t0 > 2, what="2 s")
+        self.assertEqual(self.trapd.log().count(
+            "not live boot_timeout after host.power_on"), 1)
+        self.assertEqual(len(self.power_ons("xenserver-2")), 1)
+
     def test_stale_outage_is_held_until_a_trap(self):
         # Three days on battery, in the format upsxen writes: once
         # powered the host off at once on restart (late_ms=259145011).

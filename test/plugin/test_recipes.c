@@ -243,6 +243,33 @@ test_blockers_then_power_off(void **state)
 	json_decref(h);
 }
 
+/*
+ * host.power_on of a host the pool cannot wake: xapi's refusal
+ * (HOST_POWER_ON_MODE_DISABLED) comes in the task at once and is a
+ * failure, not a wait; a live host is left alone.
+ */
+static void
+test_power_on_refused_and_live(void **state)
+{
+	struct fixture	*fx = *state;
+	struct job	*j;
+	double		 t0;
+
+	expect(run(&fx->c, ACT_POWER_ON, "xs2", NULL, 0, STOP_ALL, 0),
+	    OUTCOME_OK);
+	expect(run(&fx->c, ACT_DISABLE, "xs2", NULL, 0, STOP_ALL, 0),
+	    OUTCOME_OK);
+	expect(run(&fx->c, ACT_EVACUATE, "xs2", NULL, 0, STOP_ALL, 0),
+	    OUTCOME_OK);
+	expect(run(&fx->c, ACT_SHUTDOWN, "xs2", NULL, 0, STOP_ALL, 0),
+	    OUTCOME_OK);
+	t0 = recipe_now_ms();
+	j = run(&fx->c, ACT_POWER_ON, "xs2", NULL, 0, STOP_ALL, 0);
+	assert_true(recipe_now_ms() - t0 < 1500);
+	assert_non_null(strstr(j->error, "HOST_POWER_ON_MODE_DISABLED"));
+	expect(j, OUTCOME_PERMANENT);
+}
+
 static void
 test_designate_and_not_a_pool_action(void **state)
 {
@@ -310,6 +337,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_refresh_reports_the_pool,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_maintenance_of_a_member,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_power_on_refused_and_live,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blockers_then_power_off,
 		    setup, teardown),
