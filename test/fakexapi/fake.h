@@ -79,6 +79,16 @@ struct fhost {
 	char		 iso_sr[64];
 	char		 dvd_sr[64];
 	char		 dvd_vdi[64];
+	/*
+	 * Its PBDs to SR_SHARED and SR_SHARED_ISO, both alike:
+	 * shared_attached is their currently_attached in the DB,
+	 * shared_plugged_at when the host's own plug of them succeeds (at or
+	 * before now: plugged there; INFINITY: not plugged, none under way).
+	 */
+	char		 pbd[2][64];
+	int		 shared_attached;
+	double		 shared_plugged_at;
+	int		 user_disabled;	/* host.disable since xapi started */
 };
 
 struct fvm {
@@ -97,6 +107,8 @@ struct fvm {
 	int		 crashed;	/* died with its host */
 	int		 ha_always_run;
 	char		 ha_restart_priority[16];
+	int		 order;		/* VM.order */
+	int		 start_delay_ms; /* VM.start_delay, in ms here */
 	enum fcd	 cd;
 	char		 disk_vbd[64];
 	char		 disk_vdi[64];
@@ -111,6 +123,7 @@ enum ftask_kind {
 	FTASK_HARD_SHUTDOWN,
 	FTASK_MIGRATE,
 	FTASK_POWER_ON,		/* host.power_on: the plugin waits for live */
+	FTASK_START,		/* VM.start */
 	FTASK_DONE		/* an instant call's Async task */
 };
 
@@ -136,7 +149,9 @@ struct ftask {
 	enum fstage	 stage;
 	int		 host;		/* evacuate: the host */
 	int		 vm;
-	int		 target;	/* migrate: where to */
+	int		 target;	/* migrate, start: where to */
+	int		 start_paused;	/* start: ends Paused */
+	int		 started;	/* start: the domain runs */
 	int		 resident_on;
 	int		 forwarded_to;	/* -1: ran on the master */
 	char		 status[16];	/* pending success failure cancelled */
@@ -194,6 +209,8 @@ struct fake {
 	int		 restart_ms;
 	int		 op_wait_ms;
 	int		 power_on_wait_ms;
+	int		 start_ms;
+	int		 shared_sr_ready_ms;
 	/* HA (pool fields of the same names). */
 	int		 ha;
 	int		 ha_ntol;
@@ -235,7 +252,8 @@ struct fmember {
 enum vmop {
 	OP_CLEAN_SHUTDOWN,
 	OP_HARD_SHUTDOWN,
-	OP_POOL_MIGRATE
+	OP_POOL_MIGRATE,
+	OP_START
 };
 
 /*
@@ -278,6 +296,8 @@ json_t		*fake_forward_error(const struct fake *, int);
 json_t		*fake_vm_op_error(struct fake *, int, enum vmop,
 		    const struct ftask *, int *);
 json_t		*fake_can_boot_here(const struct fake *, int, int, int);
+json_t		*fake_memory_error(const struct fake *, int, int);
+int		 fake_choose_host(const struct fake *, int, int);
 json_t		*fake_host_disable(struct fake *, int, int);
 json_t		*fake_host_enable(struct fake *, int);
 json_t		*fake_vm_ops(struct fake *, int);

@@ -19,7 +19,9 @@
  *                             hangs_on_shutdown, cd (local_iso, dvd,
  *                             shared_iso, ""), ha_restart_priority
  *                             (restart, best-effort, ""), ha_always_run
- *                             (true for a resident "restart" VM)
+ *                             (true for a resident "restart" VM), order
+ *                             (0), start_delay_ms (0: VM.start_delay,
+ *                             whole seconds in its record)
  *   ha_enabled (false), ha_host_failures_to_tolerate (1),
  *   ha_allow_overcommit (false)
  * Durations in ms; the defaults of the new ones are xapi's own:
@@ -38,6 +40,13 @@
  *                             (helpers.ml Policy.standard)
  *   power_on_wait_ms (300000) host.power_on's plugin waits for the host
  *                             to be live, then fails (wlan.py)
+ *   start_ms (500)            VM.start until the domain runs; its task
+ *                             ends the VM's start_delay_ms later
+ *                             (xapi_vm.ml start)
+ *   shared_sr_ready_ms (0)    a host's PBDs to the shared SRs attach this
+ *                             long after its xapi has started (storage
+ *                             that comes up after the hosts); until then
+ *                             it cannot run VMs on them
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -354,14 +354,16 @@ host_record(struct fake *f, int h)
 	}
 	ops = fake_host_ops(f, h);
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:{}, s:O, "
-	    "s:o, s:o, s:o, s:s}", "uuid", hp->uuid, "name_label", hp->name,
+	    "s:o, s:o, s:o, s:s, s:[s,s]}", "uuid", hp->uuid, "name_label",
+	    hp->name,
 	    "name_description", "", "hostname", hp->name, "address",
 	    hp->address, "enabled", hp->enabled, "metrics", hp->metrics_ref,
 	    "power_on_mode", hp->power_on_mode, "power_on_config",
 	    "other_config", hp->other_config, "resident_VMs", resident,
 	    "allowed_operations", host_allowed(f, h, ops),
 	    "current_operations", ops, "control_domain", dom0 >= 0 ?
-	    f->vms[dom0].ref : "OpaqueRef:NULL");
+	    f->vms[dom0].ref : "OpaqueRef:NULL", "PBDs", hp->pbd[0],
+	    hp->pbd[1]);
 }
 
 static json_t *
@@ -715,7 +717,8 @@ vm_record(struct fake *f, int i)
 		json_array_append_new(vbds, json_string(v->cd_vbd));
 	}
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:I, "
-	    "s:I, s:I, s:{}, s:o, s:o, s:b, s:s, s:o}", "uuid", v->uuid,
+	    "s:I, s:I, s:{}, s:o, s:o, s:b, s:s, s:o, s:I, s:I}", "uuid",
+	    v->uuid,
 	    "name_label", v->name, "name_description", "", "power_state",
 	    fake_power_name(v->power), "resident_on", host_ref(f, v->host),
 	    "is_control_domain",
@@ -726,7 +729,8 @@ vm_record(struct fake *f, int i)
 	    "other_config", "allowed_operations", fake_vm_allowed(f, i),
 	    "current_operations", fake_vm_ops(f, i), "ha_always_run",
 	    v->ha_always_run, "ha_restart_priority", v->ha_restart_priority,
-	    "VBDs", vbds);
+	    "VBDs", vbds, "order", (json_int_t)v->order, "start_delay",
+	    (json_int_t)(v->start_delay_ms / 1000));
 }
 
 static json_t *
@@ -972,6 +976,42 @@ m_hard_shutdown(struct call *c)
 	return vm_task(c, FTASK_HARD_SHUTDOWN);
 }
 
+/* A bool argument; -1 if it is not one. */
+static int
+arg_bool(struct call *c, int i)
+{
+	json_t	*j = arg_json(c, i);
+	int	 b = json_is_boolean(j) ? json_is_true(j) : -1;
+
+	json_decref(j);
+	return b;
+}
+
+/*
+ * VM.start(vm, start_paused, force). force only loosens checks fakexapi
+ * does not make (with_vm_operation ~strict).
+ */
+static json_t *
+m_vm_start(struct call *c)
+{
+	struct ftask	*t;
+	int		 v, paused;
+
+	if ((t = start(c, FTASK_START)) == NULL)
+		return NULL;
+	if ((v = need_vm(c, 1)) == -1)
+		return failed_start(c);
+	if ((paused = arg_bool(c, 2)) == -1 || arg_bool(c, 3) == -1) {
+		c->err = fake_error("FIELD_TYPE_ERROR", paused == -1 ?
+		    "start_paused" : "force", NULL);
+		return failed_start(c);
+	}
+	t->vm = v;
+	t->start_paused = paused;
+	fake_task_step(c->f, t, fake_now(c->f));
+	return NULL;
+}
+
 /* VM.pool_migrate(vm, host, options) */
 static json_t *
 m_pool_migrate(struct call *c)
@@ -1161,6 +1201,7 @@ struct sr {
 	const char	*content_type;
 	int		 shared;
 	int		 dvd;
+	int		 pbd;		/* fhost.pbd[pbd], -1: none */
 };
 
 static int
@@ -1169,14 +1210,14 @@ sr_list(const struct fake *f, struct sr *out)
 	int	 i, n = 0;
 
 	out[n++] = (struct sr){ SR_SHARED, "Shared storage", "nfs", "user", 1,
-	    0 };
+	    0, 0 };
 	out[n++] = (struct sr){ SR_SHARED_ISO, "ISO library", "iso", "iso",
-	    1, 0 };
+	    1, 0, 1 };
 	for (i = 0; i < f->nhosts; i++) {
 		out[n++] = (struct sr){ f->hosts[i].local_sr, "Local storage",
-		    "lvm", "user", 0, 0 };
+		    "lvm", "user", 0, 0, -1 };
 		out[n++] = (struct sr){ f->hosts[i].iso_sr,
-		    "Local ISO library", "iso", "iso", 0, 0 };
+		    "Local ISO library", "iso", "iso", 0, 0, -1 };
 		/*
 		 * The physical drive's SR (firstboot makes it): type udev,
 		 * sm_config type cd, as xenadmin SR.Physical() reads it.
@@ -1184,19 +1225,29 @@ sr_list(const struct fake *f, struct sr *out)
 		 * find what the installer writes.
 		 */
 		out[n++] = (struct sr){ f->hosts[i].dvd_sr, "DVD drives",
-		    "udev", "iso", 0, 1 };
+		    "udev", "iso", 0, 1, -1 };
 	}
 	return n;
 }
 
+/*
+ * The PBDs of the shared SRs, one per host; the hosts' own SRs' are not
+ * modelled (their PBDs is empty).
+ */
 static json_t *
-sr_record(const struct sr *s)
+sr_record(const struct fake *f, const struct sr *s)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:{}, s:o}", "uuid",
-	    s->ref + 10, "name_label", s->name, "name_description", "",
+	json_t	*pbds = json_array();
+	int	 i;
+
+	for (i = 0; s->pbd >= 0 && i < f->nhosts; i++)
+		json_array_append_new(pbds,
+		    json_string(f->hosts[i].pbd[s->pbd]));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:{}, s:o, s:o}",
+	    "uuid", s->ref + 10, "name_label", s->name, "name_description", "",
 	    "type", s->type, "content_type", s->content_type, "shared",
 	    s->shared, "other_config", "sm_config", s->dvd ?
-	    json_pack("{s:s}", "type", "cd") : json_object());
+	    json_pack("{s:s}", "type", "cd") : json_object(), "PBDs", pbds);
 }
 
 static json_t *
@@ -1213,7 +1264,7 @@ m_sr_record(struct call *c)
 	n = sr_list(c->f, srs);
 	for (i = 0; i < n && out == NULL; i++)
 		if (strcmp(srs[i].ref, c->a[1]) == 0)
-			out = sr_record(&srs[i]);
+			out = sr_record(c->f, &srs[i]);
 	free(srs);
 	if (out == NULL)
 		c->err = fake_error("HANDLE_INVALID", "SR", c->a[1], NULL);
@@ -1232,8 +1283,48 @@ m_sr_records(struct call *c)
 		return all;
 	n = sr_list(c->f, srs);
 	for (i = 0; i < n; i++)
-		json_object_set_new(all, srs[i].ref, sr_record(&srs[i]));
+		json_object_set_new(all, srs[i].ref, sr_record(c->f, &srs[i]));
 	free(srs);
+	return all;
+}
+
+/*
+ * PBD: each host's to SR_SHARED (OpaqueRef:PBD-<host>-1) and to
+ * SR_SHARED_ISO (-2), currently_attached as the DB has it (pool.c).
+ */
+static json_t *
+pbd_record(const struct fake *f, int h, int n)
+{
+	const struct fhost	*hp = &f->hosts[h];
+
+	return json_pack("{s:s, s:s, s:s, s:{}, s:b, s:{}}", "uuid",
+	    hp->pbd[n] + 10, "host", hp->ref, "SR", n ? SR_SHARED_ISO :
+	    SR_SHARED, "device_config", "currently_attached",
+	    hp->shared_attached, "other_config");
+}
+
+static json_t *
+m_pbd_record(struct call *c)
+{
+	int	 h, n;
+
+	for (h = 0; h < c->f->nhosts; h++)
+		for (n = 0; n < 2; n++)
+			if (strcmp(c->f->hosts[h].pbd[n], c->a[1]) == 0)
+				return pbd_record(c->f, h, n);
+	return fail(c, fake_error("HANDLE_INVALID", "PBD", c->a[1], NULL));
+}
+
+static json_t *
+m_pbd_records(struct call *c)
+{
+	json_t	*all = json_object();
+	int	 h, n;
+
+	for (h = 0; h < c->f->nhosts; h++)
+		for (n = 0; n < 2; n++)
+			json_object_set_new(all, c->f->hosts[h].pbd[n],
+			    pbd_record(c->f, h, n));
 	return all;
 }
 
@@ -1363,12 +1454,15 @@ const struct method fake_methods[] = {
 	{ "VM.clean_shutdown", 2, 2, 1, m_clean_shutdown },
 	{ "VM.hard_shutdown", 2, 2, 1, m_hard_shutdown },
 	{ "VM.pool_migrate", 4, 4, 1, m_pool_migrate },
+	{ "VM.start", 4, 4, 1, m_vm_start },
 	{ "VBD.get_record", 2, 2, 0, m_vbd_record },
 	{ "VBD.get_all_records", 1, 1, 0, m_vbd_records },
 	{ "VBD.eject", 2, 2, 1, m_vbd_eject },
 	{ "VDI.get_record", 2, 2, 0, m_vdi_record },
 	{ "SR.get_record", 2, 2, 0, m_sr_record },
 	{ "SR.get_all_records", 1, 1, 0, m_sr_records },
+	{ "PBD.get_record", 2, 2, 0, m_pbd_record },
+	{ "PBD.get_all_records", 1, 1, 0, m_pbd_records },
 	{ "task.get_record", 2, 2, 0, m_task_record },
 	{ "task.get_all_records", 1, 1, 0, m_task_records },
 	{ "task.get_status", 2, 2, 0, m_task_status },

@@ -19,6 +19,8 @@ vmop_name(enum vmop op)
 		return "hard_shutdown";
 	case OP_POOL_MIGRATE:
 		return "pool_migrate";
+	case OP_START:
+		return "start";
 	}
 	return "";
 }
@@ -59,6 +61,8 @@ task_vmop(const struct ftask *t)
 		return OP_HARD_SHUTDOWN;
 	case FTASK_MIGRATE:
 		return OP_POOL_MIGRATE;
+	case FTASK_START:
+		return OP_START;
 	default:
 		return -1;
 	}
@@ -80,8 +84,10 @@ fake_vm_ops(struct fake *f, int v)
 
 /*
  * host.current_operations (xapi_host_helpers.ml with_host_operation): its
- * evacuations, and "vm_migrate" for each VM on its way here
- * (message_forwarding.ml reserve_memory_for_vm ~host_op).
+ * evacuations, "vm_migrate" for each VM on its way here
+ * (message_forwarding.ml reserve_memory_for_vm ~host_op) and "vm_start"
+ * for each VM starting here, until its start ends (forward_to_suitable_host
+ * ~host_op, allocate_vm_to_host).
  */
 json_t *
 fake_host_ops(struct fake *f, int h)
@@ -100,6 +106,9 @@ fake_host_ops(struct fake *f, int h)
 		else if (t->kind == FTASK_MIGRATE && t->target == h)
 			json_object_set_new(ops, t->ref,
 			    json_string("vm_migrate"));
+		else if (t->kind == FTASK_START && t->target == h)
+			json_object_set_new(ops, t->ref,
+			    json_string("vm_start"));
 	}
 	return ops;
 }
@@ -168,6 +177,24 @@ allowed_concurrently(enum vmop op, json_t *ops)
 }
 
 /*
+ * xapi_vm_lifecycle.ml allowed_power_states and report_power_state_error:
+ * the states an operation needs, as the error's second parameter names
+ * them.
+ */
+static const char *
+power_needed(enum vmop op, enum fpower p)
+{
+	switch (op) {
+	case OP_HARD_SHUTDOWN:
+		return p == PS_HALTED ? "paused, suspended, running" : NULL;
+	case OP_START:
+		return p == PS_HALTED ? NULL : "halted";
+	default:
+		return p == PS_RUNNING ? NULL : "running";
+	}
+}
+
+/*
  * xapi_vm_lifecycle.ml check_operation_error, in its order: the power
  * state (allowed_power_states), other operations in progress, the control
  * domain, guest features (check_op_for_feature: an HVM guest without PV
@@ -180,14 +207,12 @@ fake_vm_op_error(struct fake *f, int v, enum vmop op,
     const struct ftask *self, int *conflict)
 {
 	struct fvm	*vm = &f->vms[v];
+	const char	*needed;
 	json_t		*ops, *e;
 
 	*conflict = 0;
-	if (op == OP_HARD_SHUTDOWN && vm->power == PS_HALTED)
-		return fake_error("VM_BAD_POWER_STATE", vm->ref,
-		    "paused, suspended, running", "halted", NULL);
-	if (op != OP_HARD_SHUTDOWN && vm->power != PS_RUNNING)
-		return fake_error("VM_BAD_POWER_STATE", vm->ref, "running",
+	if ((needed = power_needed(op, vm->power)) != NULL)
+		return fake_error("VM_BAD_POWER_STATE", vm->ref, needed,
 		    power_lower(vm->power), NULL);
 	ops = fake_vm_ops(f, v);
 	if (self)
@@ -199,7 +224,7 @@ fake_vm_op_error(struct fake *f, int v, enum vmop op,
 		return e;
 	}
 	json_decref(ops);
-	if (vm->control_domain)
+	if (vm->control_domain && op != OP_START)
 		return fake_error("OPERATION_NOT_ALLOWED", "This operation is "
 		    "not allowed on a control domain", NULL);
 	if (vm->no_pv_drivers && (op == OP_CLEAN_SHUTDOWN ||
@@ -218,7 +243,7 @@ json_t *
 fake_vm_allowed(struct fake *f, int v)
 {
 	static const enum vmop all[] = { OP_CLEAN_SHUTDOWN, OP_HARD_SHUTDOWN,
-	    OP_POOL_MIGRATE };
+	    OP_POOL_MIGRATE, OP_START };
 	json_t	*out = json_array(), *e;
 	size_t	 i;
 	int	 conflict;
@@ -233,12 +258,17 @@ fake_vm_allowed(struct fake *f, int v)
 	return out;
 }
 
-/* Whether host h has a currently attached PBD to sr: shared or its own. */
+/*
+ * Whether host h has a currently attached PBD to sr (xapi_vm_helpers.ml
+ * which_specified_SRs_not_available_on_host): a shared SR's as the DB
+ * has it; its own SRs always.
+ */
 static int
-host_sees(int h, int home, const char *sr)
+host_sees(const struct fake *f, int h, int home, const char *sr)
 {
-	return strcmp(sr, SR_SHARED) == 0 || strcmp(sr, SR_SHARED_ISO) == 0 ||
-	    h == home;
+	if (strcmp(sr, SR_SHARED) == 0 || strcmp(sr, SR_SHARED_ISO) == 0)
+		return f->hosts[h].shared_attached;
+	return h == home;
 }
 
 /*
@@ -256,7 +286,7 @@ fake_vm_sr_needed(const struct fake *f, int v, int h)
 	if (vm->control_domain)
 		return NULL;
 	disk = vm->local_storage ? home->local_sr : SR_SHARED;
-	if (!host_sees(h, vm->home, disk))
+	if (!host_sees(f, h, vm->home, disk))
 		return disk;
 	switch (vm->cd) {
 	case CD_EMPTY:
@@ -271,7 +301,7 @@ fake_vm_sr_needed(const struct fake *f, int v, int h)
 		cd = SR_SHARED_ISO;
 		break;
 	}
-	return host_sees(h, vm->home, cd) ? NULL : cd;
+	return host_sees(f, h, vm->home, cd) ? NULL : cd;
 }
 
 /*
@@ -285,8 +315,6 @@ fake_can_boot_here(const struct fake *f, int v, int h, int memory_check)
 {
 	const struct fvm	*vm = &f->vms[v];
 	const char		*sr;
-	char			 need[32], have[32];
-	long			 avail;
 	int			 here;
 
 	if (!f->hosts[h].live)
@@ -298,23 +326,88 @@ fake_can_boot_here(const struct fake *f, int v, int h, int memory_check)
 		return fake_error("VM_REQUIRES_SR", vm->ref, sr, NULL);
 	if (!memory_check || here)
 		return NULL;
-	avail = fake_free_mib(f, h);
-	if (avail < vm->memory_mib) {
-		snprintf(need, sizeof(need), "%lld", (long long)vm->memory_mib
-		    << 20);
-		snprintf(have, sizeof(have), "%lld", (long long)(avail > 0 ?
-		    avail : 0) << 20);
-		return fake_error("HOST_NOT_ENOUGH_FREE_MEMORY", need, have,
-		    NULL);
-	}
-	return NULL;
+	return fake_memory_error(f, v, h);
+}
+
+/*
+ * VM v's memory does not fit in host h's free memory: needed and
+ * available, in bytes. xapi_vm_helpers.ml assert_enough_memory_available
+ * says so, and so does a start on a host without the memory, from the
+ * reservation (xenops_server_xen.ml Mem.wrap, xapi_xenops.ml
+ * Cannot_free_this_much_memory).
+ */
+json_t *
+fake_memory_error(const struct fake *f, int v, int h)
+{
+	char	 need[32], have[32];
+	long	 avail = fake_free_mib(f, h);
+
+	if (avail >= f->vms[v].memory_mib)
+		return NULL;
+	snprintf(need, sizeof(need), "%lld", (long long)f->vms[v].memory_mib
+	    << 20);
+	snprintf(have, sizeof(have), "%lld", (long long)(avail > 0 ? avail :
+	    0) << 20);
+	return fake_error("HOST_NOT_ENOUGH_FREE_MEMORY", need, have, NULL);
+}
+
+static int
+evacuating(const struct fake *f, int h)
+{
+	int	 i;
+
+	for (i = 0; i < f->ntasks; i++)
+		if (f->tasks[i]->kind == FTASK_EVACUATE &&
+		    f->tasks[i]->stage == TS_RUN &&
+		    fake_task_pending(f->tasks[i]) && f->tasks[i]->host == h)
+			return 1;
+	return 0;
+}
+
+/*
+ * xapi_vm_helpers.ml vm_can_run_on_host: enabled (a control domain need
+ * not), live, assert_can_boot_here, no evacuation in progress.
+ */
+static int
+can_run_on(const struct fake *f, int v, int h, int memory_check)
+{
+	json_t	*e;
+
+	if ((!f->vms[v].control_domain && !f->hosts[h].enabled) ||
+	    !f->hosts[h].live || evacuating(f, h))
+		return 0;
+	e = fake_can_boot_here(f, v, h, memory_check);
+	json_decref(e);
+	return e == NULL;
+}
+
+/*
+ * xapi_vm_helpers.ml choose_host_for_vm_no_wlb: among the hosts VM v can
+ * run on (vm_can_run_on_host), the one with the most free memory, the
+ * first of equals (xapi_vm_placement.ml weighs free memory with a biased
+ * random choice). None fits the memory: the same again without the
+ * memory check. -1: none at all (NO_HOSTS_AVAILABLE []).
+ */
+int
+fake_choose_host(const struct fake *f, int v, int memory_check)
+{
+	int	 h, best = -1;
+
+	for (h = 0; h < f->nhosts; h++)
+		if (can_run_on(f, v, h, memory_check) && (best == -1 ||
+		    fake_free_mib(f, h) > fake_free_mib(f, best)))
+			best = h;
+	if (best == -1 && memory_check)
+		return fake_choose_host(f, v, 0);
+	return best;
 }
 
 /*
  * message_forwarding.ml Host.disable: the HA plan must survive it
  * (assert_host_disable_preserves_ha_plan), then the host itself does it
- * (xapi_host.ml disable: nothing if already disabled; auto_enable=false
- * is kept across restarts).
+ * (xapi_host.ml disable: nothing if already disabled; this xapi will not
+ * enable the host again by itself, user_requested_host_disable;
+ * auto_enable=false is kept across restarts).
  */
 json_t *
 fake_host_disable(struct fake *f, int h, int auto_enable)
@@ -326,6 +419,7 @@ fake_host_disable(struct fake *f, int h, int auto_enable)
 		return e;
 	if (f->hosts[h].enabled) {
 		f->hosts[h].enabled = 0;
+		f->hosts[h].user_disabled = 1;
 		if (!auto_enable)
 			f->hosts[h].no_auto_enable = 1;
 	}
@@ -349,6 +443,7 @@ fake_host_enable(struct fake *f, int h)
 	if (f->hosts[h].phase != HP_UP)
 		return fake_error("HOST_STILL_BOOTING", NULL);
 	f->hosts[h].no_auto_enable = 0;
+	f->hosts[h].user_disabled = 0;
 	f->hosts[h].enabled = 1;
 	return NULL;
 }

@@ -85,6 +85,9 @@ load_host(struct fake *f, int i, json_t *o)
 	snprintf(h->dvd_sr, sizeof(h->dvd_sr), "OpaqueRef:SR-dvd-%d", i + 1);
 	snprintf(h->dvd_vdi, sizeof(h->dvd_vdi), "OpaqueRef:VDI-dvd-%d",
 	    i + 1);
+	for (j = 0; j < 2; j++)
+		snprintf(h->pbd[j], sizeof(h->pbd[j]), "OpaqueRef:PBD-%d-%d",
+		    i + 1, j + 1);
 	h->port = (int)json_integer_value(port);
 	/*
 	 * Members are told apart by address, as in a real pool: xapi names
@@ -112,6 +115,9 @@ load_host(struct fake *f, int i, json_t *o)
 	h->phase = HP_UP;
 	h->phase_until = INFINITY;
 	h->dead_at = INFINITY;
+	/* Up and running: its storage was plugged at its start-up. */
+	h->shared_attached = 1;
+	h->shared_plugged_at = 0;
 	h->other_config = json_object();
 	return 0;
 }
@@ -184,6 +190,20 @@ load_vm_ha(struct fvm *v, json_t *o, int i)
 	return 0;
 }
 
+/* Both non-negative, as xapi_vm.ml set_order and set_start_delay want. */
+static int
+load_vm_start(struct fvm *v, json_t *o, int i)
+{
+	v->order = int_or(o, "order", 0);
+	v->start_delay_ms = int_or(o, "start_delay_ms", 0);
+	if (v->order < 0 || v->start_delay_ms < 0) {
+		fprintf(stderr, "fakexapi: vms[%d]: order and start_delay_ms "
+		    "must be non-negative\n", i);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 load_vm(struct fake *f, int i, json_t *o)
 {
@@ -247,7 +267,7 @@ load_vm(struct fake *f, int i, json_t *o)
 		    v->cd == CD_LOCAL_ISO ? f->hosts[v->home].iso_sr :
 		    SR_SHARED_ISO);
 	}
-	return load_vm_ha(v, o, i);
+	return load_vm_start(v, o, i) == -1 ? -1 : load_vm_ha(v, o, i);
 }
 
 /* Every host runs a control domain, as in a real pool. */
@@ -292,6 +312,10 @@ load_durations(struct fake *f, json_t *root)
 	f->op_wait_ms = int_or(root, "op_wait_ms", 7200000);
 	/* power-on-host's wake-on-lan: 60 tries 5 s apart (wlan.py). */
 	f->power_on_wait_ms = int_or(root, "power_on_wait_ms", 300000);
+	/* VM.start until the domain runs (a belief: half a second). */
+	f->start_ms = int_or(root, "start_ms", 500);
+	/* Shared storage ready when xapi starts. */
+	f->shared_sr_ready_ms = int_or(root, "shared_sr_ready_ms", 0);
 }
 
 int
@@ -404,9 +428,10 @@ fake_resident(const struct fvm *v)
 }
 
 /*
- * Free memory as xapi counts it: resident VMs, and VMs migrating here,
- * whose memory is reserved on the target while they move
- * (message_forwarding.ml reserve_memory_for_vm).
+ * Free memory as xapi counts it: resident VMs, and VMs migrating or
+ * starting here, whose memory is reserved on the target meanwhile
+ * (message_forwarding.ml reserve_memory_for_vm, forward_to_suitable_host:
+ * scheduled_to_be_resident_on).
  */
 long
 fake_free_mib(const struct fake *f, int h)
@@ -420,9 +445,9 @@ fake_free_mib(const struct fake *f, int h)
 	for (i = 0; i < f->ntasks; i++) {
 		const struct ftask *t = f->tasks[i];
 
-		if (t->kind == FTASK_MIGRATE && t->stage == TS_RUN &&
-		    fake_task_pending(t) && t->target == h &&
-		    f->vms[t->vm].host != h)
+		if ((t->kind == FTASK_MIGRATE || t->kind == FTASK_START) &&
+		    t->stage == TS_RUN && fake_task_pending(t) &&
+		    t->target == h && f->vms[t->vm].host != h)
 			used += f->vms[t->vm].memory_mib;
 	}
 	return f->hosts[h].memory_mib - used;
@@ -436,9 +461,11 @@ fake_accepts(const struct fake *f, int h)
 }
 
 /*
- * The host stops: whatever runs there dies. A power loss leaves the DB
- * thinking it live until its heartbeats are missed for
- * host_assumed_dead_interval (xapi_globs.ml, db_gc.ml); a clean shutdown
+ * The host stops: whatever runs there dies, its storage with it. A power
+ * loss leaves the DB thinking it live until its heartbeats are missed for
+ * host_assumed_dead_interval (xapi_globs.ml, db_gc.ml), and its PBDs
+ * attached until its next start-up says otherwise; a clean shutdown
+ * unplugs them first (xapi_host.ml prepare_for_poweroff unplug_all_pbds),
  * says so in its last heartbeat and is dead at once (db_gc.ml
  * tickle_heartbeat shutting_down). host.enabled does not change: only HA
  * disables hosts (xapi_ha.ml).
@@ -460,7 +487,9 @@ fake_power_off(struct fake *f, int h, int clean)
 	}
 	hp->phase = HP_DOWN;
 	hp->phase_until = INFINITY;
+	hp->shared_plugged_at = INFINITY;
 	if (clean) {
+		hp->shared_attached = 0;
 		hp->live = 0;
 		hp->dead_at = INFINITY;
 	} else if (hp->live && hp->dead_at == INFINITY)
@@ -511,7 +540,9 @@ fake_restart_toolstack(struct fake *f)
 
 /*
  * xapi is running again. A member says Pool.hello: the master marks it
- * disabled and live until it has started (xapi_pool.ml hello).
+ * disabled and live until it has started (xapi_pool.ml hello). Its PBDs
+ * are set to what the host has plugged (dbsync_slave.ml,
+ * storage_access.ml resynchronise_pbds): after a power loss, nothing.
  */
 static void
 xapi_running(struct fake *f, int h, double now)
@@ -524,23 +555,56 @@ xapi_running(struct fake *f, int h, double now)
 		hp->enabled = 0;
 	hp->live = 1;
 	hp->dead_at = INFINITY;
+	hp->user_disabled = 0;
+	hp->shared_attached = hp->shared_plugged_at <= now;
 }
 
 /*
- * Start-up complete: xapi enables the host itself unless asked not to
- * (xapi_host_helpers.ml consider_enabling_host; a plain host.disable is
- * only remembered in memory, so it does not survive). Other_config keys
- * such as MAINTENANCE_MODE stay.
+ * xapi_host_helpers.ml consider_enabling_host, at the end of the start-up
+ * and after the PBDs plugged late (create_storage.ml plug_unplugged_pbds):
+ * not after a host.disable in this xapi's life (a plain one is only
+ * remembered in memory, so it does not survive a restart), nor with
+ * auto_enable=false; with HA, only once every PBD is attached.
  */
 static void
-xapi_started(struct fake *f, int h)
+consider_enabling(struct fake *f, int h)
+{
+	struct fhost	*hp = &f->hosts[h];
+
+	if (!hp->user_disabled && !hp->no_auto_enable && (!f->ha ||
+	    hp->shared_attached))
+		hp->enabled = 1;
+}
+
+/*
+ * The host's plug of its shared SRs succeeds: the PBDs are attached.
+ * xapi plugs them in its start-up ("initialising storage", xapi.ml); a
+ * shared SR whose storage is not reachable yet stays unplugged
+ * (create_storage.ml initialise_storage) and is tried again once the
+ * management interface has its address (xapi.ml
+ * wait_management_interface, plug_unplugged_pbds). Here the plug
+ * succeeds shared_sr_ready_ms after the start-up.
+ */
+static void
+shared_plugged(struct fake *f, int h)
+{
+	f->hosts[h].shared_attached = 1;
+	consider_enabling(f, h);
+}
+
+/* Start-up complete. Other_config keys such as MAINTENANCE_MODE stay. */
+static void
+xapi_started(struct fake *f, int h, double now)
 {
 	struct fhost	*hp = &f->hosts[h];
 
 	hp->phase = HP_UP;
 	hp->phase_until = INFINITY;
-	if (!hp->no_auto_enable)
-		hp->enabled = 1;
+	if (hp->shared_plugged_at == INFINITY)
+		hp->shared_plugged_at = now + f->shared_sr_ready_ms / 1000.0;
+	if (hp->shared_plugged_at <= now)
+		hp->shared_attached = 1;
+	consider_enabling(f, h);
 }
 
 static void
@@ -554,7 +618,10 @@ tick_hosts(struct fake *f, double now)
 		if (h->phase == HP_BOOTING && h->phase_until <= now)
 			xapi_running(f, i, now);
 		if (h->phase == HP_STARTING && h->phase_until <= now)
-			xapi_started(f, i);
+			xapi_started(f, i, now);
+		if (h->phase == HP_UP && !h->shared_attached &&
+		    h->shared_plugged_at <= now)
+			shared_plugged(f, i);
 		/* db_gc.ml check_host_liveness: heartbeats missed. */
 		if (h->dead_at <= now) {
 			h->live = 0;
@@ -593,6 +660,10 @@ fake_next_event(const struct fake *f)
 			next = f->hosts[i].phase_until;
 		if (f->hosts[i].dead_at < next)
 			next = f->hosts[i].dead_at;
+		if (f->hosts[i].phase == HP_UP &&
+		    !f->hosts[i].shared_attached &&
+		    f->hosts[i].shared_plugged_at < next)
+			next = f->hosts[i].shared_plugged_at;
 	}
 	for (i = 0; i < f->ntasks; i++) {
 		const struct ftask *t = f->tasks[i];

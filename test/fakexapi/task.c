@@ -1,8 +1,8 @@
 /*
- * Tasks: every long operation (evacuations, shutdowns, migrations) is a
- * task, called synchronously or not (server_helpers.ml makes one for
- * every call that has an Async form). A task's first step runs its
- * checks, in xapi's order; their failure, like any later one, ends up in
+ * Tasks: every long operation (evacuations, shutdowns, migrations,
+ * starts) is a task, called synchronously or not (server_helpers.ml makes
+ * one for every call that has an Async form). A task's first step runs
+ * its checks, in xapi's order; their failure, like any later one, ends up in
  * the task (status failure, error_info [code, params...]), and a
  * synchronous call answers it. The task record's fields and their values
  * follow taskHelper.ml.
@@ -186,6 +186,8 @@ kind_op(enum ftask_kind k)
 		return OP_HARD_SHUTDOWN;
 	case FTASK_MIGRATE:
 		return OP_POOL_MIGRATE;
+	case FTASK_START:
+		return OP_START;
 	default:
 		return OP_CLEAN_SHUTDOWN;
 	}
@@ -326,6 +328,46 @@ start_migrate(struct fake *f, struct ftask *t, double now)
 	t->next_at = now + f->per_vm_ms / 1000.0;
 }
 
+/*
+ * message_forwarding.ml VM.start, after the VM's own checks:
+ * forward_to_suitable_host chooses a host (choose_host_for_vm), checks
+ * the HA plan (check_vm_preserves_ha_plan: a VM that HA will protect
+ * once started must not break it), reserves the VM's memory there with
+ * the host operation vm_start (allocate_vm_to_host) and forwards the call
+ * (do_op_on). There xapi_vm.ml start sets ha_always_run for priority
+ * restart first, then xenopsd reserves the memory: a host chosen without
+ * the memory check fails here.
+ */
+static void
+start_start(struct fake *f, struct ftask *t, double now)
+{
+	struct fvm	*vm = &f->vms[t->vm];
+	json_t		*e = NULL;
+	int		 h;
+
+	if ((h = fake_choose_host(f, t->vm, 1)) == -1)
+		e = fake_error("NO_HOSTS_AVAILABLE", NULL);
+	else if (strcmp(vm->ha_restart_priority, "restart") == 0 &&
+	    !vm->ha_always_run)
+		e = fake_ha_protect_error(f, t->vm);
+	if (e == NULL)
+		e = fake_forward_error(f, h);
+	if (e != NULL) {
+		fake_task_fail(f, t, e);
+		return;
+	}
+	forwarded(f, t, h);
+	if (strcmp(vm->ha_restart_priority, "restart") == 0)
+		vm->ha_always_run = 1;
+	if ((e = fake_memory_error(f, t->vm, h)) != NULL) {
+		fake_task_fail(f, t, e);
+		return;
+	}
+	t->target = h;
+	t->stage = TS_RUN;
+	t->next_at = now + f->start_ms / 1000.0;
+}
+
 static void
 start_vmop(struct fake *f, struct ftask *t, double now)
 {
@@ -356,6 +398,9 @@ start_vmop(struct fake *f, struct ftask *t, double now)
 	case FTASK_MIGRATE:
 		start_migrate(f, t, now);
 		break;
+	case FTASK_START:
+		start_start(f, t, now);
+		break;
 	default:
 		break;
 	}
@@ -366,6 +411,35 @@ lost(struct fake *f, struct ftask *t, int h)
 {
 	fake_task_fail(f, t, fake_error("CANNOT_CONTACT_HOST",
 	    f->hosts[h].ref, NULL));
+}
+
+/*
+ * A running start: start_ms until the domain runs there (Running, or
+ * Paused with start_paused), then xapi_vm.ml start sleeps the VM's
+ * start_delay (xapi_vm_helpers.ml start_delay) before the call returns,
+ * holding the VM's start and the host's vm_start meanwhile. It does not
+ * look at task.cancel here.
+ */
+static void
+run_start(struct fake *f, struct ftask *t, double now)
+{
+	struct fvm	*vm = &f->vms[t->vm];
+
+	if (!fake_accepts(f, t->resident_on)) {
+		lost(f, t, t->resident_on);
+		return;
+	}
+	if (now < t->next_at)
+		return;
+	if (!t->started) {
+		t->started = 1;
+		vm->power = t->start_paused ? PS_PAUSED : PS_RUNNING;
+		vm->host = t->target;
+		t->next_at += vm->start_delay_ms / 1000.0;
+		if (now < t->next_at)
+			return;
+	}
+	fake_task_succeed(f, t, NULL);
 }
 
 /*
@@ -412,6 +486,9 @@ run_vmop(struct fake *f, struct ftask *t, double now)
 			else
 				fake_task_succeed(f, t, NULL);
 		}
+		return;
+	case FTASK_START:
+		run_start(f, t, now);
 		return;
 	default:
 		return;

@@ -2,8 +2,9 @@
  * fakexapi itself, over real sockets: that it behaves as xapi does where
  * upsxen's tests rely on it (async errors in tasks, power states,
  * evacuation plans, members that are dead but look live, boots and
- * restarts, XenCenter, CDs, HA). Each test runs its own pool, with
- * xapi's durations scaled down in the pool JSON.
+ * restarts, XenCenter, CDs, HA, VM starts and shared storage attached
+ * late). Each test runs its own pool, with xapi's durations scaled down
+ * in the pool JSON.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -549,9 +550,11 @@ test_power_states_and_shutdowns(void **state)
 	assert_true(str_in(json_object_get(rec, "allowed_operations"),
 	    "hard_shutdown"));
 	json_decref(rec);
+	/* Halted: of the operations fakexapi models, only start. */
 	rec = record_of(s, "VM.get_record", vm(4));
-	assert_int_equal(json_array_size(json_object_get(rec,
-	    "allowed_operations")), 0);
+	ops = json_object_get(rec, "allowed_operations");
+	assert_int_equal(json_array_size(ops), 1);
+	assert_true(str_in(ops, "start"));
 	json_decref(rec);
 	rec = record_of(s, "VM.get_record", vm(5));
 	ops = json_object_get(rec, "allowed_operations");
@@ -1482,6 +1485,292 @@ test_ha_plan(void **state)
 	free(s);
 }
 
+static double
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/*
+ * M: VM.start (message_forwarding.ml, xapi_vm.ml): a Halted VM only
+ * (VM_BAD_POWER_STATE [vm, "halted", actual]); it starts on the live,
+ * enabled host that sees its SRs with the most free memory. A VM that
+ * fits nowhere is sent without the memory check and the host's
+ * reservation fails; no host at all is NO_HOSTS_AVAILABLE []. The record
+ * has order and start_delay (whole seconds).
+ */
+static void
+test_vm_start(void **state)
+{
+	json_t	*pool = pool3(), *rec, *ops;
+	char	*s, *task;
+
+	(void)state;
+	set_int(pool, "start_ms", 100);
+	add_vm(pool, "halt", NULL, "{\"power_state\": \"Halted\"}");
+	add_vm(pool, "run", "xs2", NULL);
+	add_vm(pool, "paused", "xs2", "{\"power_state\": \"Paused\"}");
+	add_vm(pool, "big", NULL, "{\"power_state\": \"Halted\", "
+	    "\"memory_mib\": 20000}");
+	add_vm(pool, "later", NULL, "{\"power_state\": \"Halted\", "
+	    "\"order\": 3, \"start_delay_ms\": 2999}");
+	start_pool(pool);
+	s = login(1);
+	rec = record_of(s, "VM.get_record", vm(1));
+	assert_string_equal(field(rec, "order"), "0");
+	assert_string_equal(field(rec, "start_delay"), "0");
+	ops = json_object_get(rec, "allowed_operations");
+	assert_int_equal(json_array_size(ops), 1);
+	assert_true(str_in(ops, "start"));
+	json_decref(rec);
+	rec = record_of(s, "VM.get_record", vm(5));
+	assert_string_equal(field(rec, "order"), "3");
+	assert_string_equal(field(rec, "start_delay"), "2");
+	json_decref(rec);
+	rec = record_of(s, "VM.get_record", vm(2));
+	assert_false(str_in(json_object_get(rec, "allowed_operations"),
+	    "start"));
+	json_decref(rec);
+	/* xs1 disabled: xs3 has the most free memory (xs2 runs two). */
+	ok(xcall(1, "host.disable", "(ss)", s, H1));
+	task = ok_string(xcall(1, "Async.VM.start", "(ssbb)", s, vm(1), 0,
+	    0));
+	task_succeeds(s, task);
+	rec = task_record(s, task);
+	assert_string_equal(field(rec, "resident_on"), H3);
+	json_decref(rec);
+	free(task);
+	assert_state("vms", "halt", "power_state", "\"Running\"");
+	assert_state("vms", "halt", "resident_on", "\"xs3\"");
+	assert_state("vms", "halt", "ha_always_run", "false");
+	fails(xcall(1, "VM.start", "(ssbb)", s, vm(1), 0, 0),
+	    "VM_BAD_POWER_STATE", vm(1), "halted", "running", NULL);
+	fails(xcall(1, "VM.start", "(ssbb)", s, vm(3), 0, 0),
+	    "VM_BAD_POWER_STATE", vm(3), "halted", "paused", NULL);
+	fails(xcall(1, "VM.start", "(sssb)", s, vm(5), "yes", 0),
+	    "FIELD_TYPE_ERROR", "start_paused", NULL);
+	fails(xcall(1, "VM.start", "(ssb)", s, vm(5), 0),
+	    "MESSAGE_PARAMETER_COUNT_MISMATCH", "VM.start", "3", "2", NULL);
+	/* start_paused: it ends Paused, resident. */
+	ok(xcall(1, "VM.hard_shutdown", "(ss)", s, vm(1)));
+	ok(xcall(1, "VM.start", "(ssbb)", s, vm(1), 1, 0));
+	assert_state("vms", "halt", "power_state", "\"Paused\"");
+	assert_state("vms", "halt", "resident_on", "\"xs3\"");
+	/*
+	 * 20000 MiB fit nowhere: xapi tries again without the memory check
+	 * (choose_host_for_vm_no_wlb), sends it to xs3 (14336 MiB free),
+	 * and the reservation there fails.
+	 */
+	task = ok_string(xcall(1, "Async.VM.start", "(ssbb)", s, vm(4), 0,
+	    0));
+	task_fails(s, task, "HOST_NOT_ENOUGH_FREE_MEMORY", "20971520000",
+	    "15032385536", NULL);
+	free(task);
+	assert_state("vms", "big", "power_state", "\"Halted\"");
+	/* No host it can run on. */
+	ok(xcall(1, "host.disable", "(ss)", s, H2));
+	ok(xcall(1, "host.disable", "(ss)", s, H3));
+	fails(xcall(1, "VM.start", "(ssbb)", s, vm(5), 0, 0),
+	    "NO_HOSTS_AVAILABLE", NULL);
+	task = ok_string(xcall(1, "Async.VM.start", "(ssbb)", s, vm(5), 0,
+	    0));
+	task_fails(s, task, "NO_HOSTS_AVAILABLE", NULL);
+	free(task);
+	free(s);
+}
+
+/*
+ * M: the domain runs start_ms after the call; xapi then sleeps the VM's
+ * start_delay before the task ends (xapi_vm.ml start), holding the VM's
+ * start and the host's vm_start meanwhile.
+ */
+static void
+test_vm_start_delay(void **state)
+{
+	json_t	*pool = pool3(), *rec, *ops;
+	char	*s, *task;
+	double	 t0;
+
+	(void)state;
+	set_int(pool, "start_ms", 300);
+	add_vm(pool, "slow", NULL, "{\"power_state\": \"Halted\", "
+	    "\"start_delay_ms\": 600}");
+	start_pool(pool);
+	s = login(1);
+	rec = record_of(s, "VM.get_record", vm(1));
+	assert_string_equal(field(rec, "start_delay"), "0");
+	json_decref(rec);
+	t0 = mono_ms();
+	task = ok_string(xcall(1, "Async.VM.start", "(ssbb)", s, vm(1), 0,
+	    0));
+	wait_state("vms", "slow", "power_state", "\"Running\"", 2000);
+	assert_true(mono_ms() - t0 >= 300);
+	/* Past start_ms + 100: running, its task still pending. */
+	while (mono_ms() - t0 < 400)
+		ms_sleep(10);
+	rec = task_record(s, task);
+	assert_string_equal(status(rec), "pending");
+	json_decref(rec);
+	rec = record_of(s, "VM.get_record", vm(1));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    rec, "current_operations"), task)), "start");
+	ops = json_object_get(rec, "allowed_operations");
+	assert_false(str_in(ops, "clean_shutdown"));
+	assert_true(str_in(ops, "hard_shutdown"));
+	json_decref(rec);
+	assert_state("vms", "slow", "resident_on", "\"xs1\"");
+	rec = record_of(s, "host.get_current_operations", H1);
+	assert_string_equal(json_string_value(json_object_get(rec, task)),
+	    "vm_start");
+	json_decref(rec);
+	task_succeeds(s, task);
+	assert_true(mono_ms() - t0 >= 900);
+	rec = record_of(s, "host.get_current_operations", H1);
+	assert_int_equal(json_object_size(rec), 0);
+	json_decref(rec);
+	free(task);
+	free(s);
+}
+
+static int
+pbd_attached(const char *s, const char *pbd)
+{
+	json_t	*rec = record_of(s, "PBD.get_record", pbd);
+	int	 yes;
+
+	yes = json_is_true(json_object_get(rec, "currently_attached"));
+	json_decref(rec);
+	return yes;
+}
+
+/*
+ * M: shared storage that comes up after the hosts. A host's PBDs to the
+ * shared SRs attach shared_sr_ready_ms after its xapi has started; until
+ * then it does not see them and VMs on them cannot start there
+ * (NO_HOSTS_AVAILABLE []), VMs on its own SRs can. A clean shutdown
+ * unplugs them; a power loss leaves the DB's PBDs attached until the
+ * host's next start-up.
+ */
+static void
+test_shared_storage_after_boot(void **state)
+{
+	json_t	*pool = pool3(), *rec, *want;
+	char	*s, *task;
+	int	 waited;
+
+	(void)state;
+	set_int(pool, "start_ms", 100);
+	set_int(pool, "shared_sr_ready_ms", 800);
+	add_vm(pool, "web", NULL, "{\"power_state\": \"Halted\"}");
+	add_vm(pool, "local", "xs2", "{\"power_state\": \"Halted\", "
+	    "\"local_storage\": true}");
+	start_pool(pool);
+	s = login(1);
+	rec = xcall(1, "PBD.get_all_records", "(s)", s);
+	assert_int_equal(json_object_size(value(rec)), 6);
+	json_decref(rec);
+	rec = record_of(s, "PBD.get_record", "OpaqueRef:PBD-2-1");
+	assert_string_equal(field(rec, "host"), H2);
+	assert_string_equal(field(rec, "SR"), "OpaqueRef:SR-shared");
+	assert_true(json_is_true(json_object_get(rec, "currently_attached")));
+	json_decref(rec);
+	rec = record_of(s, "SR.get_record", "OpaqueRef:SR-shared");
+	want = json_pack("[s,s,s]", "OpaqueRef:PBD-1-1", "OpaqueRef:PBD-2-1",
+	    "OpaqueRef:PBD-3-1");
+	assert_desc(json_object_get(rec, "PBDs"), want);
+	json_decref(want);
+	json_decref(rec);
+	rec = record_of(s, "host.get_record", H2);
+	want = json_pack("[s,s]", "OpaqueRef:PBD-2-1", "OpaqueRef:PBD-2-2");
+	assert_desc(json_object_get(rec, "PBDs"), want);
+	json_decref(want);
+	json_decref(rec);
+	fails(xcall(1, "PBD.get_record", "(ss)", s, "OpaqueRef:PBD-9-1"),
+	    "HANDLE_INVALID", "PBD", "OpaqueRef:PBD-9-1", NULL);
+	/* Only xs2 could run it: xs1 disabled, xs3 shut down. */
+	ok(xcall(1, "host.disable", "(ss)", s, H1));
+	ok(xcall(1, "host.disable", "(ss)", s, H3));
+	ok(xcall(1, "host.shutdown", "(ss)", s, H3));
+	assert_false(pbd_attached(s, "OpaqueRef:PBD-3-1"));
+	assert_int_equal(fake_ctl(port, "fake.power", "(sb)", "xs2", 0), 0);
+	assert_true(pbd_attached(s, "OpaqueRef:PBD-2-1"));
+	assert_int_equal(fake_ctl(port, "fake.power", "(sb)", "xs2", 1), 0);
+	wait_state("hosts", "xs2", "phase", "\"up\"", 3000);
+	assert_state("hosts", "xs2", "enabled", "true");
+	assert_false(pbd_attached(s, "OpaqueRef:PBD-2-1"));
+	assert_false(pbd_attached(s, "OpaqueRef:PBD-2-2"));
+	fails(xcall(1, "VM.start", "(ssbb)", s, vm(1), 0, 0),
+	    "NO_HOSTS_AVAILABLE", NULL);
+	task = ok_string(xcall(1, "Async.VM.start", "(ssbb)", s, vm(1), 0,
+	    0));
+	task_fails(s, task, "NO_HOSTS_AVAILABLE", NULL);
+	free(task);
+	ok(xcall(1, "VM.start", "(ssbb)", s, vm(2), 0, 0));
+	assert_state("vms", "local", "resident_on", "\"xs2\"");
+	/* The storage is there: the PBDs attach, the VM starts. */
+	for (waited = 0; waited < 3000 && !pbd_attached(s,
+	    "OpaqueRef:PBD-2-1"); waited += 10)
+		ms_sleep(10);
+	assert_true(pbd_attached(s, "OpaqueRef:PBD-2-1"));
+	assert_true(pbd_attached(s, "OpaqueRef:PBD-2-2"));
+	task = ok_string(xcall(1, "Async.VM.start", "(ssbb)", s, vm(1), 0,
+	    0));
+	task_succeeds(s, task);
+	free(task);
+	assert_state("vms", "web", "resident_on", "\"xs2\"");
+	free(s);
+}
+
+/*
+ * M: xapi_vm.ml start sets ha_always_run for priority "restart". With HA
+ * on, a VM HA would then protect must not break the plan
+ * (message_forwarding.ml check_vm_preserves_ha_plan).
+ */
+static void
+test_start_sets_ha_always_run(void **state)
+{
+	json_t	*pool = pool3();
+	char	*s;
+
+	(void)state;
+	set_int(pool, "start_ms", 100);
+	add_vm(pool, "prot", NULL, "{\"power_state\": \"Halted\", "
+	    "\"ha_restart_priority\": \"restart\"}");
+	start_pool(pool);
+	s = login(1);
+	assert_state("vms", "prot", "ha_always_run", "false");
+	ok(xcall(1, "VM.start", "(ssbb)", s, vm(1), 0, 0));
+	assert_state("vms", "prot", "power_state", "\"Running\"");
+	assert_state("vms", "prot", "ha_always_run", "true");
+	free(s);
+	fake_stop(&fake);
+
+	/* Four protected 8 GiB VMs survive a failure; a fifth would not. */
+	pool = pool3();
+	set_int(pool, "start_ms", 100);
+	json_object_set_new(pool, "ha_enabled", json_true());
+	add_vm(pool, "p1", "xs1", "{\"ha_restart_priority\": \"restart\", "
+	    "\"memory_mib\": 8192}");
+	add_vm(pool, "p2", "xs2", "{\"ha_restart_priority\": \"restart\", "
+	    "\"memory_mib\": 8192}");
+	add_vm(pool, "p3", "xs3", "{\"ha_restart_priority\": \"restart\", "
+	    "\"memory_mib\": 8192}");
+	add_vm(pool, "p4", "xs1", "{\"ha_restart_priority\": \"restart\", "
+	    "\"memory_mib\": 8192}");
+	add_vm(pool, "p5", NULL, "{\"power_state\": \"Halted\", "
+	    "\"ha_restart_priority\": \"restart\", \"memory_mib\": 8192}");
+	start_pool(pool);
+	s = login(1);
+	fails(xcall(1, "VM.start", "(ssbb)", s, vm(5), 0, 0),
+	    "HA_OPERATION_WOULD_BREAK_FAILOVER_PLAN", NULL);
+	assert_state("vms", "p5", "power_state", "\"Halted\"");
+	assert_state("vms", "p5", "ha_always_run", "false");
+	free(s);
+}
+
 /* L: the controls and the state other tests read are still there. */
 static void
 test_controls_and_state(void **state)
@@ -1548,6 +1837,12 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_long_other_config, stop_pool),
 		cmocka_unit_test_teardown(test_ha_restart_priority, stop_pool),
 		cmocka_unit_test_teardown(test_ha_plan, stop_pool),
+		cmocka_unit_test_teardown(test_vm_start, stop_pool),
+		cmocka_unit_test_teardown(test_vm_start_delay, stop_pool),
+		cmocka_unit_test_teardown(test_shared_storage_after_boot,
+		    stop_pool),
+		cmocka_unit_test_teardown(test_start_sets_ha_always_run,
+		    stop_pool),
 		cmocka_unit_test_teardown(test_controls_and_state, stop_pool),
 	};
 
