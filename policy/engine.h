@@ -43,6 +43,9 @@ enum action_op {
 	ACT_HA_ON,		/* the pool is back: HA on as it was */
 	ACT_POWER_ON,		/* host.power_on through the master, for a
 				   host upsxen powered off */
+	ACT_START_VMS,		/* start the VMs upsxen stopped on the host,
+				   in their start order; BLOCKED: no host
+				   can take some yet (storage, memory) */
 	ACT_OP_COUNT
 };
 

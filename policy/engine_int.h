@@ -74,8 +74,10 @@ enum host_fact {
 					   what is left is stopped */
 	HF_POWER_ASKED	= 1u << 14,	/* host.power_on was done (or given
 					   up on) in this return */
-	HF_BOOT_LATE	= 1u << 15	/* not back boot_timeout after it:
+	HF_BOOT_LATE	= 1u << 15,	/* not back boot_timeout after it:
 					   reported */
+	HF_STARTS	= 1u << 16	/* VMs upsxen stopped there are to be
+					   started again */
 };
 
 /* "Its VMs are gone": moved away, or to be stopped (no place, no time). */
@@ -127,6 +129,7 @@ struct ehost {
 	double		 watch_at;
 	double		 fresh_asked;	/* master: facts wanted from then */
 	double		 powered_on_at;	/* host.power_on answered OK then */
+	int		 start_tries;	/* VM starts found no host, in a row */
 
 	/* What the action in flight points to (engine-owned strings). */
 	char		*targets;
@@ -284,6 +287,7 @@ void		 host_on_result(struct engine *, struct ehost *,
 void		 host_leaving(struct engine *, struct ehost *);
 void		 host_no_target(struct ehost *);
 void		 host_no_time(struct engine *, struct ehost *, int);
+void		 host_stopping(struct engine *, struct ehost *);
 /* It is off and the pool has no way to wake it (no power_on_mode). */
 void		 host_cannot_power_on(struct ehost *);
 /* Its watch past boot_timeout goes out: reported once. */

@@ -135,7 +135,8 @@ engine_export(const struct engine *e, double off)
 
 		/* A host at rest has nothing to remember. */
 		if (!h->power.at_risk && !h->flight.id && !host_has(h,
-		    HF_TOUCHED | HF_DOWN | HF_FAILED | HF_RESTORE))
+		    HF_TOUCHED | HF_DOWN | HF_FAILED | HF_RESTORE | HF_STARTS |
+		    HF_POWER_ASKED))
 			continue;
 		snprintf(key, sizeof(key), "%s/%s",
 		    p->pools[p->hosts[i].pool].name, p->hosts[i].name);

@@ -28,7 +28,7 @@ struct action_kind {
 
 static apply_fn	 done_disable, done_mark, done_evacuate, done_stop_vms,
 		 done_shutdown, done_watch, done_exit, done_restore,
-		 done_confirm, done_power_on;
+		 done_confirm, done_power_on, done_start_vms;
 
 static const struct action_kind kinds[ACT_OP_COUNT] = {
 	[ACT_REFRESH] = { "refresh", STAGE_RETURNING, 1, 0, NULL,
@@ -62,6 +62,9 @@ static const struct action_kind kinds[ACT_OP_COUNT] = {
 	/* A host that cannot be woken may still be booted by hand. */
 	[ACT_POWER_ON] = { "power_on", STAGE_DOWN, 0, 0, done_power_on,
 	    KEEP_WATCHING },
+	/* The host is back: a failure costs the VMs' start, not the host. */
+	[ACT_START_VMS] = { "start_vms", STAGE_RETURNING, 0, 0,
+	    done_start_vms, GIVE_UP_ACTION },
 };
 
 /* The facts a restart must not forget, by their names in the state. */
@@ -82,6 +85,7 @@ const struct host_fact_name host_fact_names[] = {
 	{ HF_NO_TIME, "no_time", 1 },
 	{ HF_POWER_ASKED, "power_on_asked", 1 },
 	{ HF_BOOT_LATE, "boot_late", 1 },
+	{ HF_STARTS, "start_pending", 1 },
 	{ 0, NULL, 0 }
 };
 
@@ -602,6 +606,33 @@ done_restore(struct engine *e, struct ehost *h, const struct action_result *r)
 	clear(h, HF_RESTORE);
 }
 
+/*
+ * No host could take some of them yet (NO_HOSTS_AVAILABLE: the shared
+ * storage not attached after the boot, memory): asked again, for a
+ * bound; the ones started stay started.
+ */
+#define START_RETRY	10.0	/* seconds */
+#define START_TRIES	60	/* ten minutes of that */
+
+static void
+done_start_vms(struct engine *e, struct ehost *h,
+    const struct action_result *r)
+{
+	if (r->outcome == OUTCOME_BLOCKED && ++h->start_tries < START_TRIES) {
+		h->watch_at = e->last_now + START_RETRY;
+		snprintf(h->error, sizeof(h->error), "%d VMs not started yet: "
+		    "%s", r->count, r->error ? r->error : "no host can take "
+		    "them");
+		return;
+	}
+	if (r->outcome == OUTCOME_BLOCKED)
+		snprintf(h->error, sizeof(h->error), "%d VMs stopped for the "
+		    "outage not started: %s", r->count, r->error ? r->error :
+		    "no host could take them");
+	clear(h, HF_STARTS);
+	h->start_tries = 0;
+}
+
 static void
 done_confirm(struct engine *e, struct ehost *h, const struct action_result *r)
 {
@@ -785,6 +816,21 @@ host_no_time(struct engine *e, struct ehost *h, int was_evacuating)
 		h->seen.evacuating = 1;
 }
 
+/*
+ * The step stops VMs on the host: they are to start again on the way
+ * back. Known before the stop goes out (saved first), as the recipe
+ * lists them in the pool before it stops them: a restart in between
+ * loses neither.
+ */
+void
+host_stopping(struct engine *e, struct ehost *h)
+{
+	if (!host_has(h, HF_STARTS))
+		e->urgent_gen++;
+	set(h, HF_STARTS);
+	h->start_tries = 0;
+}
+
 void
 host_cannot_power_on(struct ehost *h)
 {
@@ -869,7 +915,8 @@ host_stage(const struct ehost *h)
 	if (host_has(h, HF_DOWN))
 		return STAGE_DOWN;
 	if (h->g.kind == GOAL_NONE) {
-		if (host_has(h, HF_DISABLED | HF_MARKED | HF_RESTORE))
+		if (host_has(h, HF_DISABLED | HF_MARKED | HF_RESTORE) ||
+		    (host_has(h, HF_STARTS) && !h->power.at_risk))
 			return STAGE_RETURNING;
 		return h->power.at_risk ? STAGE_PENDING : STAGE_NORMAL;
 	}

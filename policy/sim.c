@@ -44,6 +44,8 @@ struct svm {
 	char	 name[80];
 	long	 host;		/* running there; -1 when not running */
 	long	 recorded_on;	/* recorded by a host's mark; -1 */
+	long	 stopped_on;	/* stopped there by upsxen, not started
+				   again; -1 */
 };
 
 struct sups {
@@ -166,6 +168,7 @@ sim_new(const struct policy *p, const struct sim_opts *o)
 	    o->vms_per_host : 0); i++) {
 		s->vm[i].host = (long)(i / (size_t)o->vms_per_host);
 		s->vm[i].recorded_on = -1;
+		s->vm[i].stopped_on = -1;
 		snprintf(s->vm[i].name, sizeof(s->vm[i].name), "%s-vm%zu",
 		    p->hosts[s->vm[i].host].name,
 		    i % (size_t)o->vms_per_host + 1);
@@ -414,6 +417,41 @@ vms_end(struct sim *s, size_t h, int n)
 		vm_place(s, v, -1);
 		k++;
 	}
+	return k;
+}
+
+/* Stop n of host h's VMs on purpose (or all): upsxen lists them. */
+static int
+vms_stop(struct sim *s, size_t h, int n)
+{
+	long	 v;
+	int	 k = 0;
+
+	while ((n < 0 || k < n) && (v = vm_on(s, h)) >= 0) {
+		s->vm[v].stopped_on = (long)h;
+		vm_place(s, v, -1);
+		k++;
+	}
+	return k;
+}
+
+/*
+ * The VMs upsxen stopped on host h start again, each where xapi puts
+ * it: on h, live and enabled, where they had room. None halted for
+ * another reason is touched: only these are listed.
+ */
+static int
+vms_start(struct sim *s, size_t h)
+{
+	size_t	 i;
+	int	 k = 0;
+
+	for (i = 0; i < s->nvm; i++)
+		if (s->vm[i].stopped_on == (long)h && s->vm[i].host < 0) {
+			s->vm[i].stopped_on = -1;
+			vm_place(s, (long)i, (long)h);
+			k++;
+		}
 	return k;
 }
 
@@ -731,6 +769,16 @@ start_action(struct sim *s, struct pending *pd)
 			set_result(r, OUTCOME_TRANSIENT, "connection refused",
 			    0);
 		return s->o.action_takes;
+	case ACT_START_VMS:
+		/* VM.start: xapi places a VM only on a live, enabled host;
+		 * one whose shutdown still runs (a stop asked before a
+		 * restart) is waited for (recipe_vms.c). */
+		if (!h->live || !h->enabled)
+			set_result(r, OUTCOME_BLOCKED, "NO_HOSTS_AVAILABLE",
+			    1);
+		else if (pool_running(s, (size_t)a->host, ACT_STOP_VMS))
+			set_result(r, OUTCOME_BLOCKED, "still stopping", 1);
+		return s->o.action_takes;
 	default:
 		return s->o.action_takes;
 	}
@@ -998,7 +1046,7 @@ finish_action(struct sim *s, struct pending *pd)
 		break;
 	case ACT_STOP_VMS:
 		n = a->scope == STOP_BLOCKERS ? h->blockers : -1;
-		h->stopped += vms_end(s, (size_t)a->host, n);
+		h->stopped += vms_stop(s, (size_t)a->host, n);
 		/* A hard stop cancels the VM's migration first
 		 * (message_forwarding.ml): nothing is left to move. */
 		if (h->vms == 0)
@@ -1033,6 +1081,9 @@ finish_action(struct sim *s, struct pending *pd)
 	case ACT_HA_ON:
 		s->ha[a->pool] = 1;
 		s->ha_off[a->pool] = 0;
+		break;
+	case ACT_START_VMS:
+		vms_start(s, (size_t)a->host);
 		break;
 	case ACT_POWER_ON:
 		/* Its power_on_mode wakes it; it boots if it has power. */
@@ -1548,6 +1599,7 @@ void
 sim_host_state(const struct sim *s, size_t h, struct sim_host_state *st)
 {
 	const struct shost	*sh = &s->hosts[h];
+	size_t			 i;
 
 	st->live = sh->live;
 	st->enabled = sh->enabled;
@@ -1558,6 +1610,10 @@ sim_host_state(const struct sim *s, size_t h, struct sim_host_state *st)
 	st->stopped = sh->stopped;
 	st->shutdowns = sh->shutdowns;
 	st->evacuations = sh->evacuations;
+	st->waiting = 0;
+	for (i = 0; i < s->nvm; i++)
+		st->waiting += s->vm[i].stopped_on == (long)h &&
+		    s->vm[i].host < 0;
 }
 
 int

@@ -146,6 +146,7 @@ struct sim_host_state {
 	int	 stopped;	/* VMs shut down on purpose */
 	int	 shutdowns;
 	int	 evacuations;
+	int	 waiting;	/* VMs upsxen stopped there, not started */
 };
 
 void		 sim_host_state(const struct sim *, size_t,

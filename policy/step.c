@@ -108,6 +108,7 @@ emit_stop(struct step *s, long hi, enum stop_scope scope, int hard,
 		hard = 1;
 	if ((a = emit(s, hi, ACT_STOP_VMS, reason, due)) == NULL)
 		return;
+	host_stopping(s->e, h);
 	a->scope = scope;
 	a->hard = hard;
 	if (scope == STOP_BLOCKERS)
@@ -470,6 +471,33 @@ step_down(struct step *s, long hi)
 	}
 }
 
+/*
+ * The VMs upsxen stopped start again on power that has held, as a host
+ * is powered on: guests started on a feed that fails again a moment
+ * later would only be stopped again, or lost.
+ */
+static void
+step_starts(struct step *s, long hi)
+{
+	struct ehost	*h = &s->e->hosts[hi];
+	double		 at = host_feeds_back_since(s->e, h) +
+			    s->pl->cfg->power_on_after;
+
+	if (at == INFINITY)
+		return;
+	if (s->now < at) {
+		h->wait_why = "waiting for power to hold before starting the "
+		    "VMs stopped for the outage";
+		step_later(s, at);
+		return;
+	}
+	if (s->now < h->watch_at) {
+		step_later(s, h->watch_at);
+		return;
+	}
+	emit(s, hi, ACT_START_VMS, "power_held", s->now);
+}
+
 static void
 step_returning(struct step *s, long hi)
 {
@@ -504,6 +532,8 @@ step_returning(struct step *s, long hi)
 	}
 	else if (host_has(h, HF_RESTORE))
 		emit(s, hi, ACT_RESTORE_VMS, "power_restored", s->now);
+	else if (host_has(h, HF_STARTS))
+		step_starts(s, hi);
 }
 
 /*

@@ -994,6 +994,11 @@ check_end(struct check *c)
 		if (!st.live && st.shutdowns > 0)
 			violate(c, "7: %s stayed off after power returned (%s)",
 			    c->p->hosts[i].name, host_stage_name(hs.stage));
+		/* And the VMs upsxen stopped there run again. */
+		if (st.live && st.waiting > 0)
+			violate(c, "8: %d VMs stopped on %s for the outage not "
+			    "started again (%s)", st.waiting,
+			    c->p->hosts[i].name, host_stage_name(hs.stage));
 	}
 }
 

@@ -2319,6 +2319,101 @@ test_woken_host_returns(void **state)
 	pool3_end(&ps);
 }
 
+/*
+ * VMs that could not move were stopped before the power-off: on the way
+ * back they start again, once, after the host is back and its power has
+ * held, and they run there at the end.
+ */
+static void
+test_stopped_vms_start_again(void **state)
+{
+	struct fixture		 f;
+	struct sim_host_state	 st;
+	long			 stop, exit2, start;
+
+	(void)state;
+	setup(&f, seed3);
+	sim_set_pinned(f.s, host(&f, "xenserver-2"), 3);
+	event(&f, "ups2", UPS_EV_ON_BATTERY, 0);
+	event(&f, "ups2", UPS_EV_POWER_RESTORED, 150);
+	run(&f);
+	stop = find(&f.tl, "xenserver-2 stop_vms", NULL);
+	exit2 = find(&f.tl, "xenserver-2 exit_maintenance", NULL);
+	start = find(&f.tl, "xenserver-2 start_vms", "power_held");
+	assert_true(stop >= 0 && exit2 > stop && start > exit2);
+	assert_true(f.tl.t[start] >= 150 + POLICY_DEFAULT_POWER_ON_AFTER);
+	assert_int_equal(count(&f.tl, "start_vms", NULL), 1);
+	sim_host_state(f.s, host(&f, "xenserver-2"), &st);
+	assert_int_equal(st.waiting, 0);
+	assert_int_equal(st.vms, 3);
+	assert_int_equal(sim_crashed_total(f.s), 0);
+	teardown_fixture(&f);
+}
+
+static int	 starts_blocked, start_tries;
+
+/*
+ * xenserver-2's VMs cannot move, so they are stopped; back, the pool's
+ * storage is not there yet: the first starts find no host.
+ */
+static enum action_outcome
+storage_late(struct pool3 *ps, const struct action *a, double t)
+{
+	(void)t;
+	if (a->host != 1)
+		return OUTCOME_OK;
+	switch (a->op) {
+	case ACT_EVACUATE:
+		return ps->m[1].nvms > 0 ? OUTCOME_BLOCKED : OUTCOME_OK;
+	case ACT_STOP_VMS:
+		ps->m[1].nvms = 0;
+		return OUTCOME_OK;
+	case ACT_START_VMS:
+		start_tries++;
+		return starts_blocked-- > 0 ? OUTCOME_BLOCKED : OUTCOME_OK;
+	default:
+		return OUTCOME_OK;
+	}
+}
+
+/*
+ * NO_HOSTS_AVAILABLE (storage not attached after the boot) is not a
+ * failure: the start is asked again every 10 s, the host says why it
+ * waits, and the start happens once storage is there.
+ */
+static void
+test_start_waits_for_storage(void **state)
+{
+	struct pool3		 ps;
+	struct host_status	 hs;
+	double			 t;
+	int			 seen_wait = 0;
+
+	(void)state;
+	pool3_start(&ps, 0, 2, 0);
+	ps.hook = storage_late;
+	starts_blocked = 3;
+	start_tries = 0;
+	engine_on_ups_event(ps.e, 1, UPS_EV_ON_BATTERY, 0);
+	for (t = 0; t < 150; t += 0.5)
+		pool3_step(&ps, t);
+	assert_int_equal(ps.m[1].live, 0);
+	engine_on_ups_event(ps.e, 1, UPS_EV_POWER_RESTORED, 150);
+	ps.m[1].live = ps.m[1].enabled = 1;	/* its BIOS started it */
+	for (; t < 400; t += 0.5) {
+		pool3_step(&ps, t);
+		engine_host_status(ps.e, 1, &hs);
+		if (start_tries == 2 && hs.error &&
+		    strstr(hs.error, "not started yet"))
+			seen_wait = 1;
+	}
+	assert_true(seen_wait);
+	assert_int_equal(start_tries, 4);
+	engine_host_status(ps.e, 1, &hs);
+	assert_int_equal(hs.stage, STAGE_NORMAL);
+	pool3_end(&ps);
+}
+
 int
 main(void)
 {
@@ -2379,6 +2474,8 @@ main(void)
 		    test_host_not_back_after_power_on_is_reported_once),
 		cmocka_unit_test(test_power_on_survives_a_restart),
 		cmocka_unit_test(test_woken_host_returns),
+		cmocka_unit_test(test_stopped_vms_start_again),
+		cmocka_unit_test(test_start_waits_for_storage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
