@@ -619,6 +619,7 @@ static recipe_fn *const recipes[ACT_OP_COUNT] = {
 	[ACT_HA_OFF] = step_ha_off,
 	[ACT_HA_ON] = step_ha_on,
 	[ACT_POWER_ON] = step_power_on,
+	[ACT_START_VMS] = step_start_vms,
 	/* ACT_CONFIRM: the main thread asks the cards. */
 };
 

@@ -55,6 +55,8 @@ struct job {
 	enum stop_scope		 scope;
 	int			 as_master;
 	int			 overdue;	/* WATCH: past boot_timeout */
+	int			 nstarted;	/* START_VMS: VMs started */
+	int			 nostart;	/* ... no host could take */
 	int			 phase;
 	int			 again;		/* times started over */
 	double			 started;	/* ms */

@@ -17,7 +17,10 @@
 #define KEY_HALTED	"MAINTENANCE_MODE_EVACUATED_VMS_HALTED"
 #define KEY_SUSPENDED	"MAINTENANCE_MODE_EVACUATED_VMS_SUSPENDED"
 /* upsxen's own records, in the pool's database so they outlive us. */
-#define KEY_HA_RUN	"upsxen-ha-always-run"	/* host: VMs we stopped */
+#define KEY_HA_RUN	"upsxen-ha-always-run"	/* host: VMs we stopped
+						   that HA kept running */
+#define KEY_STOPPED	"upsxen-stopped-vms"	/* host: VMs we stopped, to
+						   start on the way back */
 #define KEY_HA_NTOL	"upsxen-ha-ntol"	/* pool: ntol we lowered */
 #define KEY_HA_OFF	"upsxen-ha-off"		/* pool: HA we turned off,
 						   its heartbeat SRs */
@@ -41,6 +44,9 @@ int		 is_code(const struct xenapi_error *, const char *);
 void		 step_evacuate(struct recipe_ctx *, struct job *);
 void		 step_stop_vms(struct recipe_ctx *, struct job *);
 void		 step_restore(struct recipe_ctx *, struct job *);
+
+/* recipe_start.c */
+void		 step_start_vms(struct recipe_ctx *, struct job *);
 
 /* recipe_ha.c */
 int		 ha_make_room(struct recipe_ctx *, const char *,

@@ -380,30 +380,35 @@ done:
 	return rc;
 }
 
-/* An API shutdown clears ha_always_run (xapi_vm.ml): remember them. */
+/*
+ * The VMs about to be stopped, added to a list in the host's
+ * other_config (uuids), before they are: the pool's database outlives
+ * us. KEY_STOPPED has them all, to start on the way back; KEY_HA_RUN
+ * those HA kept running, as an API shutdown clears ha_always_run
+ * (xapi_vm.ml).
+ */
 static void
-remember_ha(struct recipe_ctx *c, const char *ref, const struct xenapi_vm *vms,
-    size_t n)
+remember(struct recipe_ctx *c, const char *ref, const char *key,
+    const struct xenapi_vm *vms, size_t n, int ha_only)
 {
 	struct xenapi_error	 err;
 	char			*old = NULL, *list;
 	size_t			 i, len;
 
-	for (i = 0; i < n && !vms[i].ha_always_run; i++)
+	for (i = 0; i < n && ha_only && !vms[i].ha_always_run; i++)
 		continue;
-	if (i == n || xenapi_host_get_other_config(c->x, ref, KEY_HA_RUN,
-	    &old, &err) == -1)
+	if (i == n || xenapi_host_get_other_config(c->x, ref, key, &old,
+	    &err) == -1)
 		return;
 	len = strlen(old) + n * (sizeof(vms[0].uuid) + 1) + 1;
 	if ((list = malloc(len)) != NULL) {
 		snprintf(list, len, "%s", old);
 		for (i = 0; i < n; i++)
-			if (vms[i].ha_always_run && strstr(list,
-			    vms[i].uuid) == NULL)
+			if ((!ha_only || vms[i].ha_always_run) &&
+			    strstr(list, vms[i].uuid) == NULL)
 				snprintf(list + strlen(list), len - strlen(list),
 				    "%s%s", list[0] ? "," : "", vms[i].uuid);
-		xenapi_host_set_other_config(c->x, ref, KEY_HA_RUN, list,
-		    &err);
+		xenapi_host_set_other_config(c->x, ref, key, list, &err);
 		free(list);
 	}
 	free(old);
@@ -465,7 +470,8 @@ stop_start(struct recipe_ctx *c, struct job *j, const char *ref)
 		job_fail(j, &err);
 		return;
 	}
-	remember_ha(c, ref, vms, n);
+	remember(c, ref, KEY_STOPPED, vms, n, 0);
+	remember(c, ref, KEY_HA_RUN, vms, n, 1);
 	for (i = 0; i < n; i++) {
 		hard = j->hard || !vms[i].can_clean;
 		hard_anyway += hard && !j->hard;

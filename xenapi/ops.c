@@ -45,34 +45,6 @@ maintenance_marked(xmlrpc_value *rec)
 	return strcmp(val, "true") == 0;
 }
 
-/* Whether a record's current_operations (task -> op) holds op. */
-static int
-operation_running(xmlrpc_value *rec, const char *op)
-{
-	xmlrpc_env	 env;
-	xmlrpc_value	*ops = NULL, *k, *v;
-	char		 name[64];
-	int		 i, n, found = 0;
-
-	xmlrpc_env_init(&env);
-	xmlrpc_struct_find_value(&env, rec, "current_operations", &ops);
-	n = ops && xmlrpc_value_type(ops) == XMLRPC_TYPE_STRUCT ?
-	    xmlrpc_struct_size(&env, ops) : 0;
-	for (i = 0; i < n && !found && !env.fault_occurred; i++) {
-		xmlrpc_struct_read_member(&env, ops, (unsigned)i, &k, &v);
-		if (env.fault_occurred)
-			break;
-		found = rpc_string_value(v, name, sizeof(name)) == 0 &&
-		    strcmp(name, op) == 0;
-		xmlrpc_DECREF(k);
-		xmlrpc_DECREF(v);
-	}
-	if (ops)
-		xmlrpc_DECREF(ops);
-	xmlrpc_env_clean(&env);
-	return found;
-}
-
 /* "" (the default) means no way to power the host on from the pool. */
 static int
 power_on_set(xmlrpc_value *rec)
@@ -117,7 +89,7 @@ host_record(void *arg, const char *ref, xmlrpc_value *rec)
 	h->enabled = rpc_read_bool(rec, "enabled");
 	h->power_on = power_on_set(rec);
 	h->maintenance = maintenance_marked(rec);
-	h->evacuating = operation_running(rec, "evacuate");
+	h->evacuating = rpc_operation_running(rec, "evacuate");
 	h->master = strcmp(ref, w->master) == 0;
 	w->pool->nhosts++;
 }

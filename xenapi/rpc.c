@@ -367,6 +367,34 @@ done:
 	return rc;
 }
 
+/* Whether a record's current_operations (task -> op) holds op. */
+int
+rpc_operation_running(xmlrpc_value *rec, const char *op)
+{
+	xmlrpc_env	 env;
+	xmlrpc_value	*ops = NULL, *k, *v;
+	char		 name[64];
+	int		 i, n, found = 0;
+
+	xmlrpc_env_init(&env);
+	xmlrpc_struct_find_value(&env, rec, "current_operations", &ops);
+	n = ops && xmlrpc_value_type(ops) == XMLRPC_TYPE_STRUCT ?
+	    xmlrpc_struct_size(&env, ops) : 0;
+	for (i = 0; i < n && !found && !env.fault_occurred; i++) {
+		xmlrpc_struct_read_member(&env, ops, (unsigned)i, &k, &v);
+		if (env.fault_occurred)
+			break;
+		found = rpc_string_value(v, name, sizeof(name)) == 0 &&
+		    strcmp(name, op) == 0;
+		xmlrpc_DECREF(k);
+		xmlrpc_DECREF(v);
+	}
+	if (ops)
+		xmlrpc_DECREF(ops);
+	xmlrpc_env_clean(&env);
+	return found;
+}
+
 /* Walk a {ref: record} map as get_all_records answers it. */
 int
 rpc_each_record(xmlrpc_value *map, rpc_record_fn *fn, void *arg,

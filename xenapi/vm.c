@@ -84,6 +84,9 @@ vm_fill(struct xenapi_vm *vm, const char *ref, xmlrpc_value *rec)
 	 * (HostAbstractAction.cs): HVM without PV drivers, Paused. */
 	vm->can_clean = op_allowed(rec, "clean_shutdown");
 	vm->ha_always_run = rpc_read_bool(rec, "ha_always_run");
+	vm->stopping = rpc_operation_running(rec, "clean_shutdown") ||
+	    rpc_operation_running(rec, "hard_shutdown");
+	vm->order = rpc_read_int64(rec, "order");
 	vm->memory = rpc_read_int64(rec, "memory_static_max");
 }
 
@@ -242,6 +245,39 @@ xenapi_vm_shutdown_async(struct xenapi *x, const char *vm, int hard,
 {
 	return call_ref(x, hard ? "Async.VM.hard_shutdown" :
 	    "Async.VM.clean_shutdown", task, err, vm, NULL, NULL);
+}
+
+/*
+ * VM.start(vm, start_paused false, force false): xapi picks the host
+ * (xapi_vm_helpers.ml choose_host_for_vm), NO_HOSTS_AVAILABLE when none
+ * can boot it; its start_delay is slept before the task ends.
+ */
+int
+xenapi_vm_start_async(struct xenapi *x, const char *vm, char *task,
+    struct xenapi_error *err)
+{
+	xmlrpc_env	 env;
+	xmlrpc_value	*args, *v = NULL;
+	int		 rc;
+
+	xmlrpc_env_init(&env);
+	args = xmlrpc_build_value(&env, "(sbb)", vm, (xmlrpc_bool)0,
+	    (xmlrpc_bool)0);
+	if (env.fault_occurred) {
+		xerr(err, XENAPI_ERR_PROTOCOL, "cannot encode");
+		xmlrpc_env_clean(&env);
+		return -1;
+	}
+	rc = session_call(x, "Async.VM.start", args, &v, err);
+	if (rc == 0 && rpc_string_value(v, task, XENAPI_REF_LEN) == -1) {
+		xerr(err, XENAPI_ERR_PROTOCOL, "VM.start: no task");
+		rc = -1;
+	}
+	xmlrpc_DECREF(args);
+	if (v)
+		xmlrpc_DECREF(v);
+	xmlrpc_env_clean(&env);
+	return rc;
 }
 
 int

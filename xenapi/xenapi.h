@@ -91,6 +91,8 @@ struct xenapi_vm {
 	enum xenapi_power power;
 	int		 can_clean;	/* clean_shutdown is allowed */
 	int		 ha_always_run;
+	int		 stopping;	/* a shutdown of it runs */
+	long long	 order;		/* its place in the start order */
 	long long	 memory;	/* memory_static_max, bytes */
 	char		 resident_on[XENAPI_REF_LEN];
 	/* Blockers only: why it cannot move, and for VM_REQUIRES_SR the SR. */
@@ -194,6 +196,9 @@ int		 xenapi_host_shutdown(struct xenapi *, const char *,
 		    struct xenapi_error *);
 int		 xenapi_vm_shutdown_async(struct xenapi *, const char *, int,
 		    char *, struct xenapi_error *);
+/* Start a halted VM wherever xapi can; *task is its task. */
+int		 xenapi_vm_start_async(struct xenapi *, const char *, char *,
+		    struct xenapi_error *);
 int		 xenapi_vm_migrate_async(struct xenapi *, const char *,
 		    const char *, char *, struct xenapi_error *);
 int		 xenapi_vm_find(struct xenapi *, const char *, char *,

@@ -58,6 +58,8 @@ int	 rpc_read_bool(xmlrpc_value *, const char *);
 char	*rpc_dup_string(xmlrpc_value *, const char *);
 long long rpc_read_int64(xmlrpc_value *, const char *);
 int	 rpc_string_value(xmlrpc_value *, char *, size_t);
+/* Whether a record's current_operations (task -> op) holds op. */
+int	 rpc_operation_running(xmlrpc_value *, const char *);
 void	 rpc_failure(xmlrpc_value *, const char *, struct xenapi_error *);
 /* Walk a {ref: record} map as get_all_records answers it. */
 int	 rpc_each_record(xmlrpc_value *, rpc_record_fn *, void *,

@@ -669,6 +669,43 @@ class FaultTest(PoolCase):
             "not live boot_timeout after host.power_on"), 1)
         self.assertEqual(len(self.power_ons("xenserver-2")), 1)
 
+    def test_stopped_vms_start_again_in_order(self):
+        # Issue 20.2: the VMs upsxen stopped (they live on the host's
+        # own disks: nowhere to go) start again on the way back, in
+        # their start order, each start_delay holding the next back;
+        # a VM that was halted before the outage stays halted.
+        pool = self.power_on_pool(power_on_mode="wake-on-lan")
+        pool["vms"] = [
+            {"name_label": "db", "resident_on": "xenserver-2",
+             "local_storage": True, "order": 0, "start_delay_ms": 500},
+            {"name_label": "app", "resident_on": "xenserver-2",
+             "local_storage": True, "order": 1},
+            {"name_label": "old", "resident_on": "xenserver-2",
+             "local_storage": True, "power_state": "Halted"},
+            {"name_label": "mail", "resident_on": "xenserver-3"},
+        ]
+        self.outage_and_return(fake_pool=pool, power_on_after=0.5,
+                               boot_timeout=5)
+        self.trapd.wait_log("action=start_vms pool=pool1 host=xenserver-2 "
+                            "result=ok", timeout=20)
+        self.assertIn("action=start_vms host=xenserver-2 started=2",
+                      self.trapd.log())
+        starts = [c for c in self.f.calls()
+                  if c["method"] == "Async.VM.start"]
+        vms = {v["name"]: v for v in self.f.state()["vms"]}
+        ref = {n: "OpaqueRef:vm-%d" % (i + 1)
+               for i, n in enumerate(["db", "app", "old", "mail"])}
+        started = [c["args"][1] for c in starts]
+        self.assertEqual(started, [ref["db"], ref["app"]], starts)
+        # app only once db's task ended: start_ms 500 + start_delay 500.
+        self.assertGreaterEqual(starts[1]["mono"] - starts[0]["mono"], 1.0)
+        self.assertEqual(vms["db"]["power_state"], "Running")
+        self.assertEqual(vms["app"]["power_state"], "Running")
+        self.assertEqual(vms["old"]["power_state"], "Halted")
+        self.assertNotIn("upsxen-stopped-vms",
+                         self.f.host("xenserver-2")["other_config"])
+        self.assert_no_crash()
+
     def test_stale_outage_is_held_until_a_trap(self):
         # Three days on battery, in the format upsxen writes: once
         # powered the host off at once on restart (late_ms=259145011).
