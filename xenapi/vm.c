@@ -247,6 +247,31 @@ xenapi_vm_shutdown_async(struct xenapi *x, const char *vm, int hard,
 	    "Async.VM.clean_shutdown", task, err, vm, NULL, NULL);
 }
 
+/* An Async call with built arguments; *task is the task it started. */
+static int
+call_task(struct xenapi *x, const char *method, xmlrpc_env *env,
+    xmlrpc_value *args, char *task, struct xenapi_error *err)
+{
+	xmlrpc_value	*v = NULL;
+	int		 rc;
+
+	if (env->fault_occurred) {
+		xerr(err, XENAPI_ERR_PROTOCOL, "%s: cannot encode", method);
+		xmlrpc_env_clean(env);
+		return -1;
+	}
+	rc = session_call(x, method, args, &v, err);
+	if (rc == 0 && rpc_string_value(v, task, XENAPI_REF_LEN) == -1) {
+		xerr(err, XENAPI_ERR_PROTOCOL, "%s: no task", method);
+		rc = -1;
+	}
+	xmlrpc_DECREF(args);
+	if (v)
+		xmlrpc_DECREF(v);
+	xmlrpc_env_clean(env);
+	return rc;
+}
+
 /*
  * VM.start(vm, start_paused false, force false): xapi picks the host
  * (xapi_vm_helpers.ml choose_host_for_vm), NO_HOSTS_AVAILABLE when none
@@ -257,27 +282,12 @@ xenapi_vm_start_async(struct xenapi *x, const char *vm, char *task,
     struct xenapi_error *err)
 {
 	xmlrpc_env	 env;
-	xmlrpc_value	*args, *v = NULL;
-	int		 rc;
+	xmlrpc_value	*args;
 
 	xmlrpc_env_init(&env);
 	args = xmlrpc_build_value(&env, "(sbb)", vm, (xmlrpc_bool)0,
 	    (xmlrpc_bool)0);
-	if (env.fault_occurred) {
-		xerr(err, XENAPI_ERR_PROTOCOL, "cannot encode");
-		xmlrpc_env_clean(&env);
-		return -1;
-	}
-	rc = session_call(x, "Async.VM.start", args, &v, err);
-	if (rc == 0 && rpc_string_value(v, task, XENAPI_REF_LEN) == -1) {
-		xerr(err, XENAPI_ERR_PROTOCOL, "VM.start: no task");
-		rc = -1;
-	}
-	xmlrpc_DECREF(args);
-	if (v)
-		xmlrpc_DECREF(v);
-	xmlrpc_env_clean(&env);
-	return rc;
+	return call_task(x, "Async.VM.start", &env, args, task, err);
 }
 
 int
@@ -285,26 +295,11 @@ xenapi_vm_migrate_async(struct xenapi *x, const char *vm, const char *host,
     char *task, struct xenapi_error *err)
 {
 	xmlrpc_env	 env;
-	xmlrpc_value	*args, *v = NULL;
-	int		 rc;
+	xmlrpc_value	*args;
 
 	xmlrpc_env_init(&env);
 	args = xmlrpc_build_value(&env, "(ss{s:s})", vm, host, "live", "true");
-	if (env.fault_occurred) {
-		xerr(err, XENAPI_ERR_PROTOCOL, "cannot encode");
-		xmlrpc_env_clean(&env);
-		return -1;
-	}
-	rc = session_call(x, "Async.VM.pool_migrate", args, &v, err);
-	if (rc == 0 && rpc_string_value(v, task, XENAPI_REF_LEN) == -1) {
-		xerr(err, XENAPI_ERR_PROTOCOL, "pool_migrate: no task");
-		rc = -1;
-	}
-	xmlrpc_DECREF(args);
-	if (v)
-		xmlrpc_DECREF(v);
-	xmlrpc_env_clean(&env);
-	return rc;
+	return call_task(x, "Async.VM.pool_migrate", &env, args, task, err);
 }
 
 int
