@@ -29,14 +29,16 @@ struct listed {
 	int		 stopping;
 };
 
-/* The listed VMs still to be started or waited for; -1 on failure. */
+/*
+ * The listed VMs still to be started or waited for; -1 with *err on a
+ * XenAPI failure, -2 out of memory.
+ */
 static int
 listed_read(struct recipe_ctx *c, const char *host, struct listed **out,
     size_t *n, struct xenapi_error *err)
 {
 	struct xenapi_vm	 vm;
-	struct xenapi_error	 e2;
-	struct listed		*l = NULL;
+	struct listed		*l = NULL, *nl;
 	char			*list = NULL, *uuid, *save = NULL;
 	size_t			 cap = 0, k = 0;
 
@@ -48,18 +50,26 @@ listed_read(struct recipe_ctx *c, const char *host, struct listed **out,
 	for (uuid = strtok_r(list, ",", &save); uuid;
 	    uuid = strtok_r(NULL, ",", &save)) {
 		if (k == cap) {
-			struct listed	*nl;
-
 			cap = cap ? cap * 2 : 16;
-			if ((nl = realloc(l, cap * sizeof(*nl))) == NULL)
-				break;
+			if ((nl = realloc(l, cap * sizeof(*nl))) == NULL) {
+				free(list);
+				free(l);
+				return -2;
+			}
 			l = nl;
 		}
 		memset(&l[k], 0, sizeof(l[k]));
-		/* A VM deleted since is no longer ours to start. */
-		if (xenapi_vm_find(c->x, uuid, l[k].ref, &e2) == -1 ||
-		    xenapi_vm_get(c->x, l[k].ref, &vm, &e2) == -1)
-			continue;
+		/*
+		 * A VM deleted since is no longer ours to start; any other
+		 * failure keeps the list as it is, to be read again.
+		 */
+		if (xenapi_vm_find(c->x, uuid, l[k].ref, err) == -1 ||
+		    xenapi_vm_get(c->x, l[k].ref, &vm, err) == -1) {
+			if (is_code(err, "UUID_INVALID") ||
+			    is_code(err, "HANDLE_INVALID"))
+				continue;
+			goto fail;
+		}
 		l[k].halted = vm.power == XENAPI_HALTED && !vm.stopping;
 		l[k].stopping = vm.stopping;
 		l[k].order = vm.order;
@@ -71,9 +81,16 @@ listed_read(struct recipe_ctx *c, const char *host, struct listed **out,
 	*out = l;
 	*n = k;
 	return 0;
+fail:
+	free(list);
+	free(l);
+	return -1;
 }
 
-/* The list, rewritten with what is left; removed when nothing is. */
+/*
+ * The list, rewritten with what is left; removed when nothing is. -1
+ * with *err, -2 out of memory.
+ */
 static int
 listed_write(struct recipe_ctx *c, const char *host, const struct listed *l,
     size_t n, struct xenapi_error *err)
@@ -85,10 +102,8 @@ listed_write(struct recipe_ctx *c, const char *host, const struct listed *l,
 	if (n == 0)
 		return xenapi_host_remove_other_config(c->x, host, KEY_STOPPED,
 		    err);
-	if ((list = calloc(1, len)) == NULL) {
-		snprintf(err->msg, sizeof(err->msg), "out of memory");
-		return -1;
-	}
+	if ((list = calloc(1, len)) == NULL)
+		return -2;
 	for (i = 0; i < n; i++)
 		snprintf(list + strlen(list), len - strlen(list), "%s%s",
 		    i ? "," : "", l[i].uuid);
@@ -165,9 +180,10 @@ void
 step_start_vms(struct recipe_ctx *c, struct job *j)
 {
 	struct xenapi_error	 err;
-	struct listed		*l;
+	struct listed		*l = NULL;
 	char			 ref[XENAPI_REF_LEN];
-	size_t			 n, i, waiting = 0;
+	size_t			 n = 0, i, waiting = 0;
+	int			 rc;
 
 	if (j->phase == 1) {
 		if (!tasks_poll(c, j, start_done))
@@ -178,14 +194,16 @@ step_start_vms(struct recipe_ctx *c, struct job *j)
 		}
 		j->phase = 0;		/* the next order */
 	}
-	if (host_ref(c, j->host, ref, &err) == -1 ||
-	    listed_read(c, ref, &l, &n, &err) == -1) {
-		job_fail(j, &err);
-		return;
-	}
-	if (listed_write(c, ref, l, n, &err) == -1) {
+	if ((rc = host_ref(c, j->host, ref, &err)) == 0 &&
+	    (rc = listed_read(c, ref, &l, &n, &err)) == 0)
+		rc = listed_write(c, ref, l, n, &err);
+	if (rc != 0) {
 		free(l);
-		job_fail(j, &err);
+		if (rc == -2)
+			job_finish(j, OUTCOME_TRANSIENT, "out of memory for the "
+			    "stopped VMs' list", 0);
+		else
+			job_fail(j, &err);
 		return;
 	}
 	for (i = 0; i < n; i++)

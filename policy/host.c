@@ -14,6 +14,11 @@
 typedef void	 apply_fn(struct engine *, struct ehost *,
 		    const struct action_result *);
 
+/* VM starts that find no host, or no pool, are asked again this often,
+ * this many times (ten minutes) before they are given up. */
+#define START_RETRY	10.0	/* seconds */
+#define START_TRIES	60
+
 /* One kind of action: a new kind is a row here (DESIGN.md "The engine"). */
 struct action_kind {
 	const char	*name;
@@ -611,9 +616,6 @@ done_restore(struct engine *e, struct ehost *h, const struct action_result *r)
  * storage not attached after the boot, memory): asked again, for a
  * bound; the ones started stay started.
  */
-#define START_RETRY	10.0	/* seconds */
-#define START_TRIES	60	/* ten minutes of that */
-
 static void
 done_start_vms(struct engine *e, struct ehost *h,
     const struct action_result *r)
@@ -658,7 +660,17 @@ failed(struct engine *e, struct ehost *h, enum action_op op,
 	}
 	switch (kinds[op].give_up) {
 	case GIVE_UP_ACTION:
-		clear(h, HF_RESTORE);
+		/* A pool that does not answer yet (a host still booting,
+		 * xapi restarting) is asked again, as NO_HOSTS_AVAILABLE. */
+		if (op == ACT_START_VMS && r->outcome == OUTCOME_TRANSIENT &&
+		    ++h->start_tries < START_TRIES) {
+			h->attempts = 0;
+			h->watch_at = now + START_RETRY;
+			return;
+		}
+		/* Its error says what was not done; the pool's list of the
+		 * VMs to start stays for an operator. */
+		clear(h, op == ACT_START_VMS ? HF_STARTS : HF_RESTORE);
 		return;
 	case KEEP_WATCHING:
 		/*

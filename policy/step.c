@@ -491,6 +491,12 @@ step_starts(struct step *s, long hi)
 		step_later(s, at);
 		return;
 	}
+	/* Off without us (its card cut the power): it boots first. */
+	if (!h->seen.live || !h->seen.enabled) {
+		h->wait_why = "waiting for the host to be back before starting "
+		    "the VMs stopped for the outage";
+		return;
+	}
 	if (s->now < h->watch_at) {
 		step_later(s, h->watch_at);
 		return;

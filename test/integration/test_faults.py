@@ -628,7 +628,8 @@ class FaultTest(PoolCase):
         calls = self.power_ons("xenserver-2")
         self.assertEqual(len(calls), 1, calls)
         self.assertGreaterEqual(calls[0]["mono"] - back, 0.5)
-        self.assertLess(calls[0]["mono"] - back, 3)
+        # Asked when the hold ends, not at the next watch (5 s apart).
+        self.assertLess(calls[0]["mono"] - back, 4)
         h = self.f.host("xenserver-2")
         self.assertTrue(h["live"] and h["enabled"])
         self.assertNotIn("not live boot_timeout", self.trapd.log())

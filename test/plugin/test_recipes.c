@@ -270,6 +270,53 @@ test_power_on_refused_and_live(void **state)
 	expect(j, OUTCOME_PERMANENT);
 }
 
+/*
+ * The VMs stopped are listed on their host first; on the way back they
+ * start again and leave the list. A look that fails (not: the VM is
+ * gone) keeps the list whole, for the next try.
+ */
+static void
+test_stopped_vms_listed_and_started(void **state)
+{
+	struct fixture	*fx = *state;
+	struct job	*j;
+	json_t		*h, *st, *v;
+	char		 list[256];
+	size_t		 i;
+
+	expect(run(&fx->c, ACT_STOP_VMS, "xs2", NULL, 0, STOP_ALL, 0),
+	    OUTCOME_OK);
+	h = host_state("xs2");
+	v = json_object_get(json_object_get(h, "other_config"),
+	    "upsxen-stopped-vms");
+	assert_non_null(v);
+	snprintf(list, sizeof(list), "%s", json_string_value(v));
+	json_decref(h);
+	assert_non_null(strchr(list, ','));	/* web and db */
+	assert_int_equal(fake_ctl(base + 1, "fake.fail_next", "(siss)",
+	    "VM.get_by_uuid", 1, "INTERNAL_ERROR", "a hiccup"), 0);
+	expect(run(&fx->c, ACT_START_VMS, "xs2", NULL, 0, STOP_ALL, 0),
+	    OUTCOME_PERMANENT);
+	h = host_state("xs2");
+	assert_string_equal(json_string_value(json_object_get(
+	    json_object_get(h, "other_config"), "upsxen-stopped-vms")), list);
+	json_decref(h);
+	j = run(&fx->c, ACT_START_VMS, "xs2", NULL, 0, STOP_ALL, 0);
+	assert_int_equal(j->count, 2);
+	expect(j, OUTCOME_OK);
+	h = host_state("xs2");
+	assert_null(json_object_get(json_object_get(h, "other_config"),
+	    "upsxen-stopped-vms"));
+	json_decref(h);
+	st = fake_state(base + 1);
+	json_array_foreach(json_object_get(st, "vms"), i, v)
+		if (strcmp(json_string_value(json_object_get(v, "name")),
+		    "gpu") != 0)
+			assert_string_equal(json_string_value(json_object_get(v,
+			    "power_state")), "Running");
+	json_decref(st);
+}
+
 static void
 test_designate_and_not_a_pool_action(void **state)
 {
@@ -340,6 +387,8 @@ main(int argc, char **argv)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_power_on_refused_and_live,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_stopped_vms_listed_and_started, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blockers_then_power_off,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(

@@ -2414,6 +2414,42 @@ test_start_waits_for_storage(void **state)
 	pool3_end(&ps);
 }
 
+/* A start xapi refuses for good: given up once, not asked in a loop. */
+static enum action_outcome
+start_refused(struct pool3 *ps, const struct action *a, double t)
+{
+	if (a->host == 1 && a->op == ACT_START_VMS) {
+		start_tries++;
+		return OUTCOME_PERMANENT;
+	}
+	return storage_late(ps, a, t);
+}
+
+static void
+test_start_refused_is_given_up(void **state)
+{
+	struct pool3		 ps;
+	struct host_status	 hs;
+	double			 t;
+
+	(void)state;
+	pool3_start(&ps, 0, 2, 0);
+	ps.hook = start_refused;
+	start_tries = 0;
+	engine_on_ups_event(ps.e, 1, UPS_EV_ON_BATTERY, 0);
+	for (t = 0; t < 150; t += 0.5)
+		pool3_step(&ps, t);
+	engine_on_ups_event(ps.e, 1, UPS_EV_POWER_RESTORED, 150);
+	ps.m[1].live = ps.m[1].enabled = 1;
+	for (; t < 600; t += 0.5)
+		pool3_step(&ps, t);
+	assert_int_equal(start_tries, 1);
+	engine_host_status(ps.e, 1, &hs);
+	assert_int_equal(hs.stage, STAGE_NORMAL);
+	assert_int_equal(hs.last_outcome, OUTCOME_PERMANENT);
+	pool3_end(&ps);
+}
+
 int
 main(void)
 {
@@ -2476,6 +2512,7 @@ main(void)
 		cmocka_unit_test(test_woken_host_returns),
 		cmocka_unit_test(test_stopped_vms_start_again),
 		cmocka_unit_test(test_start_waits_for_storage),
+		cmocka_unit_test(test_start_refused_is_given_up),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
